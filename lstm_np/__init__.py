@@ -1,0 +1,18 @@
+"""lstm_np: LSTM, BiLSTM and seq2seq from scratch in NumPy, with hand-written BPTT.
+
+``import lstm_np as keras`` carries a classic Keras script::
+
+    model = keras.Sequential()
+    model.add(keras.layers.LSTM(20, input_shape=(10, 1), return_sequences=True))
+    model.add(keras.layers.TimeDistributed(keras.layers.Dense(1, activation="sigmoid")))
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"])
+"""
+from . import callbacks, core, gradcheck, initializers, layers, losses, metrics, models, optimizers
+from .config import floatx, set_floatx
+from .layers import Input
+from .models import Sequential, load_model
+
+__version__ = "0.1.0"
+
+__all__ = ["Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
+           "metrics", "callbacks", "initializers", "gradcheck", "core", "floatx", "set_floatx"]

@@ -1,0 +1,180 @@
+"""Weight initializers with Keras names and formulas.
+
+Each initializer is called as ``init(shape, dtype, rng)`` with an explicit
+``np.random.Generator``: no global random state anywhere.
+"""
+import math
+
+import numpy as np
+
+
+def _fans(shape):
+    """Keras's fan computation: 2-D (fan_in, fan_out) = shape; 1-D uses the one size."""
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    def __call__(self, shape, dtype, rng):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.get_config()})"
+
+
+class Zeros(Initializer):
+    def __call__(self, shape, dtype, rng):
+        return np.zeros(shape, dtype)
+
+
+class Ones(Initializer):
+    def __call__(self, shape, dtype, rng):
+        return np.ones(shape, dtype)
+
+
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        self.value = float(value)
+
+    def __call__(self, shape, dtype, rng):
+        return np.full(shape, self.value, dtype)
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+class RandomUniform(Initializer):
+    def __init__(self, minval=-0.05, maxval=0.05):
+        self.minval, self.maxval = float(minval), float(maxval)
+
+    def __call__(self, shape, dtype, rng):
+        return rng.uniform(self.minval, self.maxval, size=shape).astype(dtype)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval}
+
+
+class RandomNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=0.05):
+        self.mean, self.stddev = float(mean), float(stddev)
+
+    def __call__(self, shape, dtype, rng):
+        return rng.normal(self.mean, self.stddev, size=shape).astype(dtype)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev}
+
+
+class VarianceScaling(Initializer):
+    """uniform: U(-limit, limit), limit = sqrt(3 scale / n); normal: truncated N(0, σ)."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal"):
+        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+
+    def __call__(self, shape, dtype, rng):
+        fan_in, fan_out = _fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        scale = self.scale / max(1.0, n)
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * scale)
+            return rng.uniform(-limit, limit, size=shape).astype(dtype)
+        stddev = math.sqrt(scale) / 0.87962566103423978   # Keras's truncated-normal correction
+        out = rng.normal(0.0, stddev, size=shape)
+        bad = np.abs(out) > 2 * stddev
+        while bad.any():                                  # redraw outside two stddevs
+            out[bad] = rng.normal(0.0, stddev, size=int(bad.sum()))
+            bad = np.abs(out) > 2 * stddev
+        return out.astype(dtype)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+
+
+class GlorotUniform(VarianceScaling):
+    def __init__(self):
+        super().__init__(1.0, "fan_avg", "uniform")
+
+    def get_config(self):
+        return {}
+
+
+class GlorotNormal(VarianceScaling):
+    def __init__(self):
+        super().__init__(1.0, "fan_avg", "truncated_normal")
+
+    def get_config(self):
+        return {}
+
+
+class HeUniform(VarianceScaling):
+    def __init__(self):
+        super().__init__(2.0, "fan_in", "uniform")
+
+    def get_config(self):
+        return {}
+
+
+class HeNormal(VarianceScaling):
+    def __init__(self):
+        super().__init__(2.0, "fan_in", "truncated_normal")
+
+    def get_config(self):
+        return {}
+
+
+class Orthogonal(Initializer):
+    """Keras's orthogonal: QR of a Gaussian matrix, signs fixed by diag(R)."""
+
+    def __init__(self, gain=1.0):
+        self.gain = float(gain)
+
+    def __call__(self, shape, dtype, rng):
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = rng.normal(size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+_BY_NAME = {
+    "zeros": Zeros, "ones": Ones, "constant": Constant,
+    "uniform": RandomUniform, "random_uniform": RandomUniform,
+    "normal": RandomNormal, "random_normal": RandomNormal,
+    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform, "he_normal": HeNormal,
+    "orthogonal": Orthogonal, "variance_scaling": VarianceScaling,
+}
+_CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
+
+
+def get(identifier):
+    """Resolve a Keras initializer name, an Initializer, or any callable(shape, dtype, rng)."""
+    if isinstance(identifier, str):
+        if identifier not in _BY_NAME:
+            raise ValueError(f"unknown initializer {identifier!r}; expected one of {sorted(_BY_NAME)}")
+        return _BY_NAME[identifier]()
+    if isinstance(identifier, dict):          # from a saved config
+        return _CLASSES[identifier["class_name"]](**identifier["config"])
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"initializer must be a name or a callable, received {type(identifier).__name__}")
+
+
+def serialize(init):
+    if isinstance(init, Initializer) and type(init).__name__ in _CLASSES:
+        return {"class_name": type(init).__name__, "config": init.get_config()}
+    raise ValueError(f"cannot save a custom initializer {init!r}; use a Keras initializer name")

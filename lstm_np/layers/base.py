@@ -1,0 +1,181 @@
+"""The Layer base class: parameters, gradients, weights in Keras order, config.
+
+A layer holds ``params`` and ``grads``, two dicts with the same keys. ``forward``
+caches what ``backward`` needs; ``backward(grad_output)`` returns the gradient with
+respect to the input and *fills* ``grads`` (it never updates weights: that is the
+optimizer's job).
+"""
+import itertools
+from collections import defaultdict
+
+import numpy as np
+
+from ..config import resolve_dtype
+
+_name_counters = defaultdict(itertools.count)
+
+
+def _snake(name):
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def unique_name(prefix):
+    """Keras-style automatic names: lstm, lstm_1, lstm_2, ..."""
+    n = next(_name_counters[prefix])
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+def as_shape(shape, what="input_shape"):
+    """Validate a shape tuple without batch axis: positive ints (None allowed)."""
+    if isinstance(shape, int):
+        shape = (shape,)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{what} must be a tuple of ints, received {shape!r}") from None
+    for d in shape:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1):
+            raise ValueError(f"{what} must hold positive ints or None, received {shape!r}")
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def check_positive_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be a positive int, received {value!r}")
+    if value < 1:
+        raise ValueError(f"{what} must be a positive int, received {value!r}")
+    return int(value)
+
+
+def check_rate(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{what} must be a float in [0, 1), received {value!r}")
+    if not 0.0 <= float(value) < 1.0:
+        raise ValueError(f"{what} must be a float in [0, 1), received {value!r}")
+    return float(value)
+
+
+def check_bool(value, what):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} must be True or False, received {value!r}")
+    return bool(value)
+
+
+class Layer:
+    """Base class. Subclasses define ``build``, ``forward``, ``backward``,
+    ``compute_output_shape`` and list their weights in ``weight_names`` (Keras order)."""
+
+    weight_names = ()
+
+    def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
+                 batch_input_shape=None, seed=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(kwargs)}")
+        self.name = name if name is not None else unique_name(_snake(type(self).__name__))
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string, received {name!r}")
+        self.trainable = check_bool(trainable, "trainable")
+        self._dtype_arg = dtype
+        self.dtype = resolve_dtype(dtype)
+        if batch_input_shape is not None:
+            input_shape = tuple(batch_input_shape)[1:]
+        self.input_shape_arg = None if input_shape is None else as_shape(input_shape)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise TypeError(f"seed must be an int or None, received {seed!r}")
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.params = {}
+        self.grads = {}
+        self.built = False
+        self.input_shape = None     # (None, ...) once built
+        self._cache = None
+
+    # -- building ----------------------------------------------------------------------
+    def build(self, input_shape):
+        """Create parameters for inputs of shape (None, ...)."""
+        self.input_shape = tuple(input_shape)
+        self.built = True
+
+    def add_weight(self, key, shape, initializer):
+        value = np.asarray(initializer(tuple(shape), self.dtype, self.rng), dtype=self.dtype)
+        if value.shape != tuple(shape):
+            raise ValueError(f"initializer for {self.name}.{key} returned shape {value.shape}, "
+                             f"expected {tuple(shape)}")
+        self.params[key] = value
+        self.grads[key] = np.zeros_like(value)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def compute_mask(self, mask):
+        """The mask passed on to the next layer (default: unchanged)."""
+        return mask
+
+    def _ensure_built(self, x):
+        if not self.built:
+            self.build((None,) + tuple(np.shape(x)[1:]))
+
+    # -- running -----------------------------------------------------------------------
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        raise NotImplementedError
+
+    def backward(self, grad_output):
+        raise NotImplementedError
+
+    def __call__(self, x, training=False, mask=None, initial_state=None):
+        return self.forward(x, training=training, mask=mask, initial_state=initial_state)
+
+    def zero_grads(self):
+        for g in self.grads.values():
+            g.fill(0)
+
+    # -- weights -----------------------------------------------------------------------
+    def get_weights(self):
+        """Copies of the weights in Keras order."""
+        return [self.params[k].copy() for k in self.weight_names if k in self.params]
+
+    def set_weights(self, weights):
+        """Load weights in Keras order; every shape is checked before anything changes."""
+        keys = [k for k in self.weight_names if k in self.params]
+        if not self.built:
+            raise ValueError(f"layer {self.name!r} is not built yet: give it an input_shape "
+                             "or call it on data before set_weights")
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"set_weights expects a list of arrays, received {type(weights).__name__}")
+        if len(weights) != len(keys):
+            raise ValueError(f"layer {self.name!r} expects {len(keys)} weight arrays "
+                             f"({', '.join(keys)}), received {len(weights)}")
+        new = []
+        for k, w in zip(keys, weights):
+            w = np.asarray(w)
+            if w.shape != self.params[k].shape:
+                raise ValueError(f"layer {self.name!r} weight {k!r} expects shape "
+                                 f"{self.params[k].shape}, received {w.shape}")
+            if not np.issubdtype(w.dtype, np.number):
+                raise TypeError(f"layer {self.name!r} weight {k!r} must be numeric, received {w.dtype}")
+            if not np.all(np.isfinite(w)):
+                raise ValueError(f"layer {self.name!r} weight {k!r} contains NaN or inf")
+            new.append(w.astype(self.dtype))
+        for k, w in zip(keys, new):
+            self.params[k][...] = w
+
+    def count_params(self):
+        return int(sum(p.size for p in self.params.values()))
+
+    # -- config --------------------------------------------------------------------------
+    def get_config(self):
+        cfg = {"name": self.name, "trainable": self.trainable,
+               "dtype": None if self._dtype_arg is None else str(self.dtype)}
+        if self.input_shape_arg is not None:
+            cfg["input_shape"] = list(self.input_shape_arg)
+        if self.seed is not None:
+            cfg["seed"] = int(self.seed)
+        return cfg
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r}>"

@@ -1,0 +1,62 @@
+"""Input validation shared by the layers: clear errors at the public boundary."""
+import numpy as np
+
+
+def as_float_array(x, dtype, who):
+    """Convert to a float array of ``dtype`` or raise TypeError naming what was received."""
+    if isinstance(x, np.ndarray) and x.dtype == dtype:
+        return x
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{who} expects a numeric array, received {type(x).__name__}: {exc}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{who} expects a numeric array, received dtype {arr.dtype}")
+    return arr.astype(dtype, copy=False)
+
+
+def check_rank(x, ndim, who, meaning):
+    if x.ndim != ndim:
+        raise ValueError(f"{who} expects input of rank {ndim} {meaning}, "
+                         f"received shape {tuple(x.shape)}")
+
+
+def check_last_dim(x, expected, who):
+    if expected is not None and x.shape[-1] != expected:
+        raise ValueError(f"{who} expects {expected} features on the last axis, "
+                         f"received shape {tuple(x.shape)}")
+
+
+def check_mask(mask, batch, timesteps, who):
+    """None, or a (batch, timesteps) boolean array."""
+    if mask is None:
+        return None
+    m = np.asarray(mask)
+    if m.shape != (batch, timesteps):
+        raise ValueError(f"{who} expects a mask of shape {(batch, timesteps)}, received {m.shape}")
+    if m.dtype != bool:
+        if not np.issubdtype(m.dtype, np.number):
+            raise TypeError(f"{who} expects a boolean mask, received dtype {m.dtype}")
+        m = m != 0
+    return m
+
+
+def check_token_ids(x, vocab_size, who):
+    """Integer ids in [0, vocab_size); integral floats are accepted (Keras casts them)."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:
+        raise TypeError(f"{who} expects integer token ids, received {type(x).__name__}: {exc}") from None
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{who} expects integer token ids, received dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{who} expects integer token ids, received NaN or inf")
+        if np.any(arr != np.round(arr)):
+            raise ValueError(f"{who} expects integer token ids, received non-integral values")
+    if arr.size:
+        lo, hi = arr.min(), arr.max()
+        if lo < 0 or hi >= vocab_size:
+            raise ValueError(f"{who} expects token ids in [0, {vocab_size - 1}] (input_dim={vocab_size}), "
+                             f"received ids from {lo:g} to {hi:g}")
+    return arr.astype(np.int64, copy=False)

@@ -1,0 +1,126 @@
+"""Small shape and regularisation layers: Input, Dropout, RepeatVector, Masking."""
+import numpy as np
+
+from .base import Layer, as_shape, check_positive_int, check_rate
+from .checks import as_float_array, check_rank
+
+
+class InputLayer(Layer):
+    """Declares the input shape (without the batch axis) at the start of a Sequential."""
+
+    def __init__(self, shape=None, batch_size=None, name=None, dtype=None, **kwargs):
+        if shape is None:
+            shape = kwargs.pop("input_shape", None)
+        if shape is None:
+            raise ValueError("Input needs a shape, e.g. Input(shape=(10, 1))")
+        super().__init__(name=name, dtype=dtype, input_shape=as_shape(shape, "Input shape"), **kwargs)
+        self.batch_size = batch_size
+        self.build((None,) + self.input_shape_arg)
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        return x
+
+    def backward(self, grad_output):
+        return grad_output
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["shape"] = cfg.pop("input_shape")
+        return cfg
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None, **kwargs):
+    """``keras.Input(shape=...)``: here an InputLayer you can put first in a Sequential."""
+    return InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype, **kwargs)
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, y = x ⊙ m / (1 - rate), m ~ Bernoulli(1 - rate)."""
+
+    def __init__(self, rate, noise_shape=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = check_rate(rate, "Dropout rate")
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        x = as_float_array(x, self.dtype, f"Dropout {self.name!r}")
+        self._ensure_built(x)
+        if not training or self.rate == 0:
+            self._cache = None
+            return x
+        shape = x.shape
+        if self.noise_shape is not None:
+            shape = tuple(s if n is None else n for s, n in zip(x.shape, self.noise_shape))
+        keep = 1.0 - self.rate
+        m = (self.rng.random(shape) < keep).astype(self.dtype) / self.dtype.type(keep)
+        self._cache = m
+        return x * m
+
+    def backward(self, grad_output):
+        g = np.asarray(grad_output, self.dtype)
+        return g if self._cache is None else g * self._cache
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(rate=self.rate, noise_shape=None if self.noise_shape is None else list(self.noise_shape))
+        return cfg
+
+
+class RepeatVector(Layer):
+    """(B, D) -> (B, n, D): the vector repeated n times. Backward sums over the copies."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = check_positive_int(n, "RepeatVector n")
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n) + tuple(input_shape[1:])
+
+    def compute_mask(self, mask):
+        return None
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        who = f"RepeatVector {self.name!r}"
+        x = as_float_array(x, self.dtype, who)
+        check_rank(x, 2, who, "(batch, features)")
+        self._ensure_built(x)
+        return np.repeat(x[:, None, :], self.n, axis=1)          # (B, n, D)
+
+    def backward(self, grad_output):
+        return np.asarray(grad_output, self.dtype).sum(axis=1)    # (B, D)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["n"] = self.n
+        return cfg
+
+
+class Masking(Layer):
+    """Marks timesteps whose features all equal ``mask_value`` as padding.
+
+    mask[b, t] = any(x[b, t, :] != mask_value); the output is x with masked steps zeroed.
+    """
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+        self._mask = None
+
+    def compute_mask(self, mask):
+        return self._mask
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        who = f"Masking {self.name!r}"
+        x = as_float_array(x, self.dtype, who)
+        check_rank(x, 3, who, "(batch, timesteps, features)")
+        self._ensure_built(x)
+        self._mask = np.any(x != self.mask_value, axis=-1)        # (B, T)
+        return x * self._mask[..., None]
+
+    def backward(self, grad_output):
+        return np.asarray(grad_output, self.dtype) * self._mask[..., None]
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["mask_value"] = self.mask_value
+        return cfg

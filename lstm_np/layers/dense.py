@@ -1,0 +1,84 @@
+"""Dense: y = act(x W + b) on the last axis of an input of any rank (as Keras)."""
+import numpy as np
+
+from .. import initializers
+from ..core import activations as A
+from .base import Layer, check_bool, check_positive_int
+from .checks import as_float_array, check_last_dim
+
+ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "hard_sigmoid", "softmax")
+
+
+class Dense(Layer):
+    """Fully connected layer on the last axis.
+
+    x (..., D) -> z = x W + b (..., units) -> y = act(z). Parameters: D·units + units.
+    """
+
+    weight_names = ("kernel", "bias")
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        self.units = check_positive_int(units, "Dense units")
+        activation = "linear" if activation is None else activation
+        if not isinstance(activation, str):
+            raise TypeError(f"Dense activation must be a string name, received {activation!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown Dense activation {activation!r}; expected one of {ACTIVATIONS}")
+        self.activation = activation
+        self.use_bias = check_bool(use_bias, "use_bias")
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        if self.input_shape_arg is not None:
+            self.build((None,) + self.input_shape_arg)
+
+    def build(self, input_shape):
+        if len(input_shape) < 2 or input_shape[-1] is None:
+            raise ValueError(f"Dense {self.name!r} needs inputs of rank >= 2 with a known last axis, "
+                             f"received shape {tuple(input_shape)}")
+        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
+        if self.use_bias:
+            self.add_weight("bias", (self.units,), self.bias_initializer)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        who = f"Dense {self.name!r}"
+        x = as_float_array(x, self.dtype, who)
+        if x.ndim < 2:
+            raise ValueError(f"{who} expects input of rank >= 2 (batch, ..., features), "
+                             f"received shape {x.shape}")
+        self._ensure_built(x)
+        check_last_dim(x, self.input_shape[-1], who)
+        x2 = x.reshape(-1, x.shape[-1])                       # (N, D)
+        z = x2 @ self.params["kernel"]                        # (N, units)
+        if self.use_bias:
+            z += self.params["bias"]
+        if self.activation == "softmax":
+            y = A.softmax(z)
+        else:
+            y = A.get_elementwise(self.activation)[0](z)
+        self._cache = (x2, y, x.shape)
+        return y.reshape(x.shape[:-1] + (self.units,))
+
+    def backward(self, grad_output):
+        x2, y, shape = self._cache
+        dy = np.asarray(grad_output, self.dtype).reshape(-1, self.units)     # (N, units)
+        if self.activation == "softmax":
+            dz = A.softmax_backward(y, dy)
+        else:
+            dz = dy * A.get_elementwise(self.activation)[1](y)
+        self.grads["kernel"][...] = x2.T @ dz                 # (D, units)
+        if self.use_bias:
+            self.grads["bias"][...] = dz.sum(axis=0)
+        return (dz @ self.params["kernel"].T).reshape(shape)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(units=self.units, activation=self.activation, use_bias=self.use_bias,
+                   kernel_initializer=initializers.serialize(self.kernel_initializer),
+                   bias_initializer=initializers.serialize(self.bias_initializer))
+        return cfg

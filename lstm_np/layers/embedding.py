@@ -1,0 +1,77 @@
+"""Embedding: integer token ids (B, T) -> vectors (B, T, output_dim)."""
+import numpy as np
+
+from .. import initializers
+from .base import Layer, check_bool, check_positive_int
+from .checks import check_token_ids
+
+
+class Embedding(Layer):
+    """Lookup table E (input_dim, output_dim): y[b, t] = E[x[b, t]].
+
+    Backward scatters: dE[x[b, t]] += dy[b, t]. With ``mask_zero=True`` id 0 is padding
+    and the layer emits the mask ``x != 0`` for the layers after it.
+    ``weights=[matrix]`` loads pretrained vectors; ``trainable=False`` freezes them.
+    """
+
+    weight_names = ("embeddings",)
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 mask_zero=False, input_length=None, weights=None, **kwargs):
+        self.input_dim = check_positive_int(input_dim, "Embedding input_dim")
+        self.output_dim = check_positive_int(output_dim, "Embedding output_dim")
+        if input_length is not None:
+            input_length = check_positive_int(input_length, "Embedding input_length")
+            kwargs.setdefault("input_shape", (input_length,))
+        self.input_length = input_length
+        super().__init__(**kwargs)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.mask_zero = check_bool(mask_zero, "mask_zero")
+        self._mask = None
+        # The table does not depend on the input shape: build at once, as Keras does.
+        self.build((None, self.input_length) if self.input_shape_arg is None
+                   else (None,) + self.input_shape_arg)
+        if weights is not None:
+            self.set_weights(weights)
+
+    def build(self, input_shape):
+        if not self.built:
+            self.add_weight("embeddings", (self.input_dim, self.output_dim),
+                            self.embeddings_initializer)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def compute_mask(self, mask):
+        return self._mask if self.mask_zero else mask
+
+    def output_mask_for(self, ids):
+        return (ids != 0) if self.mask_zero else None
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        who = f"Embedding {self.name!r}"
+        ids = check_token_ids(x, self.input_dim, who)
+        if ids.ndim < 1:
+            raise ValueError(f"{who} expects ids of rank >= 1, received a scalar")
+        self._cache = ids
+        self._mask = self.output_mask_for(ids)
+        return self.params["embeddings"][ids]                 # (B, T, output_dim)
+
+    def backward(self, grad_output):
+        ids = self._cache
+        g = self.grads["embeddings"]
+        g.fill(0)
+        if self.trainable:
+            dy = np.asarray(grad_output, self.dtype).reshape(-1, self.output_dim)
+            np.add.at(g, ids.reshape(-1), dy)                 # scatter-add rows
+        return None                                           # ids have no gradient
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(input_dim=self.input_dim, output_dim=self.output_dim, mask_zero=self.mask_zero,
+                   input_length=self.input_length,
+                   embeddings_initializer=initializers.serialize(self.embeddings_initializer))
+        if self.input_length is not None:
+            cfg.pop("input_shape", None)
+        return cfg

@@ -1,0 +1,25 @@
+"""Layer (de)serialisation: class name <-> constructor config, used by save/load."""
+from .core_layers import Dropout, InputLayer, Masking, RepeatVector
+from .dense import Dense
+from .embedding import Embedding
+from .recurrent import LSTM, SimpleRNN
+from .wrappers import TimeDistributed
+
+LAYER_CLASSES = {cls.__name__: cls for cls in
+                 (InputLayer, Dropout, Masking, RepeatVector, Dense, Embedding, LSTM, SimpleRNN,
+                  TimeDistributed)}
+
+
+def serialize_layer(layer):
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize_layer(spec):
+    try:
+        cls = LAYER_CLASSES[spec["class_name"]]
+        config = dict(spec["config"])
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"unknown or malformed layer entry in saved config: {spec!r:.200}") from exc
+    if cls is TimeDistributed:
+        config["layer"] = deserialize_layer(config["layer"])
+    return cls(**config)

@@ -1,0 +1,74 @@
+"""Wrappers: TimeDistributed applies a layer to every timestep."""
+import numpy as np
+
+from .base import Layer
+from .checks import as_float_array
+
+
+class TimeDistributed(Layer):
+    """Apply ``layer`` to each timestep: (B, T, ...) -> merge to (B·T, ...) -> layer -> split.
+
+    The wrapper's ``params`` and ``grads`` are the inner layer's.
+    """
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            raise TypeError(f"TimeDistributed wraps a layer, received {type(layer).__name__}")
+        trainable = kwargs.pop("trainable", None)
+        super().__init__(**kwargs)
+        self.layer = layer
+        if trainable is not None:
+            self.layer.trainable = bool(trainable)
+        self.params = layer.params
+        self.grads = layer.grads
+        self.weight_names = layer.weight_names
+        if self.input_shape_arg is not None:
+            self.build((None,) + self.input_shape_arg)
+
+    @property
+    def trainable(self):
+        return self.layer.trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        if hasattr(self, "layer"):
+            self.layer.trainable = bool(value)
+
+    def build(self, input_shape):
+        if len(input_shape) < 3:
+            raise ValueError(f"TimeDistributed {self.name!r} expects input of rank >= 3 "
+                             f"(batch, timesteps, ...), received shape {tuple(input_shape)}")
+        if not self.layer.built:
+            self.layer.build((None,) + tuple(input_shape[2:]))
+        self.params = self.layer.params
+        self.grads = self.layer.grads
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        inner = self.layer.compute_output_shape((None,) + tuple(input_shape[2:]))
+        return (input_shape[0], input_shape[1]) + tuple(inner[1:])
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        who = f"TimeDistributed {self.name!r}"
+        x = as_float_array(x, self.dtype, who)
+        if x.ndim < 3:
+            raise ValueError(f"{who} expects input of rank >= 3 (batch, timesteps, ...), "
+                             f"received shape {x.shape}")
+        self._ensure_built(x)
+        B, T = x.shape[:2]
+        y = self.layer.forward(x.reshape((B * T,) + x.shape[2:]), training=training)
+        self._cache = (B, T, x.shape)
+        return y.reshape((B, T) + y.shape[1:])
+
+    def backward(self, grad_output):
+        B, T, shape = self._cache
+        g = np.asarray(grad_output, self.dtype)
+        dx = self.layer.backward(g.reshape((B * T,) + g.shape[2:]))
+        return dx.reshape(shape)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.pop("trainable", None)
+        from .registry import serialize_layer
+        cfg["layer"] = serialize_layer(self.layer)
+        return cfg
