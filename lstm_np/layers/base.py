@@ -102,7 +102,7 @@ class Layer:
         self.built = True
 
     def add_weight(self, key, shape, initializer):
-        value = np.asarray(initializer(tuple(shape), self.dtype, self.rng), dtype=self.dtype)
+        value = np.ascontiguousarray(initializer(tuple(shape), self.dtype, self.rng), dtype=self.dtype)
         if value.shape != tuple(shape):
             raise ValueError(f"initializer for {self.name}.{key} returned shape {value.shape}, "
                              f"expected {tuple(shape)}")
