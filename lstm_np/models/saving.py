@@ -24,10 +24,24 @@ FORMAT = "lstm_np-model"
 VERSION = 1
 
 
+def _generators(model):
+    """Name -> np.random.Generator of the model (shuffling) and of every (inner) layer."""
+    gens = {"__model__": model.rng}
+    for layer in model.layers:
+        for sub in (layer, getattr(layer, "layer", None), getattr(layer, "forward_layer", None),
+                    getattr(layer, "backward_layer", None)):
+            if sub is not None:
+                gens.setdefault(sub.name, sub.rng)
+    return gens
+
+
 def save_model(model, path):
     path = os.fspath(path)
     model.build()
-    config = {"model": model.get_config(), "compile": None}
+    config = {"model": model.get_config(), "compile": None,
+              # Random generator states, so that resumed training draws the same dropout
+              # masks and shuffles as an uninterrupted run.
+              "rng": {name: g.bit_generator.state for name, g in _generators(model).items()}}
     if model.loss is not None:
         config["compile"] = dict(model._compile_args,
                                  optimizer=optimizers_mod.serialize(model.optimizer))
@@ -85,6 +99,13 @@ def load_model(path):
         model.set_weights(weights)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{path!r}: stored weights do not fit the stored model: {exc}") from None
+    for name, g in _generators(model).items():
+        state = config.get("rng", {}).get(name)
+        if state is not None:
+            try:
+                g.bit_generator.state = state
+            except (TypeError, ValueError, KeyError) as exc:
+                raise ValueError(f"{path!r} has a malformed random state for {name!r}: {exc}") from None
     comp = config.get("compile")
     if comp is not None:
         model.compile(loss=comp["loss"], optimizer=optimizers_mod.get(comp["optimizer"]),
