@@ -1,0 +1,1 @@
+"""Runnable demonstrations (used by the ``lstm-np`` command)."""
