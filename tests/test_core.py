@@ -120,7 +120,10 @@ def test_masked_step_carries_state_and_repeats_output(rng):
     y, hT, cT, _ = L.lstm_forward(x, h0, np.zeros((B, H)), W, U, b, mask=mask)
     np.testing.assert_array_equal(y[0, 2], y[0, 1])          # repeats previous output
     np.testing.assert_array_equal(hT[0], y[0, 3])            # state carried past the last step
-    np.testing.assert_array_equal(y[1, 0], np.zeros(H))       # Keras: zeros before the first valid step
+    np.testing.assert_array_equal(y[1, 0], h0[1])             # Keras 3: the carried state
+    y0, *_ = L.lstm_forward(x, h0, np.zeros((B, H)), W, U, b, mask=mask, zero_output_for_mask=True)
+    np.testing.assert_array_equal(y0[~mask], 0.0)             # Bidirectional's zeros
+    np.testing.assert_array_equal(y0[mask], y[mask])
     # Only the valid steps matter: dropping the masked steps gives the same final state.
     y_ref, h_ref, _, _ = L.lstm_forward(x[:1, [0, 1, 3]], h0[:1], np.zeros((1, H)), W, U, b)
     np.testing.assert_allclose(hT[0], h_ref[0], rtol=1e-13)

@@ -31,6 +31,15 @@ def test_recurrent_options(kind, return_sequences, return_state, go_backwards, m
 
 
 @pytest.mark.parametrize("kind", sorted(RECURRENT))
+def test_zero_output_for_mask(kind, rng):
+    layer = RECURRENT[kind](3, return_sequences=True, zero_output_for_mask=True, dtype="float64")
+    x = rng.standard_normal((2, 5, 2))
+    mask = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 1]], bool)
+    np.testing.assert_array_equal(layer.forward(x, mask=mask)[~mask], 0.0)
+    assert_grads_ok(gradcheck.check_layer(layer, x, mask=mask))
+
+
+@pytest.mark.parametrize("kind", sorted(RECURRENT))
 @pytest.mark.parametrize("go_backwards", [False, True])
 def test_initial_state_gradients(kind, go_backwards, rng):
     B, T, D, H = 2, 4, 3, 5

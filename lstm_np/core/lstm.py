@@ -31,8 +31,8 @@ and, once every dz_t is known, the weight gradients are single matrix products o
 all timesteps: dW = Σ_t x_tᵀ dz_t,  dU = Σ_t h_{t-1}ᵀ dz_t,  db = Σ_t Σ_batch dz_t.
 
 Masks (B, T) of booleans: at a masked step the state is carried unchanged,
-h_t = h_{t-1}, c_t = c_{t-1}; the output repeats the previous output (zeros before
-the first valid step, as Keras does).
+h_t = h_{t-1}, c_t = c_{t-1}, and the output is that carried h (Keras 3), or zeros when
+``zero_output_for_mask`` (what Keras's Bidirectional asks of its layers).
 
 Recurrent dropout (Keras semantics): one mask r (B, H), drawn per sequence, multiplies
 h_{t-1} before it meets U:  z_t = x_t W + (h_{t-1} ⊙ r) U + b.
@@ -121,11 +121,13 @@ def lstm_step_backward(dh, dc, cache):
 # The whole sequence.
 # ---------------------------------------------------------------------------------------
 def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
-                 activation="tanh", recurrent_activation="sigmoid", recurrent_mask=None):
+                 activation="tanh", recurrent_activation="sigmoid", recurrent_mask=None,
+                 zero_output_for_mask=False):
     """Run the LSTM over x (B, T, D) from state (h0, c0), each (B, H).
 
     mask: optional (B, T) bool, True where the step is valid.
     recurrent_mask: optional (B, H) recurrent-dropout multiplier.
+    zero_output_for_mask: outputs at masked steps are zeros instead of the carried h.
     Returns y (B, T, H) the outputs, h_T (B, H), c_T (B, H), and the cache for backward.
     """
     B, T, D = x.shape
@@ -152,13 +154,9 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
         h, c = h_new, c_new
         hs[:, t] = h
 
-    seen = None
-    y = hs
-    if mask is not None:
-        # Keras repeats the previous *output*, which is zero before the first valid step.
-        seen = np.logical_or.accumulate(mask, axis=1)                 # (B, T)
-        y = hs * seen[..., None]
-    cache = dict(x=x, h_in=h_in, c_in=c_in, gates=gates, tcs=tcs, mask=mask, seen=seen,
+    zero_out = mask is not None and zero_output_for_mask
+    y = hs * mask[..., None] if zero_out else hs      # masked steps: h_{t-1} repeated, or zeros
+    cache = dict(x=x, h_in=h_in, c_in=c_in, gates=gates, tcs=tcs, mask=mask, zero_out=zero_out,
                  kernel=kernel, recurrent_kernel=recurrent_kernel, recurrent_mask=recurrent_mask,
                  activation=activation, recurrent_activation=recurrent_activation)
     return y, h, c, cache
@@ -172,14 +170,14 @@ def lstm_backward(dy, dh_T, dc_T, cache):
     dkernel (D, 4H), drecurrent_kernel (H, 4H), dbias (4H,).
     """
     x, h_in, c_in = cache["x"], cache["h_in"], cache["c_in"]
-    gates, tcs, mask, seen = cache["gates"], cache["tcs"], cache["mask"], cache["seen"]
+    gates, tcs, mask, zero_out = cache["gates"], cache["tcs"], cache["mask"], cache["zero_out"]
     U, W, r = cache["recurrent_kernel"], cache["kernel"], cache["recurrent_mask"]
     act, ract = cache["activation"], cache["recurrent_activation"]
     B, T, D = x.shape
     H = U.shape[0]
 
-    if seen is not None:
-        dy = dy * seen[..., None]
+    if zero_out:
+        dy = dy * mask[..., None]
     dh_next = np.zeros((B, H), x.dtype) if dh_T is None else dh_T
     dc_next = np.zeros((B, H), x.dtype) if dc_T is None else dc_T
     dz = np.empty((B, T, 4 * H), dtype=x.dtype)

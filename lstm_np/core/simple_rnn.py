@@ -13,7 +13,7 @@ Backward, given the total dh_t::
     dW = Σ_t x_tᵀ dz_t,  dU = Σ_t (h_{t-1} ⊙ r)ᵀ dz_t,  db = Σ dz_t
 
 Masks and recurrent dropout behave as in ``core.lstm``: a masked step carries h
-forward, the output before the first valid step is zero.
+forward (and outputs it, or zeros with ``zero_output_for_mask``).
 """
 import numpy as np
 
@@ -36,7 +36,7 @@ def rnn_step_backward(dh, cache):
 
 
 def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="tanh",
-                recurrent_mask=None):
+                recurrent_mask=None, zero_output_for_mask=False):
     """Run over x (B, T, D) from h0 (B, H). Returns y (B, T, H), h_T (B, H), cache."""
     act, _ = A.get_elementwise(activation)
     B, T, D = x.shape
@@ -52,12 +52,9 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
         cand[:, t] = act(xz[:, t] + hr @ recurrent_kernel)      # (B, H)
         h = cand[:, t] if mask is None else np.where(mask[:, t, None], cand[:, t], h)
         hs[:, t] = h
-    seen = None
-    y = hs
-    if mask is not None:
-        seen = np.logical_or.accumulate(mask, axis=1)
-        y = hs * seen[..., None]
-    cache = dict(x=x, h_in=h_in, cand=cand, mask=mask, seen=seen, kernel=kernel,
+    zero_out = mask is not None and zero_output_for_mask
+    y = hs * mask[..., None] if zero_out else hs      # masked steps: h_{t-1} repeated, or zeros
+    cache = dict(x=x, h_in=h_in, cand=cand, mask=mask, zero_out=zero_out, kernel=kernel,
                  recurrent_kernel=recurrent_kernel, recurrent_mask=recurrent_mask,
                  activation=activation)
     return y, h, cache
@@ -66,12 +63,12 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
 def rnn_backward(dy, dh_T, cache):
     """BPTT. Returns dx (B, T, D), dh0 (B, H), dkernel, drecurrent_kernel, dbias."""
     _, dact = A.get_elementwise(cache["activation"])
-    x, h_in, cand, mask, seen = (cache[k] for k in ("x", "h_in", "cand", "mask", "seen"))
+    x, h_in, cand, mask, zero_out = (cache[k] for k in ("x", "h_in", "cand", "mask", "zero_out"))
     W, U, r = cache["kernel"], cache["recurrent_kernel"], cache["recurrent_mask"]
     B, T, D = x.shape
     H = U.shape[0]
-    if seen is not None:
-        dy = dy * seen[..., None]
+    if zero_out:
+        dy = dy * mask[..., None]
     dh_next = np.zeros((B, H), x.dtype) if dh_T is None else dh_T
     dz = np.empty((B, T, H), dtype=x.dtype)
     for t in reversed(range(T)):

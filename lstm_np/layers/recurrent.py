@@ -27,7 +27,7 @@ class Recurrent(Layer):
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", dropout=0.0, recurrent_dropout=0.0,
                  return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, **kwargs):
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
         self.units = check_positive_int(units, f"{type(self).__name__} units")
         A.get_elementwise(activation)
@@ -43,6 +43,7 @@ class Recurrent(Layer):
         self.go_backwards = check_bool(go_backwards, "go_backwards")
         self.stateful = check_bool(stateful, "stateful")
         self.unroll = check_bool(unroll, "unroll")   # accepted for Keras scripts; same maths
+        self.zero_output_for_mask = check_bool(zero_output_for_mask, "zero_output_for_mask")
         self.states = None                            # carried across calls when stateful
         self.initial_state_grads = None
         if self.input_shape_arg is not None:
@@ -188,7 +189,8 @@ class Recurrent(Layer):
                    bias_initializer=initializers.serialize(self.bias_initializer),
                    dropout=self.dropout, recurrent_dropout=self.recurrent_dropout,
                    return_sequences=self.return_sequences, return_state=self.return_state,
-                   go_backwards=self.go_backwards, stateful=self.stateful, unroll=self.unroll)
+                   go_backwards=self.go_backwards, stateful=self.stateful, unroll=self.unroll,
+                   zero_output_for_mask=self.zero_output_for_mask)
         return cfg
 
 
@@ -226,7 +228,8 @@ class LSTM(Recurrent):
         y, h, c, cache = core_lstm.lstm_forward(
             x, states[0], states[1], p["kernel"], p["recurrent_kernel"], self._bias(),
             mask=mask, activation=self.activation,
-            recurrent_activation=self.recurrent_activation, recurrent_mask=rec_mask)
+            recurrent_activation=self.recurrent_activation, recurrent_mask=rec_mask,
+            zero_output_for_mask=self.zero_output_for_mask)
         return y, [h, c], cache
 
     def _run_backward(self, dy, d_states, cache):
@@ -247,7 +250,8 @@ class SimpleRNN(Recurrent):
         p = self.params
         y, h, cache = core_rnn.rnn_forward(x, states[0], p["kernel"], p["recurrent_kernel"],
                                            self._bias(), mask=mask, activation=self.activation,
-                                           recurrent_mask=rec_mask)
+                                           recurrent_mask=rec_mask,
+                                           zero_output_for_mask=self.zero_output_for_mask)
         return y, [h], cache
 
     def _run_backward(self, dy, d_states, cache):
