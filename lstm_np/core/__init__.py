@@ -1,4 +1,4 @@
 """Pure functions: activations and the recurrences (forward + BPTT) in NumPy."""
-from . import activations, lstm, simple_rnn
+from . import activations, gru, lstm, simple_rnn
 
-__all__ = ["activations", "lstm", "simple_rnn"]
+__all__ = ["activations", "gru", "lstm", "simple_rnn"]

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import initializers
 from ..core import activations as A
+from ..core import gru as core_gru
 from ..core import lstm as core_lstm
 from ..core import simple_rnn as core_rnn
 from .base import Layer, check_bool, check_positive_int, check_rate
@@ -257,3 +258,53 @@ class SimpleRNN(Recurrent):
     def _run_backward(self, dy, d_states, cache):
         dx, dh0, dW, dU, db = core_rnn.rnn_backward(dy, d_states[0], cache)
         return dx, [dh0], dW, dU, db
+
+
+class GRU(Recurrent):
+    """Gated Recurrent Unit, Keras ``reset_after=True`` (see ``lstm_np.core.gru``)::
+
+        z = σ(x W_z + h U_z + b),  r = σ(x W_r + h U_r + b),  hh = φ(x W_h + b + r ⊙ (h U_h + b'))
+        h_t = z ⊙ h_{t-1} + (1 - z) ⊙ hh
+
+    Parameters: 3·(units·(input_dim + units) + 2·units).
+    """
+
+    gates = 3
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", reset_after=True,
+                 **kwargs):
+        A.get_elementwise(recurrent_activation)
+        if reset_after is not True:
+            raise ValueError("GRU supports reset_after=True (the Keras 3 default, as cuDNN and "
+                             f"PyTorch compute it); received reset_after={reset_after!r}")
+        self.recurrent_activation = recurrent_activation
+        self.reset_after = True
+        super().__init__(units, activation=activation, **kwargs)
+
+    def add_weight(self, key, shape, initializer):
+        if key == "bias":
+            # Keras's layout: input bias and recurrent bias as the two rows of one (2, 3H) array.
+            shape = (2, 3 * self.units)
+        super().add_weight(key, shape, initializer)
+
+    def _bias(self):
+        if self.use_bias:
+            return self.params["bias"]
+        return np.zeros((2, 3 * self.units), self.dtype)
+
+    def _run_forward(self, x, states, mask, rec_mask):
+        p = self.params
+        y, h, cache = core_gru.gru_forward(
+            x, states[0], p["kernel"], p["recurrent_kernel"], self._bias(), mask=mask,
+            activation=self.activation, recurrent_activation=self.recurrent_activation,
+            recurrent_mask=rec_mask, zero_output_for_mask=self.zero_output_for_mask)
+        return y, [h], cache
+
+    def _run_backward(self, dy, d_states, cache):
+        dx, dh0, dW, dU, db = core_gru.gru_backward(dy, d_states[0], cache)
+        return dx, [dh0], dW, dU, db
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(recurrent_activation=self.recurrent_activation, reset_after=True)
+        return cfg

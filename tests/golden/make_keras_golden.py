@@ -110,5 +110,48 @@ put("masked_loss/weights", m.get_weights())
 g["masked_loss/y"] = ym
 g["masked_loss/eval"] = np.array(m.evaluate(ids, ym, verbose=0))
 
+# 8. Bidirectional: every merge mode x return_sequences, with and without a right-padding
+#    mask, and return_state; inner LSTM, GRU and SimpleRNN.
+keras.utils.set_random_seed(13)
+xb = rng.standard_normal((3, 6, 4)).astype("float32")
+mb = np.array([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1], [1, 1, 0, 0, 0, 0]], bool)
+g["bi/x"], g["bi/mask"] = xb, mb
+for kind in ("LSTM", "GRU", "SimpleRNN"):
+    for mode in ("concat", "sum", "mul", "ave", None):
+        for seq in (True, False):
+            layer = keras.layers.Bidirectional(getattr(keras.layers, kind)(5, return_sequences=seq,
+                                                                         return_state=True),
+                                               merge_mode=mode)
+            out = layer(xb)
+            put(f"bi/{kind}/{mode}/{seq}/weights", layer.get_weights())
+            put(f"bi/{kind}/{mode}/{seq}/out", [np.asarray(o) for o in out])
+            out_m = layer(xb, mask=mb)
+            put(f"bi/{kind}/{mode}/{seq}/out_masked", [np.asarray(o) for o in out_m])
+
+# 9. GRU alone (reset_after=True), go_backwards, mask, initial state.
+keras.utils.set_random_seed(14)
+gru = keras.layers.GRU(4, return_sequences=True, return_state=True)
+h0 = rng.standard_normal((3, 4)).astype("float32")
+put("gru/out", [np.asarray(o) for o in gru(xb, initial_state=[h0])])
+put("gru/out_masked", [np.asarray(o) for o in gru(xb, mask=mb, initial_state=[h0])])
+put("gru/weights", gru.get_weights())
+g["gru/h0"] = h0
+
+# 10. Keras 3 mask semantics with a non-zero initial state and leading masked steps:
+#     a masked step outputs the carried state (not zeros).
+keras.utils.set_random_seed(15)
+lstm = keras.layers.LSTM(4, return_sequences=True)
+lead = np.array([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0], [0, 1, 0, 1, 0, 1]], bool)
+c0 = rng.standard_normal((3, 4)).astype("float32")
+g["lead/mask"], g["lead/c0"] = lead, c0
+g["lead/out"] = np.asarray(lstm(xb, mask=lead, initial_state=[h0, c0]))
+put("lead/weights", lstm.get_weights())
+
+# 11. The stacked BiLSTM sentiment model's parameter count.
+m = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(10000, 32),
+                      keras.layers.Bidirectional(keras.layers.LSTM(32)),
+                      keras.layers.Dense(1, activation="sigmoid")])
+g["bilstm_sentiment/params"] = np.array([l.count_params() for l in m.layers])
+
 np.savez(OUT, **g)
 print(f"wrote {OUT} with {len(g)} arrays (Keras {keras.__version__})")
