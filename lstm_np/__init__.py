@@ -8,6 +8,7 @@
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"])
 """
 from . import callbacks, core, gradcheck, initializers, layers, losses, metrics, models, optimizers
+from .backend import get_backend, set_backend
 from .config import floatx, set_floatx
 from .layers import Input
 from .models import Sequential, load_model
@@ -15,4 +16,4 @@ from .models import Sequential, load_model
 __version__ = "0.1.0"
 
 __all__ = ["Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
-           "metrics", "callbacks", "initializers", "gradcheck", "core", "floatx", "set_floatx"]
+           "metrics", "callbacks", "initializers", "gradcheck", "core", "floatx", "set_floatx", "get_backend", "set_backend"]

@@ -4,15 +4,25 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-settings.register_profile("ci", max_examples=25, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", max_examples=10, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+# The backend fixture below is function-scoped but only switches a setting: safe to reuse.
+_QUIET = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_QUIET)
+settings.register_profile("dev", max_examples=10, deadline=None, suppress_health_check=_QUIET)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Gradient checks pass far below this; a wrong gradient lands far above it (see the
 # negative controls). Entry-wise central differences in float64 with eps = 1e-6.
 GRAD_TOL = 1e-5
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def each_backend(request):
+    """Run a test once on the NumPy reference and once on the Numba kernels."""
+    import lstm_np
+    old = lstm_np.get_backend()
+    lstm_np.set_backend(request.param)
+    yield request.param
+    lstm_np.set_backend(old)
 
 
 @pytest.fixture

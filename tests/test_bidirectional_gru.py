@@ -12,6 +12,8 @@ from conftest import assert_grads_ok
 from lstm_np import gradcheck, layers
 from lstm_np.models import Sequential, load_model
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 G = np.load(os.path.join(os.path.dirname(__file__), "golden", "keras_golden.npz"), allow_pickle=False)
 MODES = ["concat", "sum", "mul", "ave", None]
 KINDS = {"LSTM": layers.LSTM, "GRU": layers.GRU, "SimpleRNN": layers.SimpleRNN}

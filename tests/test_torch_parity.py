@@ -10,6 +10,8 @@ import torch
 from lstm_np import layers
 from lstm_np.models import Sequential
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 torch.set_default_dtype(torch.float64)
 
 

@@ -98,7 +98,9 @@ def gru_backward(dy, dh_T, cache):
     act, ract = cache["activation"], cache["recurrent_activation"]
     B, T, D = x.shape
     H = U.shape[0]
-    if cache["zero_out"]:
+    if dy is None:
+        dy = np.zeros((B, T, H), x.dtype)
+    elif cache["zero_out"]:
         dy = dy * mask[..., None]
     dh_next = np.zeros((B, H), x.dtype) if dh_T is None else dh_T
     da = np.empty((B, T, 3 * H), x.dtype)

@@ -165,7 +165,8 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
 def lstm_backward(dy, dh_T, dc_T, cache):
     """BPTT for ``lstm_forward``.
 
-    dy (B, T, H) gradient of the loss w.r.t. every output; dh_T, dc_T (B, H) or None,
+    dy (B, T, H) gradient of the loss w.r.t. every output (None: no output gradient);
+    dh_T, dc_T (B, H) or None,
     gradients w.r.t. the final state. Returns dx (B, T, D), dh0 (B, H), dc0 (B, H),
     dkernel (D, 4H), drecurrent_kernel (H, 4H), dbias (4H,).
     """
@@ -176,7 +177,9 @@ def lstm_backward(dy, dh_T, dc_T, cache):
     B, T, D = x.shape
     H = U.shape[0]
 
-    if zero_out:
+    if dy is None:
+        dy = np.zeros((B, T, H), x.dtype)
+    elif zero_out:
         dy = dy * mask[..., None]
     dh_next = np.zeros((B, H), x.dtype) if dh_T is None else dh_T
     dc_next = np.zeros((B, H), x.dtype) if dc_T is None else dc_T

@@ -67,7 +67,9 @@ def rnn_backward(dy, dh_T, cache):
     W, U, r = cache["kernel"], cache["recurrent_kernel"], cache["recurrent_mask"]
     B, T, D = x.shape
     H = U.shape[0]
-    if zero_out:
+    if dy is None:
+        dy = np.zeros((B, T, H), x.dtype)
+    elif zero_out:
         dy = dy * mask[..., None]
     dh_next = np.zeros((B, H), x.dtype) if dh_T is None else dh_T
     dz = np.empty((B, T, H), dtype=x.dtype)

@@ -7,13 +7,29 @@ across timesteps, as Keras), handles ``go_backwards``, ``initial_state``,
 """
 import numpy as np
 
-from .. import initializers
+from .. import backend, initializers
 from ..core import activations as A
 from ..core import gru as core_gru
 from ..core import lstm as core_lstm
 from ..core import simple_rnn as core_rnn
 from .base import Layer, check_bool, check_positive_int, check_rate
 from .checks import as_float_array, check_last_dim, check_mask, check_rank
+
+
+def _impl(kind):
+    """The module computing ``kind`` ("lstm", "gru", "simple_rnn") on the current backend."""
+    if backend.get_backend() == "numba":
+        import importlib
+        return importlib.import_module(f"lstm_np.core.kernels.{kind}")
+    return {"lstm": core_lstm, "gru": core_gru, "simple_rnn": core_rnn}[kind]
+
+
+def _impl_for(kind, cache):
+    """The module that made ``cache`` (a backend switch between forward and backward is harmless)."""
+    if isinstance(cache, dict) and cache.get("numba"):
+        import importlib
+        return importlib.import_module(f"lstm_np.core.kernels.{kind}")
+    return {"lstm": core_lstm, "gru": core_gru, "simple_rnn": core_rnn}[kind]
 
 
 class Recurrent(Layer):
@@ -133,14 +149,16 @@ class Recurrent(Layer):
         y, final, core_cache = self._run_forward(x, states, mask, rec_mask)
         if self.stateful:
             self.states = [s.copy() for s in final]
-        self._cache = (core_cache, in_mask, given, (B, T))
+        self._cache = (core_cache, in_mask, given, (B, T), mask)
         out = y if self.return_sequences else y[:, -1]
         return [out] + list(final) if self.return_state else out
 
     def backward(self, grad_output):
         if self._cache is None:
-            raise RuntimeError(f"{self._who()}: backward called before forward")
-        core_cache, in_mask, given, (B, T) = self._cache
+            raise RuntimeError(f"{self._who()}: backward needs a forward first "
+                               "(each forward can be backpropagated once)")
+        core_cache, in_mask, given, (B, T), mask = self._cache
+        self._cache = None          # the kernels reuse the cache's buffers for the gradients
         n = len(self.state_names)
         if self.return_state:
             if not isinstance(grad_output, (list, tuple)) or len(grad_output) != 1 + n:
@@ -149,14 +167,18 @@ class Recurrent(Layer):
             d_out, d_states = grad_output[0], list(grad_output[1:])
         else:
             d_out, d_states = grad_output, [None] * n
-        H = self.units
-        if self.return_sequences:
-            dy = np.zeros((B, T, H), self.dtype) if d_out is None else np.asarray(d_out, self.dtype)
-        else:
-            dy = np.zeros((B, T, H), self.dtype)
-            if d_out is not None:
-                dy[:, -1] = d_out
         d_states = [None if d is None else np.asarray(d, self.dtype) for d in d_states]
+        if self.return_sequences:
+            dy = None if d_out is None else np.asarray(d_out, self.dtype)
+        else:
+            # Only the last output has a gradient: it is h_T (zeroed if masked and
+            # zero_output_for_mask), so its gradient joins dh_T.
+            dy = None
+            if d_out is not None:
+                g = np.asarray(d_out, self.dtype)
+                if self.zero_output_for_mask and mask is not None:
+                    g = g * mask[:, -1, None]
+                d_states[0] = g if d_states[0] is None else d_states[0] + g
 
         dx, d_init, dW, dU, db = self._run_backward(dy, d_states, core_cache)
         self.grads["kernel"][...] = dW
@@ -226,7 +248,7 @@ class LSTM(Recurrent):
 
     def _run_forward(self, x, states, mask, rec_mask):
         p = self.params
-        y, h, c, cache = core_lstm.lstm_forward(
+        y, h, c, cache = _impl("lstm").lstm_forward(
             x, states[0], states[1], p["kernel"], p["recurrent_kernel"], self._bias(),
             mask=mask, activation=self.activation,
             recurrent_activation=self.recurrent_activation, recurrent_mask=rec_mask,
@@ -234,7 +256,7 @@ class LSTM(Recurrent):
         return y, [h, c], cache
 
     def _run_backward(self, dy, d_states, cache):
-        dx, dh0, dc0, dW, dU, db = core_lstm.lstm_backward(dy, d_states[0], d_states[1], cache)
+        dx, dh0, dc0, dW, dU, db = _impl_for("lstm", cache).lstm_backward(dy, d_states[0], d_states[1], cache)
         return dx, [dh0, dc0], dW, dU, db
 
     def get_config(self):
@@ -249,14 +271,14 @@ class SimpleRNN(Recurrent):
 
     def _run_forward(self, x, states, mask, rec_mask):
         p = self.params
-        y, h, cache = core_rnn.rnn_forward(x, states[0], p["kernel"], p["recurrent_kernel"],
+        y, h, cache = _impl("simple_rnn").rnn_forward(x, states[0], p["kernel"], p["recurrent_kernel"],
                                            self._bias(), mask=mask, activation=self.activation,
                                            recurrent_mask=rec_mask,
                                            zero_output_for_mask=self.zero_output_for_mask)
         return y, [h], cache
 
     def _run_backward(self, dy, d_states, cache):
-        dx, dh0, dW, dU, db = core_rnn.rnn_backward(dy, d_states[0], cache)
+        dx, dh0, dW, dU, db = _impl_for("simple_rnn", cache).rnn_backward(dy, d_states[0], cache)
         return dx, [dh0], dW, dU, db
 
 
@@ -294,14 +316,14 @@ class GRU(Recurrent):
 
     def _run_forward(self, x, states, mask, rec_mask):
         p = self.params
-        y, h, cache = core_gru.gru_forward(
+        y, h, cache = _impl("gru").gru_forward(
             x, states[0], p["kernel"], p["recurrent_kernel"], self._bias(), mask=mask,
             activation=self.activation, recurrent_activation=self.recurrent_activation,
             recurrent_mask=rec_mask, zero_output_for_mask=self.zero_output_for_mask)
         return y, [h], cache
 
     def _run_backward(self, dy, d_states, cache):
-        dx, dh0, dW, dU, db = core_gru.gru_backward(dy, d_states[0], cache)
+        dx, dh0, dW, dU, db = _impl_for("gru", cache).gru_backward(dy, d_states[0], cache)
         return dx, [dh0], dW, dU, db
 
     def get_config(self):

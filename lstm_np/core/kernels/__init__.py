@@ -1,0 +1,14 @@
+"""Numba kernels: the same recurrences as ``lstm_np.core``, compiled.
+
+Each module mirrors one reference module with the same function signatures
+(``lstm_forward`` / ``lstm_backward`` …). What changes is how the work is laid out:
+
+- the input projection of every timestep is one GEMM before the loop (bias folded in);
+- the whole time loop runs inside one compiled call, with one fused elementwise pass
+  per step (gates, cell, output), writing into buffers allocated before the loop;
+- arrays are time-major inside (T, B, ·), so each step and every GEMM reads contiguous
+  memory; the activated gates overwrite the projection, and dz overwrites the gates;
+- after BPTT the weight and input gradients are single GEMMs over all timesteps.
+
+Set ``NUMBA_DISABLE_JIT=1`` to step through a kernel as plain Python.
+"""

@@ -1,0 +1,89 @@
+"""Matrix products inside the kernels, on the *same* BLAS as NumPy.
+
+Two OpenBLAS libraries in one process fight: NumPy wheels bundle one
+(``scipy_openblas64_``), and numba's ``np.dot`` calls SciPy's (``scipy_openblas``).
+Each keeps worker threads spinning after a call, so alternating between them on two
+cores was measured 3-7x slower than either alone. So the kernels call NumPy's own
+``cblas_?gemm`` by symbol (a declared external function, which numba can cache),
+and fall back to ``np.dot`` when NumPy's BLAS cannot be found (other NumPy builds).
+
+    gemm(a, b, c, beta):   c = a @ b + beta * c      a (M, K), b (K, N), c (M, N), C-contiguous
+"""
+import glob
+import os
+
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+from .common import JIT
+
+ROW_MAJOR, NO_TRANS = 101, 111
+
+
+# (library file pattern, symbol prefix): NumPy 2 wheels, then NumPy 1.x wheels.
+_CANDIDATES = (("libscipy_openblas64_*.so", "scipy_cblas_"), ("libopenblas64_*.so", "cblas_"))
+
+
+def _numpy_openblas():
+    """(path, sgemm name, dgemm name) of NumPy's bundled ILP64 OpenBLAS, or None."""
+    import ctypes
+    libs_dir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    for pattern, prefix in _CANDIDATES:
+        for path in sorted(glob.glob(os.path.join(libs_dir, pattern))):
+            names = (f"{prefix}sgemm64_", f"{prefix}dgemm64_")
+            try:
+                lib = ctypes.CDLL(path)
+                for name in names:
+                    getattr(lib, name)
+            except (OSError, AttributeError):
+                continue
+            return (path,) + names
+    return None
+
+
+_FOUND = None if os.environ.get("LSTM_NP_KERNEL_BLAS") == "numba" else _numpy_openblas()
+USING_NUMPY_BLAS = _FOUND is not None
+
+if USING_NUMPY_BLAS:
+    import llvmlite.binding as llvm
+    _PATH, _SGEMM, _DGEMM = _FOUND
+    llvm.load_library_permanently(_PATH)
+
+    def _sig(f):
+        # Pointers passed as 64-bit integers (same registers on x86-64 / aarch64).
+        i32, i64 = types.int32, types.int64
+        return types.void(i32, i32, i32, i64, i64, i64, f, i64, i64, i64, i64, f, i64, i64)
+
+    _sgemm = types.ExternalFunction(_SGEMM, _sig(types.float32))
+    _dgemm = types.ExternalFunction(_DGEMM, _sig(types.float64))
+
+    def gemm(a, b, c, beta):
+        """c = a @ b + beta c (compiled below, by dtype)."""
+        raise NotImplementedError("gemm is only callable from compiled kernels")
+
+    @overload(gemm, jit_options={"nogil": True, "error_model": "numpy"})
+    def _gemm(a, b, c, beta):
+        if a.dtype == types.float32:
+            def impl(a, b, c, beta):
+                M, K = a.shape
+                N = b.shape[1]
+                if M > 0 and N > 0:
+                    _sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, np.float32(1.0), a.ctypes.data, K,
+                           b.ctypes.data, N, np.float32(beta), c.ctypes.data, N)
+            return impl
+
+        def impl(a, b, c, beta):
+            M, K = a.shape
+            N = b.shape[1]
+            if M > 0 and N > 0:
+                _dgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, 1.0, a.ctypes.data, K,
+                       b.ctypes.data, N, beta, c.ctypes.data, N)
+        return impl
+else:
+    @njit(**JIT)
+    def gemm(a, b, c, beta):
+        if beta == 0.0:
+            np.dot(a, b, c)
+        else:
+            c += np.dot(a, b)

@@ -1,0 +1,151 @@
+"""Numba GRU (Keras reset_after=True): forward and BPTT with the signatures of
+``lstm_np.core.gru``. Equations there. Layout inside, time-major:
+
+    a     (T, B, 3H)  x W + b_in (one GEMM); after the loop the activated [z, r, hh];
+                      after BPTT, da (each step overwrites its own slice)
+    q     (T, B, 3H)  (h ⊙ r_drop) U + b_rec per step; after the loop q_h sits in the h
+                      third; after BPTT, dq
+    hseq  (T+1, B, H) hseq[0] = h0, hseq[t+1] = h_t
+"""
+import numpy as np
+from numba import njit
+
+from .. import gru as reference
+from .blas import gemm
+from .common import JIT, SUPPORTED, sigmoid, tanh, to_time_major
+
+
+@njit(**JIT)
+def _forward_loop(a, q, b_rec, hseq, U, mask, rmask, hbuf):
+    T, B, G = a.shape
+    H = G // 3
+    has_mask = mask.shape[0] > 0
+    has_r = rmask.shape[0] > 0
+    for t in range(T):
+        if has_r:
+            for b in range(B):
+                for j in range(H):
+                    hbuf[b, j] = hseq[t, b, j] * rmask[b, j]
+            gemm(hbuf, U, q[t], 0.0)                           # q = (h ⊙ r) U     (B, 3H)
+        else:
+            gemm(hseq[t], U, q[t], 0.0)                        # q = h U           (B, 3H)
+        for b in range(B):
+            h_prev, h_new = hseq[t, b], hseq[t + 1, b]
+            if has_mask and not mask[t, b]:
+                for j in range(H):
+                    h_new[j] = h_prev[j]
+                continue
+            az, ar, ah = a[t, b, :H], a[t, b, H:2 * H], a[t, b, 2 * H:]
+            qz, qr, qh = q[t, b, :H], q[t, b, H:2 * H], q[t, b, 2 * H:]
+            bz, br, bh = b_rec[:H], b_rec[H:2 * H], b_rec[2 * H:]
+            for j in range(H):
+                z = sigmoid(az[j] + qz[j] + bz[j])
+                r = sigmoid(ar[j] + qr[j] + br[j])
+                qhj = qh[j] + bh[j]
+                hh = tanh(ah[j] + r * qhj)
+                az[j], ar[j], ah[j] = z, r, hh                 # cached activations
+                qh[j] = qhj                                    # cached q_h (with its bias)
+                h_new[j] = z * h_prev[j] + (1.0 - z) * hh
+
+
+@njit(**JIT)
+def _backward_loop(dy, dh, a, q, hseq, UT, mask, rmask, zero_out, dhbuf, carry):
+    T, B, G = a.shape
+    H = G // 3
+    has_dy = dy.shape[0] > 0
+    has_mask = mask.shape[0] > 0
+    has_r = rmask.shape[0] > 0
+    for t in range(T - 1, -1, -1):
+        for b in range(B):
+            dh_row, carry_row = dh[b], carry[b]
+            valid = not has_mask or mask[t, b]
+            if has_dy and (valid or not zero_out):
+                dy_row = dy[t, b]
+                for j in range(H):
+                    dh_row[j] += dy_row[j]
+            if not valid:
+                for j in range(H):
+                    carry_row[j] = dh_row[j]
+                for j in range(G):
+                    a[t, b, j] = 0.0
+                    q[t, b, j] = 0.0
+                continue
+            az, ar, ah = a[t, b, :H], a[t, b, H:2 * H], a[t, b, 2 * H:]
+            qz, qr, qh = q[t, b, :H], q[t, b, H:2 * H], q[t, b, 2 * H:]
+            h_prev = hseq[t, b]
+            for j in range(H):
+                z, r, hh, qhj = az[j], ar[j], ah[j], qh[j]
+                d = dh_row[j]
+                dah = d * (1.0 - z) * (1.0 - hh * hh)
+                daz = d * (h_prev[j] - hh) * z * (1.0 - z)
+                dar = dah * qhj * r * (1.0 - r)
+                az[j], ar[j], ah[j] = daz, dar, dah            # da
+                qz[j], qr[j], qh[j] = daz, dar, dah * r        # dq
+                carry_row[j] = d * z                           # direct path to h_{t-1}
+        gemm(q[t], UT, dhbuf, 0.0)                             # (B, H) = dq Uᵀ
+        for b in range(B):
+            dh_row, back, carry_row = dh[b], dhbuf[b], carry[b]
+            if has_r:
+                r_row = rmask[b]
+                for j in range(H):
+                    dh_row[j] = back[j] * r_row[j] + carry_row[j]
+            else:
+                for j in range(H):
+                    dh_row[j] = back[j] + carry_row[j]
+
+
+def supported(activation, recurrent_activation):
+    return (activation, recurrent_activation) in SUPPORTED
+
+
+def gru_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="tanh",
+                recurrent_activation="sigmoid", recurrent_mask=None, zero_output_for_mask=False):
+    """Same contract as ``lstm_np.core.gru.gru_forward``."""
+    if not supported(activation, recurrent_activation):
+        return reference.gru_forward(x, h0, kernel, recurrent_kernel, bias, mask, activation,
+                                     recurrent_activation, recurrent_mask, zero_output_for_mask)
+    B, T, D = x.shape
+    H = recurrent_kernel.shape[0]
+    dt = x.dtype
+    x_tm = to_time_major(x)
+    a = (x_tm.reshape(T * B, D) @ kernel).reshape(T, B, 3 * H)   # one GEMM
+    a += bias[0]
+    q = np.empty((T, B, 3 * H), dt)
+    hseq = np.empty((T + 1, B, H), dt)
+    hseq[0] = h0
+    mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
+    r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
+    U = np.ascontiguousarray(recurrent_kernel)
+    _forward_loop(a, q, np.ascontiguousarray(bias[1], dt), hseq, U, mask_tm, r, np.empty((B, H), dt))
+    zero_out = mask is not None and zero_output_for_mask
+    y_tm = hseq[1:] * mask_tm[..., None] if zero_out else hseq[1:]
+    cache = dict(x_tm=x_tm, a=a, q=q, hseq=hseq, mask=None if mask is None else mask_tm,
+                 r=recurrent_mask, kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True)
+    return np.swapaxes(y_tm, 0, 1), hseq[T].copy(), cache
+
+
+def gru_backward(dy, dh_T, cache):
+    """Same contract as ``lstm_np.core.gru.gru_backward``; dy may be None."""
+    if not cache.get("numba"):
+        return reference.gru_backward(dy, dh_T, cache)
+    x_tm, a, q, hseq = cache["x_tm"], cache["a"], cache["q"], cache["hseq"]
+    T, B, D = x_tm.shape
+    H = hseq.shape[2]
+    dt = x_tm.dtype
+    dy_tm = np.zeros((0, 0, 0), dt) if dy is None else to_time_major(np.asarray(dy, dt))
+    dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
+    mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
+    r = cache["r"]
+    rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
+    UT = np.ascontiguousarray(cache["recurrent_kernel"].T)
+    _backward_loop(dy_tm, dh, a, q, hseq, UT, mask, rr, cache["zero_out"], np.empty((B, H), dt),
+                   np.empty((B, H), dt))
+    da, dq = a.reshape(T * B, 3 * H), q.reshape(T * B, 3 * H)
+    dkernel = x_tm.reshape(T * B, D).T @ da
+    h_in = hseq[:T] if r is None else hseq[:T] * r
+    drecurrent = h_in.reshape(T * B, H).T @ dq
+    dbias = np.stack([da.sum(axis=0), dq.sum(axis=0)])
+    dx_tm = x_tm.reshape(T * B, D)
+    np.dot(da, cache["kernel"].T, out=dx_tm)
+    cache["a"] = cache["q"] = None
+    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dkernel, drecurrent, dbias

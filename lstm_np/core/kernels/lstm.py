@@ -1,0 +1,166 @@
+"""Numba LSTM: forward and BPTT with the signatures of ``lstm_np.core.lstm``.
+
+Equations: see ``lstm_np.core.lstm``. Layout inside: time-major.
+
+    gates (T, B, 4H)   x W + b on entry; the activated [i, f, g, o] after the loop;
+                       dz after BPTT (each step overwrites its own slice)
+    hseq  (T+1, B, H)  hseq[0] = h0, hseq[t+1] = h_t      (the outputs are a view of it)
+    cseq  (T+1, B, H)  cseq[0] = c0, cseq[t+1] = c_t
+    tcs   (T, B, H)    tanh(c_t) of the candidate state, so backward needs no exp
+"""
+import numpy as np
+from numba import njit
+
+from .. import lstm as reference
+from .blas import gemm
+from .common import JIT, SUPPORTED, sigmoid, tanh, to_time_major
+
+
+@njit(**JIT)
+def _forward_loop(gates, bias, hseq, cseq, tcs, U, mask, rmask, hbuf):
+    """The time loop. Per step: one GEMM adds h U into the gate rows, then one fused pass
+    per batch row (1-D views, so LLVM vectorises it) computes gates, cell and output."""
+    T, B, G = gates.shape
+    H = G // 4
+    has_mask = mask.shape[0] > 0
+    has_r = rmask.shape[0] > 0
+    for t in range(T):
+        if has_r:
+            for b in range(B):
+                for j in range(H):
+                    hbuf[b, j] = hseq[t, b, j] * rmask[b, j]
+            gemm(hbuf, U, gates[t], 1.0)                       # z = xW + b + (h ⊙ r) U   (B, 4H)
+        else:
+            gemm(hseq[t], U, gates[t], 1.0)                    # z = xW + b + h U         (B, 4H)
+        for b in range(B):
+            c_prev, c_new = cseq[t, b], cseq[t + 1, b]          # (H,) views
+            h_prev, h_new = hseq[t, b], hseq[t + 1, b]
+            if has_mask and not mask[t, b]:                    # padding: carry the state
+                for j in range(H):
+                    c_new[j] = c_prev[j]
+                    h_new[j] = h_prev[j]
+                continue
+            zi, zf = gates[t, b, :H], gates[t, b, H:2 * H]
+            zg, zo = gates[t, b, 2 * H:3 * H], gates[t, b, 3 * H:]
+            bi, bf, bg, bo = bias[:H], bias[H:2 * H], bias[2 * H:3 * H], bias[3 * H:]
+            tc_row = tcs[t, b]
+            for j in range(H):
+                i = sigmoid(zi[j] + bi[j])                     # the bias joins here, not in a
+                f = sigmoid(zf[j] + bf[j])                     # separate pass over (T, B, 4H)
+                g = tanh(zg[j] + bg[j])
+                o = sigmoid(zo[j] + bo[j])
+                c = f * c_prev[j] + i * g                      # c_t = f ⊙ c_{t-1} + i ⊙ g
+                tc = tanh(c)
+                zi[j], zf[j], zg[j], zo[j] = i, f, g, o        # the activated gates, cached
+                tc_row[j] = tc
+                c_new[j] = c
+                h_new[j] = o * tc                              # h_t = o ⊙ tanh(c_t)
+
+
+@njit(**JIT)
+def _backward_loop(dy, dh, dc, gates, cseq, tcs, UT, mask, rmask, zero_out, dhbuf, carry):
+    """BPTT. dy (T, B, H) or empty; dh, dc (B, H): in, the gradients at the final state;
+    out, at (h0, c0). The gate rows are overwritten with dz."""
+    T, B, G = gates.shape
+    H = G // 4
+    has_dy = dy.shape[0] > 0
+    has_mask = mask.shape[0] > 0
+    has_r = rmask.shape[0] > 0
+    for t in range(T - 1, -1, -1):
+        for b in range(B):
+            dh_row, dc_row, carry_row = dh[b], dc[b], carry[b]
+            valid = not has_mask or mask[t, b]
+            if has_dy and (valid or not zero_out):
+                dy_row = dy[t, b]
+                for j in range(H):
+                    dh_row[j] += dy_row[j]
+            if not valid:                                      # state was carried: pass through
+                for j in range(H):
+                    carry_row[j] = dh_row[j]
+                for j in range(G):
+                    gates[t, b, j] = 0.0
+                continue
+            zi, zf = gates[t, b, :H], gates[t, b, H:2 * H]
+            zg, zo = gates[t, b, 2 * H:3 * H], gates[t, b, 3 * H:]
+            c_prev, tc_row = cseq[t, b], tcs[t, b]
+            for j in range(H):
+                i, f, g, o = zi[j], zf[j], zg[j], zo[j]
+                tc = tc_row[j]
+                dht = dh_row[j]
+                dct = dc_row[j] + dht * o * (1.0 - tc * tc)    # dc = dc_next + dh ⊙ o ⊙ tanh'(c)
+                zi[j] = dct * g * i * (1.0 - i)                # dz_i
+                zf[j] = dct * c_prev[j] * f * (1.0 - f)        # dz_f
+                zg[j] = dct * i * (1.0 - g * g)                # dz_g
+                zo[j] = dht * tc * o * (1.0 - o)               # dz_o
+                dc_row[j] = dct * f                            # dc_{t-1}
+                carry_row[j] = 0.0
+        gemm(gates[t], UT, dhbuf, 0.0)                         # (B, H) = dz Uᵀ
+        for b in range(B):
+            dh_row, back, carry_row = dh[b], dhbuf[b], carry[b]
+            if has_r:
+                r_row = rmask[b]
+                for j in range(H):
+                    dh_row[j] = back[j] * r_row[j] + carry_row[j]
+            else:
+                for j in range(H):
+                    dh_row[j] = back[j] + carry_row[j]
+
+
+def supported(activation, recurrent_activation):
+    return (activation, recurrent_activation) in SUPPORTED
+
+
+def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
+                 activation="tanh", recurrent_activation="sigmoid", recurrent_mask=None,
+                 zero_output_for_mask=False):
+    """Same contract as ``lstm_np.core.lstm.lstm_forward``; y is a (B, T, H) view."""
+    if not supported(activation, recurrent_activation):
+        return reference.lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask, activation,
+                                      recurrent_activation, recurrent_mask, zero_output_for_mask)
+    B, T, D = x.shape
+    H = recurrent_kernel.shape[0]
+    dt = x.dtype
+    x_tm = to_time_major(x)                                    # (T, B, D)
+    gates = (x_tm.reshape(T * B, D) @ kernel).reshape(T, B, 4 * H)   # one GEMM; + b in the loop
+    hseq = np.empty((T + 1, B, H), dt)
+    cseq = np.empty((T + 1, B, H), dt)
+    hseq[0], cseq[0] = h0, c0
+    tcs = np.empty((T, B, H), dt)
+    mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
+    r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
+    U = np.ascontiguousarray(recurrent_kernel)
+    _forward_loop(gates, np.ascontiguousarray(bias, dt), hseq, cseq, tcs, U, mask_tm, r,
+                  np.empty((B, H), dt))
+    zero_out = mask is not None and zero_output_for_mask
+    y_tm = hseq[1:] * mask_tm[..., None] if zero_out else hseq[1:]
+    cache = dict(x_tm=x_tm, gates=gates, hseq=hseq, cseq=cseq, tcs=tcs, mask=mask_tm if mask is not None else None,
+                 r=recurrent_mask, kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True)
+    return np.swapaxes(y_tm, 0, 1), hseq[T].copy(), cseq[T].copy(), cache
+
+
+def lstm_backward(dy, dh_T, dc_T, cache):
+    """Same contract as ``lstm_np.core.lstm.lstm_backward``; dy may be None (no output gradient)."""
+    if not cache.get("numba"):
+        return reference.lstm_backward(dy, dh_T, dc_T, cache)
+    x_tm, gates, hseq = cache["x_tm"], cache["gates"], cache["hseq"]
+    T, B, D = x_tm.shape
+    H = hseq.shape[2]
+    dt = x_tm.dtype
+    dy_tm = np.zeros((0, 0, 0), dt) if dy is None else to_time_major(np.asarray(dy, dt))
+    dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
+    dc = np.zeros((B, H), dt) if dc_T is None else np.array(dc_T, dt)
+    mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
+    r = cache["r"]
+    rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
+    UT = np.ascontiguousarray(cache["recurrent_kernel"].T)
+    _backward_loop(dy_tm, dh, dc, gates, cache["cseq"], cache["tcs"], UT, mask, rr, cache["zero_out"],
+                   np.empty((B, H), dt), np.empty((B, H), dt))
+    dz = gates.reshape(T * B, 4 * H)                           # gates now hold dz
+    dkernel = x_tm.reshape(T * B, D).T @ dz                    # (D, 4H)
+    h_in = hseq[:T] if r is None else hseq[:T] * r
+    drecurrent = h_in.reshape(T * B, H).T @ dz                 # (H, 4H)
+    dbias = dz.sum(axis=0)
+    dx_tm = x_tm.reshape(T * B, D)
+    np.dot(dz, cache["kernel"].T, out=dx_tm)                   # dx over x's time-major copy
+    cache["gates"] = None                                      # dz consumed: a second backward is an error
+    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dc, dkernel, drecurrent, dbias

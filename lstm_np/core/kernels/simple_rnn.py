@@ -1,0 +1,122 @@
+"""Numba SimpleRNN (tanh): forward and BPTT with the signatures of ``lstm_np.core.simple_rnn``.
+
+    z     (T, B, H)   x W + b (one GEMM), + h U per step; then h_t; after BPTT, dz
+    hseq  (T+1, B, H) hseq[0] = h0, hseq[t+1] = h_t
+"""
+import numpy as np
+from numba import njit
+
+from .. import simple_rnn as reference
+from .blas import gemm
+from .common import JIT, tanh, to_time_major
+
+
+@njit(**JIT)
+def _forward_loop(z, bias, hseq, U, mask, rmask, hbuf):
+    T, B, H = z.shape
+    has_mask = mask.shape[0] > 0
+    has_r = rmask.shape[0] > 0
+    for t in range(T):
+        if has_r:
+            for b in range(B):
+                for j in range(H):
+                    hbuf[b, j] = hseq[t, b, j] * rmask[b, j]
+            gemm(hbuf, U, z[t], 1.0)
+        else:
+            gemm(hseq[t], U, z[t], 1.0)                        # z = xW + h U   (B, H)
+        for b in range(B):
+            h_prev, h_new, z_row = hseq[t, b], hseq[t + 1, b], z[t, b]
+            if has_mask and not mask[t, b]:
+                for j in range(H):
+                    h_new[j] = h_prev[j]
+                continue
+            for j in range(H):
+                v = tanh(z_row[j] + bias[j])
+                z_row[j] = v                                   # the candidate, cached
+                h_new[j] = v
+
+
+@njit(**JIT)
+def _backward_loop(dy, dh, z, UT, mask, rmask, zero_out, dhbuf, carry):
+    T, B, H = z.shape
+    has_dy = dy.shape[0] > 0
+    has_mask = mask.shape[0] > 0
+    has_r = rmask.shape[0] > 0
+    for t in range(T - 1, -1, -1):
+        for b in range(B):
+            dh_row, carry_row, z_row = dh[b], carry[b], z[t, b]
+            valid = not has_mask or mask[t, b]
+            if has_dy and (valid or not zero_out):
+                dy_row = dy[t, b]
+                for j in range(H):
+                    dh_row[j] += dy_row[j]
+            if not valid:
+                for j in range(H):
+                    carry_row[j] = dh_row[j]
+                    z_row[j] = 0.0
+                continue
+            for j in range(H):
+                v = z_row[j]
+                z_row[j] = dh_row[j] * (1.0 - v * v)           # dz = dh ⊙ tanh'
+                carry_row[j] = 0.0
+        gemm(z[t], UT, dhbuf, 0.0)
+        for b in range(B):
+            dh_row, back, carry_row = dh[b], dhbuf[b], carry[b]
+            if has_r:
+                r_row = rmask[b]
+                for j in range(H):
+                    dh_row[j] = back[j] * r_row[j] + carry_row[j]
+            else:
+                for j in range(H):
+                    dh_row[j] = back[j] + carry_row[j]
+
+
+def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="tanh",
+                recurrent_mask=None, zero_output_for_mask=False):
+    """Same contract as ``lstm_np.core.simple_rnn.rnn_forward``."""
+    if activation != "tanh":
+        return reference.rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask, activation,
+                                     recurrent_mask, zero_output_for_mask)
+    B, T, D = x.shape
+    H = recurrent_kernel.shape[0]
+    dt = x.dtype
+    x_tm = to_time_major(x)
+    z = (x_tm.reshape(T * B, D) @ kernel).reshape(T, B, H)
+    hseq = np.empty((T + 1, B, H), dt)
+    hseq[0] = h0
+    mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
+    r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
+    U = np.ascontiguousarray(recurrent_kernel)
+    _forward_loop(z, np.ascontiguousarray(bias, dt), hseq, U, mask_tm, r, np.empty((B, H), dt))
+    zero_out = mask is not None and zero_output_for_mask
+    y_tm = hseq[1:] * mask_tm[..., None] if zero_out else hseq[1:]
+    cache = dict(x_tm=x_tm, z=z, hseq=hseq, mask=None if mask is None else mask_tm, r=recurrent_mask,
+                 kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True)
+    return np.swapaxes(y_tm, 0, 1), hseq[T].copy(), cache
+
+
+def rnn_backward(dy, dh_T, cache):
+    """Same contract as ``lstm_np.core.simple_rnn.rnn_backward``; dy may be None."""
+    if not cache.get("numba"):
+        return reference.rnn_backward(dy, dh_T, cache)
+    x_tm, z, hseq = cache["x_tm"], cache["z"], cache["hseq"]
+    T, B, D = x_tm.shape
+    H = hseq.shape[2]
+    dt = x_tm.dtype
+    dy_tm = np.zeros((0, 0, 0), dt) if dy is None else to_time_major(np.asarray(dy, dt))
+    dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
+    mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
+    r = cache["r"]
+    rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
+    UT = np.ascontiguousarray(cache["recurrent_kernel"].T)
+    _backward_loop(dy_tm, dh, z, UT, mask, rr, cache["zero_out"], np.empty((B, H), dt),
+                   np.empty((B, H), dt))
+    dz = z.reshape(T * B, H)
+    dkernel = x_tm.reshape(T * B, D).T @ dz
+    h_in = hseq[:T] if r is None else hseq[:T] * r
+    drecurrent = h_in.reshape(T * B, H).T @ dz
+    dbias = dz.sum(axis=0)
+    dx_tm = x_tm.reshape(T * B, D)
+    np.dot(dz, cache["kernel"].T, out=dx_tm)
+    cache["z"] = None
+    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dkernel, drecurrent, dbias
