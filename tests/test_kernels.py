@@ -132,3 +132,20 @@ def test_backward_twice_is_a_clear_error(rng):
     layer.backward(np.ones((2, 3)))
     with pytest.raises(RuntimeError, match="needs a forward first"):
         layer.backward(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_reused_workspaces_never_touch_returned_arrays(kind, rng):
+    """Buffers are reused across calls of one shape; outputs and gradients handed out stay put."""
+    layer = KINDS[kind](4, return_sequences=True, return_state=True, seed=0)
+    x1, x2 = rng.random((2, 5, 3)).astype("float32"), rng.random((2, 5, 3)).astype("float32")
+    out1 = layer.forward(x1)
+    saved = [o.copy() for o in out1]
+    dx1 = layer.backward([np.ones_like(o) for o in out1])
+    dx1_saved, x1_saved = dx1.copy(), x1.copy()
+    layer.forward(x2)
+    layer.backward([np.ones_like(o) for o in out1])
+    for a, b in zip(out1, saved):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(dx1, dx1_saved)
+    np.testing.assert_array_equal(x1, x1_saved)

@@ -64,7 +64,7 @@ def gru_cell_backward(dh, h_prev, gates, activation="tanh", recurrent_activation
 
 
 def gru_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="tanh",
-                recurrent_activation="sigmoid", recurrent_mask=None, zero_output_for_mask=False):
+                recurrent_activation="sigmoid", recurrent_mask=None, zero_output_for_mask=False, workspace=None):
     """Run over x (B, T, D) from h0 (B, H). bias (2, 3H). Returns y (B, T, H), h_T, cache."""
     B, T, D = x.shape
     H = recurrent_kernel.shape[0]

@@ -122,12 +122,13 @@ def lstm_step_backward(dh, dc, cache):
 # ---------------------------------------------------------------------------------------
 def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
                  activation="tanh", recurrent_activation="sigmoid", recurrent_mask=None,
-                 zero_output_for_mask=False):
+                 zero_output_for_mask=False, workspace=None):
     """Run the LSTM over x (B, T, D) from state (h0, c0), each (B, H).
 
     mask: optional (B, T) bool, True where the step is valid.
     recurrent_mask: optional (B, H) recurrent-dropout multiplier.
     zero_output_for_mask: outputs at masked steps are zeros instead of the carried h.
+    workspace: accepted for the kernels' signature; the reference allocates afresh.
     Returns y (B, T, H) the outputs, h_T (B, H), c_T (B, H), and the cache for backward.
     """
     B, T, D = x.shape

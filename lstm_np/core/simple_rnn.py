@@ -36,7 +36,7 @@ def rnn_step_backward(dh, cache):
 
 
 def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="tanh",
-                recurrent_mask=None, zero_output_for_mask=False):
+                recurrent_mask=None, zero_output_for_mask=False, workspace=None):
     """Run over x (B, T, D) from h0 (B, H). Returns y (B, T, H), h_T (B, H), cache."""
     act, _ = A.get_elementwise(activation)
     B, T, D = x.shape

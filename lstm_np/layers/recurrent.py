@@ -62,6 +62,7 @@ class Recurrent(Layer):
         self.unroll = check_bool(unroll, "unroll")   # accepted for Keras scripts; same maths
         self.zero_output_for_mask = check_bool(zero_output_for_mask, "zero_output_for_mask")
         self.states = None                            # carried across calls when stateful
+        self._workspace = {}                          # kernel buffers reused by the next call
         self.initial_state_grads = None
         if self.input_shape_arg is not None:
             self.build((None,) + self.input_shape_arg)
@@ -252,7 +253,7 @@ class LSTM(Recurrent):
             x, states[0], states[1], p["kernel"], p["recurrent_kernel"], self._bias(),
             mask=mask, activation=self.activation,
             recurrent_activation=self.recurrent_activation, recurrent_mask=rec_mask,
-            zero_output_for_mask=self.zero_output_for_mask)
+            zero_output_for_mask=self.zero_output_for_mask, workspace=self._workspace)
         return y, [h, c], cache
 
     def _run_backward(self, dy, d_states, cache):
@@ -274,7 +275,8 @@ class SimpleRNN(Recurrent):
         y, h, cache = _impl("simple_rnn").rnn_forward(x, states[0], p["kernel"], p["recurrent_kernel"],
                                            self._bias(), mask=mask, activation=self.activation,
                                            recurrent_mask=rec_mask,
-                                           zero_output_for_mask=self.zero_output_for_mask)
+                                           zero_output_for_mask=self.zero_output_for_mask,
+                                           workspace=self._workspace)
         return y, [h], cache
 
     def _run_backward(self, dy, d_states, cache):
@@ -319,7 +321,8 @@ class GRU(Recurrent):
         y, h, cache = _impl("gru").gru_forward(
             x, states[0], p["kernel"], p["recurrent_kernel"], self._bias(), mask=mask,
             activation=self.activation, recurrent_activation=self.recurrent_activation,
-            recurrent_mask=rec_mask, zero_output_for_mask=self.zero_output_for_mask)
+            recurrent_mask=rec_mask, zero_output_for_mask=self.zero_output_for_mask,
+            workspace=self._workspace)
         return y, [h], cache
 
     def _run_backward(self, dy, d_states, cache):

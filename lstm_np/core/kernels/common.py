@@ -134,3 +134,20 @@ def to_time_major(a):
     """(B, T, ...) -> a new contiguous (T, B, ...) array (always a copy: the kernels
     write the input gradient into it, and it must never alias the caller's array)."""
     return np.swapaxes(a, 0, 1).copy(order="C")
+
+
+def buffer(workspace, name, shape, dtype):
+    """An uninitialised array, reused from ``workspace`` (a dict the caller owns) when the
+    shape and dtype match: repeated calls of one shape then allocate nothing."""
+    if workspace is None:
+        return np.empty(shape, dtype)
+    a = workspace.get(name)
+    if a is None or a.shape != tuple(shape) or a.dtype != dtype:
+        a = workspace[name] = np.empty(shape, dtype)
+    return a
+
+
+def time_major_into(a, out):
+    """Copy (B, T, ...) into out (T, B, ...)."""
+    out[...] = np.swapaxes(a, 0, 1)
+    return out

@@ -12,7 +12,7 @@ from numba import njit
 
 from .. import gru as reference
 from .blas import gemm
-from .common import JIT, SUPPORTED, sigmoid, tanh, to_time_major
+from .common import JIT, SUPPORTED, buffer, sigmoid, tanh, time_major_into, to_time_major
 
 
 @njit(**JIT)
@@ -99,29 +99,34 @@ def supported(activation, recurrent_activation):
 
 
 def gru_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="tanh",
-                recurrent_activation="sigmoid", recurrent_mask=None, zero_output_for_mask=False):
-    """Same contract as ``lstm_np.core.gru.gru_forward``."""
+                recurrent_activation="sigmoid", recurrent_mask=None, zero_output_for_mask=False,
+                workspace=None):
+    """Same contract as ``lstm_np.core.gru.gru_forward`` (workspace: see the LSTM kernel)."""
     if not supported(activation, recurrent_activation):
         return reference.gru_forward(x, h0, kernel, recurrent_kernel, bias, mask, activation,
                                      recurrent_activation, recurrent_mask, zero_output_for_mask)
     B, T, D = x.shape
     H = recurrent_kernel.shape[0]
     dt = x.dtype
-    x_tm = to_time_major(x)
-    a = (x_tm.reshape(T * B, D) @ kernel).reshape(T, B, 3 * H)   # one GEMM
+    x_tm = time_major_into(x, buffer(workspace, "x_tm", (T, B, D), dt))
+    a = buffer(workspace, "a", (T, B, 3 * H), dt)
+    np.dot(x_tm.reshape(T * B, D), kernel, out=a.reshape(T * B, 3 * H))   # one GEMM
     a += bias[0]
-    q = np.empty((T, B, 3 * H), dt)
-    hseq = np.empty((T + 1, B, H), dt)
+    q = buffer(workspace, "q", (T, B, 3 * H), dt)
+    hseq = buffer(workspace, "hseq", (T + 1, B, H), dt)
     hseq[0] = h0
     mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
     r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
     U = np.ascontiguousarray(recurrent_kernel)
-    _forward_loop(a, q, np.ascontiguousarray(bias[1], dt), hseq, U, mask_tm, r, np.empty((B, H), dt))
+    _forward_loop(a, q, np.ascontiguousarray(bias[1], dt), hseq, U, mask_tm, r,
+                  buffer(workspace, "hbuf", (B, H), dt))
     zero_out = mask is not None and zero_output_for_mask
-    y_tm = hseq[1:] * mask_tm[..., None] if zero_out else hseq[1:]
+    y = np.swapaxes(hseq[1:], 0, 1)
+    y = y * np.swapaxes(mask_tm, 0, 1)[..., None] if zero_out else y.copy()
     cache = dict(x_tm=x_tm, a=a, q=q, hseq=hseq, mask=None if mask is None else mask_tm,
-                 r=recurrent_mask, kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True)
-    return np.swapaxes(y_tm, 0, 1), hseq[T].copy(), cache
+                 r=recurrent_mask, kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True,
+                 workspace=workspace)
+    return y, hseq[T].copy(), cache
 
 
 def gru_backward(dy, dh_T, cache):
@@ -132,14 +137,16 @@ def gru_backward(dy, dh_T, cache):
     T, B, D = x_tm.shape
     H = hseq.shape[2]
     dt = x_tm.dtype
-    dy_tm = np.zeros((0, 0, 0), dt) if dy is None else to_time_major(np.asarray(dy, dt))
+    ws = cache["workspace"]
+    dy_tm = (np.zeros((0, 0, 0), dt) if dy is None
+             else time_major_into(np.asarray(dy, dt), buffer(ws, "dy_tm", (T, B, H), dt)))
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
     r = cache["r"]
     rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
     UT = np.ascontiguousarray(cache["recurrent_kernel"].T)
-    _backward_loop(dy_tm, dh, a, q, hseq, UT, mask, rr, cache["zero_out"], np.empty((B, H), dt),
-                   np.empty((B, H), dt))
+    _backward_loop(dy_tm, dh, a, q, hseq, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
+                   buffer(ws, "carry", (B, H), dt))
     da, dq = a.reshape(T * B, 3 * H), q.reshape(T * B, 3 * H)
     dkernel = x_tm.reshape(T * B, D).T @ da
     h_in = hseq[:T] if r is None else hseq[:T] * r
@@ -148,4 +155,4 @@ def gru_backward(dy, dh_T, cache):
     dx_tm = x_tm.reshape(T * B, D)
     np.dot(da, cache["kernel"].T, out=dx_tm)
     cache["a"] = cache["q"] = None
-    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dkernel, drecurrent, dbias
+    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1).copy(), dh, dkernel, drecurrent, dbias

@@ -13,7 +13,7 @@ from numba import njit
 
 from .. import lstm as reference
 from .blas import gemm
-from .common import JIT, SUPPORTED, sigmoid, tanh, to_time_major
+from .common import JIT, SUPPORTED, buffer, sigmoid, tanh, time_major_into, to_time_major
 
 
 @njit(**JIT)
@@ -112,30 +112,38 @@ def supported(activation, recurrent_activation):
 
 def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
                  activation="tanh", recurrent_activation="sigmoid", recurrent_mask=None,
-                 zero_output_for_mask=False):
-    """Same contract as ``lstm_np.core.lstm.lstm_forward``; y is a (B, T, H) view."""
+                 zero_output_for_mask=False, workspace=None):
+    """Same contract as ``lstm_np.core.lstm.lstm_forward``.
+
+    workspace: optional dict owned by the caller; the internal buffers are kept in it and
+    reused by the next call of the same shape (the previous cache is then invalid).
+    The returned arrays are always fresh.
+    """
     if not supported(activation, recurrent_activation):
         return reference.lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask, activation,
                                       recurrent_activation, recurrent_mask, zero_output_for_mask)
     B, T, D = x.shape
     H = recurrent_kernel.shape[0]
     dt = x.dtype
-    x_tm = to_time_major(x)                                    # (T, B, D)
-    gates = (x_tm.reshape(T * B, D) @ kernel).reshape(T, B, 4 * H)   # one GEMM; + b in the loop
-    hseq = np.empty((T + 1, B, H), dt)
-    cseq = np.empty((T + 1, B, H), dt)
+    x_tm = time_major_into(x, buffer(workspace, "x_tm", (T, B, D), dt))          # (T, B, D)
+    gates = buffer(workspace, "gates", (T, B, 4 * H), dt)
+    np.dot(x_tm.reshape(T * B, D), kernel, out=gates.reshape(T * B, 4 * H))      # one GEMM; + b in the loop
+    hseq = buffer(workspace, "hseq", (T + 1, B, H), dt)
+    cseq = buffer(workspace, "cseq", (T + 1, B, H), dt)
     hseq[0], cseq[0] = h0, c0
-    tcs = np.empty((T, B, H), dt)
+    tcs = buffer(workspace, "tcs", (T, B, H), dt)
     mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
     r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
     U = np.ascontiguousarray(recurrent_kernel)
     _forward_loop(gates, np.ascontiguousarray(bias, dt), hseq, cseq, tcs, U, mask_tm, r,
-                  np.empty((B, H), dt))
+                  buffer(workspace, "hbuf", (B, H), dt))
     zero_out = mask is not None and zero_output_for_mask
-    y_tm = hseq[1:] * mask_tm[..., None] if zero_out else hseq[1:]
+    y = np.swapaxes(hseq[1:], 0, 1)                                             # (B, T, H) view
+    y = y * np.swapaxes(mask_tm, 0, 1)[..., None] if zero_out else y.copy()     # fresh array
     cache = dict(x_tm=x_tm, gates=gates, hseq=hseq, cseq=cseq, tcs=tcs, mask=mask_tm if mask is not None else None,
-                 r=recurrent_mask, kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True)
-    return np.swapaxes(y_tm, 0, 1), hseq[T].copy(), cseq[T].copy(), cache
+                 r=recurrent_mask, kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True,
+                 workspace=workspace)
+    return y, hseq[T].copy(), cseq[T].copy(), cache
 
 
 def lstm_backward(dy, dh_T, dc_T, cache):
@@ -146,7 +154,9 @@ def lstm_backward(dy, dh_T, dc_T, cache):
     T, B, D = x_tm.shape
     H = hseq.shape[2]
     dt = x_tm.dtype
-    dy_tm = np.zeros((0, 0, 0), dt) if dy is None else to_time_major(np.asarray(dy, dt))
+    ws = cache["workspace"]
+    dy_tm = (np.zeros((0, 0, 0), dt) if dy is None
+             else time_major_into(np.asarray(dy, dt), buffer(ws, "dy_tm", (T, B, H), dt)))
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     dc = np.zeros((B, H), dt) if dc_T is None else np.array(dc_T, dt)
     mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
@@ -154,13 +164,13 @@ def lstm_backward(dy, dh_T, dc_T, cache):
     rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
     UT = np.ascontiguousarray(cache["recurrent_kernel"].T)
     _backward_loop(dy_tm, dh, dc, gates, cache["cseq"], cache["tcs"], UT, mask, rr, cache["zero_out"],
-                   np.empty((B, H), dt), np.empty((B, H), dt))
+                   buffer(ws, "dhbuf", (B, H), dt), buffer(ws, "carry", (B, H), dt))
     dz = gates.reshape(T * B, 4 * H)                           # gates now hold dz
-    dkernel = x_tm.reshape(T * B, D).T @ dz                    # (D, 4H)
+    dkernel = x_tm.reshape(T * B, D).T @ dz                    # (D, 4H)   one GEMM over all steps
     h_in = hseq[:T] if r is None else hseq[:T] * r
     drecurrent = h_in.reshape(T * B, H).T @ dz                 # (H, 4H)
     dbias = dz.sum(axis=0)
     dx_tm = x_tm.reshape(T * B, D)
-    np.dot(dz, cache["kernel"].T, out=dx_tm)                   # dx over x's time-major copy
-    cache["gates"] = None                                      # dz consumed: a second backward is an error
-    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dc, dkernel, drecurrent, dbias
+    np.dot(dz, cache["kernel"].T, out=dx_tm)                   # dx, over x's time-major copy
+    cache["gates"] = None                                      # dz consumed: one backward per forward
+    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1).copy(), dh, dc, dkernel, drecurrent, dbias

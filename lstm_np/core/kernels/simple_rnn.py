@@ -8,7 +8,7 @@ from numba import njit
 
 from .. import simple_rnn as reference
 from .blas import gemm
-from .common import JIT, tanh, to_time_major
+from .common import JIT, buffer, tanh, time_major_into, to_time_major
 
 
 @njit(**JIT)
@@ -72,27 +72,29 @@ def _backward_loop(dy, dh, z, UT, mask, rmask, zero_out, dhbuf, carry):
 
 
 def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="tanh",
-                recurrent_mask=None, zero_output_for_mask=False):
-    """Same contract as ``lstm_np.core.simple_rnn.rnn_forward``."""
+                recurrent_mask=None, zero_output_for_mask=False, workspace=None):
+    """Same contract as ``lstm_np.core.simple_rnn.rnn_forward`` (workspace: see the LSTM kernel)."""
     if activation != "tanh":
         return reference.rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask, activation,
                                      recurrent_mask, zero_output_for_mask)
     B, T, D = x.shape
     H = recurrent_kernel.shape[0]
     dt = x.dtype
-    x_tm = to_time_major(x)
-    z = (x_tm.reshape(T * B, D) @ kernel).reshape(T, B, H)
-    hseq = np.empty((T + 1, B, H), dt)
+    x_tm = time_major_into(x, buffer(workspace, "x_tm", (T, B, D), dt))
+    z = buffer(workspace, "z", (T, B, H), dt)
+    np.dot(x_tm.reshape(T * B, D), kernel, out=z.reshape(T * B, H))            # one GEMM
+    hseq = buffer(workspace, "hseq", (T + 1, B, H), dt)
     hseq[0] = h0
     mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
     r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
     U = np.ascontiguousarray(recurrent_kernel)
-    _forward_loop(z, np.ascontiguousarray(bias, dt), hseq, U, mask_tm, r, np.empty((B, H), dt))
+    _forward_loop(z, np.ascontiguousarray(bias, dt), hseq, U, mask_tm, r, buffer(workspace, "hbuf", (B, H), dt))
     zero_out = mask is not None and zero_output_for_mask
-    y_tm = hseq[1:] * mask_tm[..., None] if zero_out else hseq[1:]
+    y = np.swapaxes(hseq[1:], 0, 1)
+    y = y * np.swapaxes(mask_tm, 0, 1)[..., None] if zero_out else y.copy()
     cache = dict(x_tm=x_tm, z=z, hseq=hseq, mask=None if mask is None else mask_tm, r=recurrent_mask,
-                 kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True)
-    return np.swapaxes(y_tm, 0, 1), hseq[T].copy(), cache
+                 kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True, workspace=workspace)
+    return y, hseq[T].copy(), cache
 
 
 def rnn_backward(dy, dh_T, cache):
@@ -103,14 +105,16 @@ def rnn_backward(dy, dh_T, cache):
     T, B, D = x_tm.shape
     H = hseq.shape[2]
     dt = x_tm.dtype
-    dy_tm = np.zeros((0, 0, 0), dt) if dy is None else to_time_major(np.asarray(dy, dt))
+    ws = cache["workspace"]
+    dy_tm = (np.zeros((0, 0, 0), dt) if dy is None
+             else time_major_into(np.asarray(dy, dt), buffer(ws, "dy_tm", (T, B, H), dt)))
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
     r = cache["r"]
     rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
     UT = np.ascontiguousarray(cache["recurrent_kernel"].T)
-    _backward_loop(dy_tm, dh, z, UT, mask, rr, cache["zero_out"], np.empty((B, H), dt),
-                   np.empty((B, H), dt))
+    _backward_loop(dy_tm, dh, z, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
+                   buffer(ws, "carry", (B, H), dt))
     dz = z.reshape(T * B, H)
     dkernel = x_tm.reshape(T * B, D).T @ dz
     h_in = hseq[:T] if r is None else hseq[:T] * r
@@ -119,4 +123,4 @@ def rnn_backward(dy, dh_T, cache):
     dx_tm = x_tm.reshape(T * B, D)
     np.dot(dz, cache["kernel"].T, out=dx_tm)
     cache["z"] = None
-    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dkernel, drecurrent, dbias
+    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1).copy(), dh, dkernel, drecurrent, dbias
