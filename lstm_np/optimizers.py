@@ -17,6 +17,19 @@ import math
 
 import numpy as np
 
+from . import backend
+
+_KERNELS = None
+
+
+def _kernels():
+    """The compiled optimizer kernels, imported on first use."""
+    global _KERNELS
+    if _KERNELS is None:
+        from .core.kernels import optim
+        _KERNELS = optim
+    return _KERNELS
+
 
 def _check_float(value, what, low=0.0, inclusive=True, high=None):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
@@ -184,23 +197,36 @@ class Adam(Optimizer):
         self.beta_2 = _check_float(beta_2, "beta_2", high=1.0)
         self.epsilon = _check_float(epsilon, "epsilon")
         self.amsgrad = bool(amsgrad)
+        self._cached_key = None
+
+    def _scalars(self, dt):
+        """α_t = lr·sqrt(1-β2^t)/(1-β1^t) and the constants, in the parameter's precision
+        (as Keras computes them), once per step and dtype."""
+        key = (self.iterations, dt)
+        if self._cached_key != key:
+            t = dt.type(self.iterations + 1)
+            one = dt.type(1)
+            b1t, b2t = dt.type(self.beta_1) ** t, dt.type(self.beta_2) ** t
+            alpha = dt.type(self.learning_rate) * np.sqrt(one - b2t) / (one - b1t)
+            self._cached = (alpha, dt.type(1 - self.beta_1), dt.type(1 - self.beta_2), dt.type(self.epsilon))
+            self._cached_key = key
+        return self._cached
 
     def update_step(self, name, p, g):
-        t = self.iterations + 1
-        dt = p.dtype.type
-        # Computed in the parameter's precision, like Keras (float32 powers for float32 weights).
-        b1t = dt(self.beta_1) ** dt(t)
-        b2t = dt(self.beta_2) ** dt(t)
-        alpha = dt(self.learning_rate) * np.sqrt(dt(1) - b2t) / (dt(1) - b1t)
+        alpha, omb1, omb2, eps = self._scalars(p.dtype)
         m = self.slot("m", name, p)
         v = self.slot("v", name, p)
-        m += (g - m) * dt(1 - self.beta_1)
-        v += (np.square(g) - v) * dt(1 - self.beta_2)
+        if (not self.amsgrad and backend.get_backend() == "numba" and p.flags.c_contiguous
+                and g.flags.c_contiguous and g.dtype == p.dtype):
+            _kernels().adam_update(p, g, m, v, alpha, omb1, omb2, eps)   # same arithmetic, compiled
+            return
+        m += (g - m) * omb1
+        v += (np.square(g) - v) * omb2
         if self.amsgrad:
             vh = self.slot("v_hat", name, p)
             np.maximum(vh, v, out=vh)
             v = vh
-        p -= (m * alpha) / (np.sqrt(v) + dt(self.epsilon))
+        p -= (m * alpha) / (np.sqrt(v) + eps)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -21,6 +21,15 @@ from ..layers.core_layers import InputLayer
 from .validation import check_batch_size, check_x, check_y
 
 
+def _finite_checker():
+    """np.all(np.isfinite(g)), or its compiled one-pass twin on the numba backend."""
+    from .. import backend
+    if backend.get_backend() == "numba":
+        from ..core.kernels.optim import all_finite
+        return all_finite
+    return lambda g: bool(np.all(np.isfinite(g)))
+
+
 class Sequential:
     """A linear stack of layers. ``Sequential([Input((10, 1)), LSTM(20), Dense(1)])``."""
 
@@ -235,8 +244,9 @@ class Sequential:
                                      "weights are left at their last finite values")
         self.backward(dy)
         params = self.parameters()
+        finite = _finite_checker()
         for name, _, g in params:
-            if not np.all(np.isfinite(g)):
+            if not finite(g):
                 raise FloatingPointError(f"the gradient of {name} is not finite at iteration "
                                          f"{self.optimizer.iterations}; weights left unchanged")
         self.optimizer.apply_gradients(params)
