@@ -69,8 +69,8 @@ def test_gru_dropout_and_initial_state_gradcheck(rng):
        seed=st.integers(0, 2**16))
 def test_bidirectional_hypothesis(B, T, D, H, mode, seq, kind, seed):
     rng = np.random.default_rng(seed)
-    layer = layers.Bidirectional(KINDS[kind](H, return_sequences=seq, dtype="float64"), merge_mode=mode,
-                                 dtype="float64")
+    layer = layers.Bidirectional(KINDS[kind](H, return_sequences=seq, dtype="float64", seed=seed),
+                                 merge_mode=mode, dtype="float64")
     x = rng.standard_normal((B, T, D))
     lengths = rng.integers(1, T + 1, B)
     mask = np.arange(T)[None, :] < lengths[:, None]

@@ -191,7 +191,7 @@ class Recurrent(Layer):
         if self.go_backwards:
             dx = dx[:, ::-1]
         self.initial_state_grads = d_init if given else None
-        return np.ascontiguousarray(dx)
+        return dx
 
     def _bias(self):
         if self.use_bias:

@@ -12,11 +12,11 @@ from numba import njit
 
 from .. import gru as reference
 from .blas import gemm
-from .common import JIT, SUPPORTED, buffer, sigmoid, tanh, time_major_into, to_time_major
+from .common import JIT, SUPPORTED, buffer, sigmoid, tanh, to_time_major
 
 
 @njit(**JIT)
-def _forward_loop(a, q, b_rec, hseq, U, mask, rmask, hbuf):
+def _forward_loop(a, q, b_rec, hseq, U, mask, rmask, hbuf, one):
     T, B, G = a.shape
     H = G // 3
     has_mask = mask.shape[0] > 0
@@ -45,11 +45,11 @@ def _forward_loop(a, q, b_rec, hseq, U, mask, rmask, hbuf):
                 hh = tanh(ah[j] + r * qhj)
                 az[j], ar[j], ah[j] = z, r, hh                 # cached activations
                 qh[j] = qhj                                    # cached q_h (with its bias)
-                h_new[j] = z * h_prev[j] + (1.0 - z) * hh
+                h_new[j] = z * h_prev[j] + (one - z) * hh
 
 
 @njit(**JIT)
-def _backward_loop(dy, dh, a, q, hseq, UT, mask, rmask, zero_out, dhbuf, carry):
+def _backward_loop(dy, dh, a, q, hseq, UT, mask, rmask, zero_out, dhbuf, carry, one):
     T, B, G = a.shape
     H = G // 3
     has_dy = dy.shape[0] > 0
@@ -57,33 +57,33 @@ def _backward_loop(dy, dh, a, q, hseq, UT, mask, rmask, zero_out, dhbuf, carry):
     has_r = rmask.shape[0] > 0
     for t in range(T - 1, -1, -1):
         for b in range(B):
-            dh_row, carry_row = dh[b], carry[b]
+            dh_row = dh[b]
             valid = not has_mask or mask[t, b]
             if has_dy and (valid or not zero_out):
-                dy_row = dy[t, b]
+                dy_row = dy[b, t]
                 for j in range(H):
                     dh_row[j] += dy_row[j]
-            if not valid:
-                for j in range(H):
-                    carry_row[j] = dh_row[j]
+            if not valid:                                      # carried: dh passes through
                 for j in range(G):
                     a[t, b, j] = 0.0
                     q[t, b, j] = 0.0
                 continue
             az, ar, ah = a[t, b, :H], a[t, b, H:2 * H], a[t, b, 2 * H:]
             qz, qr, qh = q[t, b, :H], q[t, b, H:2 * H], q[t, b, 2 * H:]
-            h_prev = hseq[t, b]
+            h_prev, carry_row = hseq[t, b], carry[b]
             for j in range(H):
                 z, r, hh, qhj = az[j], ar[j], ah[j], qh[j]
                 d = dh_row[j]
-                dah = d * (1.0 - z) * (1.0 - hh * hh)
-                daz = d * (h_prev[j] - hh) * z * (1.0 - z)
-                dar = dah * qhj * r * (1.0 - r)
+                dah = d * (one - z) * (one - hh * hh)
+                daz = d * (h_prev[j] - hh) * z * (one - z)
+                dar = dah * qhj * r * (one - r)
                 az[j], ar[j], ah[j] = daz, dar, dah            # da
                 qz[j], qr[j], qh[j] = daz, dar, dah * r        # dq
                 carry_row[j] = d * z                           # direct path to h_{t-1}
         gemm(q[t], UT, dhbuf, 0.0)                             # (B, H) = dq Uᵀ
         for b in range(B):
+            if has_mask and not mask[t, b]:
+                continue
             dh_row, back, carry_row = dh[b], dhbuf[b], carry[b]
             if has_r:
                 r_row = rmask[b]
@@ -108,21 +108,22 @@ def gru_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
     B, T, D = x.shape
     H = recurrent_kernel.shape[0]
     dt = x.dtype
-    x_tm = time_major_into(x, buffer(workspace, "x_tm", (T, B, D), dt))
+    x_tm = to_time_major(x)                             # fresh: backward turns it into dx
     a = buffer(workspace, "a", (T, B, 3 * H), dt)
     np.dot(x_tm.reshape(T * B, D), kernel, out=a.reshape(T * B, 3 * H))   # one GEMM
     a += bias[0]
     q = buffer(workspace, "q", (T, B, 3 * H), dt)
-    hseq = buffer(workspace, "hseq", (T + 1, B, H), dt)
+    hseq = np.empty((T + 1, B, H), dt)                  # fresh: the outputs are a view of it
     hseq[0] = h0
     mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
     r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
     U = np.ascontiguousarray(recurrent_kernel)
     _forward_loop(a, q, np.ascontiguousarray(bias[1], dt), hseq, U, mask_tm, r,
-                  buffer(workspace, "hbuf", (B, H), dt))
+                  buffer(workspace, "hbuf", (B, H), dt), dt.type(1))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)
-    y = y * np.swapaxes(mask_tm, 0, 1)[..., None] if zero_out else y.copy()
+    if zero_out:
+        y = y * np.swapaxes(mask_tm, 0, 1)[..., None]
     cache = dict(x_tm=x_tm, a=a, q=q, hseq=hseq, mask=None if mask is None else mask_tm,
                  r=recurrent_mask, kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True,
                  workspace=workspace)
@@ -138,15 +139,14 @@ def gru_backward(dy, dh_T, cache):
     H = hseq.shape[2]
     dt = x_tm.dtype
     ws = cache["workspace"]
-    dy_tm = (np.zeros((0, 0, 0), dt) if dy is None
-             else time_major_into(np.asarray(dy, dt), buffer(ws, "dy_tm", (T, B, H), dt)))
+    dy_bm = np.zeros((0, 0, 0), dt) if dy is None else np.ascontiguousarray(dy, dt)   # read as (B, T, H)
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
     r = cache["r"]
     rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
     UT = np.ascontiguousarray(cache["recurrent_kernel"].T)
-    _backward_loop(dy_tm, dh, a, q, hseq, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
-                   buffer(ws, "carry", (B, H), dt))
+    _backward_loop(dy_bm, dh, a, q, hseq, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
+                   buffer(ws, "carry", (B, H), dt), dt.type(1))
     da, dq = a.reshape(T * B, 3 * H), q.reshape(T * B, 3 * H)
     dkernel = x_tm.reshape(T * B, D).T @ da
     h_in = hseq[:T] if r is None else hseq[:T] * r
@@ -155,4 +155,4 @@ def gru_backward(dy, dh_T, cache):
     dx_tm = x_tm.reshape(T * B, D)
     np.dot(da, cache["kernel"].T, out=dx_tm)
     cache["a"] = cache["q"] = None
-    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1).copy(), dh, dkernel, drecurrent, dbias
+    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dkernel, drecurrent, dbias

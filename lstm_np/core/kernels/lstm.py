@@ -13,7 +13,7 @@ from numba import njit
 
 from .. import lstm as reference
 from .blas import gemm
-from .common import JIT, SUPPORTED, buffer, sigmoid, tanh, time_major_into, to_time_major
+from .common import JIT, SUPPORTED, buffer, sigmoid, tanh, to_time_major
 
 
 @njit(**JIT)
@@ -58,9 +58,10 @@ def _forward_loop(gates, bias, hseq, cseq, tcs, U, mask, rmask, hbuf):
 
 
 @njit(**JIT)
-def _backward_loop(dy, dh, dc, gates, cseq, tcs, UT, mask, rmask, zero_out, dhbuf, carry):
-    """BPTT. dy (T, B, H) or empty; dh, dc (B, H): in, the gradients at the final state;
-    out, at (h0, c0). The gate rows are overwritten with dz."""
+def _backward_loop(dy, dh, dc, gates, cseq, tcs, UT, mask, rmask, zero_out, dhbuf, one):
+    """BPTT. dy (B, T, H) or empty, read in place; dh, dc (B, H): in, the gradients at the
+    final state; out, at (h0, c0). The gate rows are overwritten with dz. ``one`` is 1 in
+    the arrays' precision (a float64 literal would promote float32 arithmetic)."""
     T, B, G = gates.shape
     H = G // 4
     has_dy = dy.shape[0] > 0
@@ -68,16 +69,14 @@ def _backward_loop(dy, dh, dc, gates, cseq, tcs, UT, mask, rmask, zero_out, dhbu
     has_r = rmask.shape[0] > 0
     for t in range(T - 1, -1, -1):
         for b in range(B):
-            dh_row, dc_row, carry_row = dh[b], dc[b], carry[b]
+            dh_row, dc_row = dh[b], dc[b]
             valid = not has_mask or mask[t, b]
             if has_dy and (valid or not zero_out):
-                dy_row = dy[t, b]
+                dy_row = dy[b, t]
                 for j in range(H):
                     dh_row[j] += dy_row[j]
-            if not valid:                                      # state was carried: pass through
-                for j in range(H):
-                    carry_row[j] = dh_row[j]
-                for j in range(G):
+            if not valid:                                      # state was carried: dh, dc pass
+                for j in range(G):                             # through untouched, dz = 0
                     gates[t, b, j] = 0.0
                 continue
             zi, zf = gates[t, b, :H], gates[t, b, H:2 * H]
@@ -87,23 +86,24 @@ def _backward_loop(dy, dh, dc, gates, cseq, tcs, UT, mask, rmask, zero_out, dhbu
                 i, f, g, o = zi[j], zf[j], zg[j], zo[j]
                 tc = tc_row[j]
                 dht = dh_row[j]
-                dct = dc_row[j] + dht * o * (1.0 - tc * tc)    # dc = dc_next + dh ⊙ o ⊙ tanh'(c)
-                zi[j] = dct * g * i * (1.0 - i)                # dz_i
-                zf[j] = dct * c_prev[j] * f * (1.0 - f)        # dz_f
-                zg[j] = dct * i * (1.0 - g * g)                # dz_g
-                zo[j] = dht * tc * o * (1.0 - o)               # dz_o
+                dct = dc_row[j] + dht * o * (one - tc * tc)    # dc = dc_next + dh ⊙ o ⊙ tanh'(c)
+                zi[j] = dct * g * i * (one - i)                # dz_i
+                zf[j] = dct * c_prev[j] * f * (one - f)        # dz_f
+                zg[j] = dct * i * (one - g * g)                # dz_g
+                zo[j] = dht * tc * o * (one - o)               # dz_o
                 dc_row[j] = dct * f                            # dc_{t-1}
-                carry_row[j] = 0.0
         gemm(gates[t], UT, dhbuf, 0.0)                         # (B, H) = dz Uᵀ
         for b in range(B):
-            dh_row, back, carry_row = dh[b], dhbuf[b], carry[b]
+            if has_mask and not mask[t, b]:
+                continue                                       # carried: dh_{t-1} = dh_t
+            dh_row, back = dh[b], dhbuf[b]
             if has_r:
                 r_row = rmask[b]
                 for j in range(H):
-                    dh_row[j] = back[j] * r_row[j] + carry_row[j]
+                    dh_row[j] = back[j] * r_row[j]
             else:
                 for j in range(H):
-                    dh_row[j] = back[j] + carry_row[j]
+                    dh_row[j] = back[j]
 
 
 def supported(activation, recurrent_activation):
@@ -115,9 +115,10 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
                  zero_output_for_mask=False, workspace=None):
     """Same contract as ``lstm_np.core.lstm.lstm_forward``.
 
-    workspace: optional dict owned by the caller; the internal buffers are kept in it and
-    reused by the next call of the same shape (the previous cache is then invalid).
-    The returned arrays are always fresh.
+    workspace: optional dict owned by the caller; the gate, cell and tanh(c) buffers are
+    kept in it and reused by the next call of the same shape (the previous cache is then
+    invalid). The returned arrays never live in the workspace: y is a (B, T, H) view of
+    the fresh h sequence, and backward's dx a view of the fresh time-major copy of x.
     """
     if not supported(activation, recurrent_activation):
         return reference.lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask, activation,
@@ -125,10 +126,10 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
     B, T, D = x.shape
     H = recurrent_kernel.shape[0]
     dt = x.dtype
-    x_tm = time_major_into(x, buffer(workspace, "x_tm", (T, B, D), dt))          # (T, B, D)
+    x_tm = to_time_major(x)                             # fresh: backward turns it into dx          # (T, B, D)
     gates = buffer(workspace, "gates", (T, B, 4 * H), dt)
     np.dot(x_tm.reshape(T * B, D), kernel, out=gates.reshape(T * B, 4 * H))      # one GEMM; + b in the loop
-    hseq = buffer(workspace, "hseq", (T + 1, B, H), dt)
+    hseq = np.empty((T + 1, B, H), dt)                  # fresh: the outputs are a view of it
     cseq = buffer(workspace, "cseq", (T + 1, B, H), dt)
     hseq[0], cseq[0] = h0, c0
     tcs = buffer(workspace, "tcs", (T, B, H), dt)
@@ -139,7 +140,8 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
                   buffer(workspace, "hbuf", (B, H), dt))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)                                             # (B, T, H) view
-    y = y * np.swapaxes(mask_tm, 0, 1)[..., None] if zero_out else y.copy()     # fresh array
+    if zero_out:
+        y = y * np.swapaxes(mask_tm, 0, 1)[..., None]
     cache = dict(x_tm=x_tm, gates=gates, hseq=hseq, cseq=cseq, tcs=tcs, mask=mask_tm if mask is not None else None,
                  r=recurrent_mask, kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True,
                  workspace=workspace)
@@ -155,16 +157,15 @@ def lstm_backward(dy, dh_T, dc_T, cache):
     H = hseq.shape[2]
     dt = x_tm.dtype
     ws = cache["workspace"]
-    dy_tm = (np.zeros((0, 0, 0), dt) if dy is None
-             else time_major_into(np.asarray(dy, dt), buffer(ws, "dy_tm", (T, B, H), dt)))
+    dy_bm = np.zeros((0, 0, 0), dt) if dy is None else np.ascontiguousarray(dy, dt)   # read as (B, T, H)
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     dc = np.zeros((B, H), dt) if dc_T is None else np.array(dc_T, dt)
     mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
     r = cache["r"]
     rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
     UT = np.ascontiguousarray(cache["recurrent_kernel"].T)
-    _backward_loop(dy_tm, dh, dc, gates, cache["cseq"], cache["tcs"], UT, mask, rr, cache["zero_out"],
-                   buffer(ws, "dhbuf", (B, H), dt), buffer(ws, "carry", (B, H), dt))
+    _backward_loop(dy_bm, dh, dc, gates, cache["cseq"], cache["tcs"], UT, mask, rr, cache["zero_out"],
+                   buffer(ws, "dhbuf", (B, H), dt), dt.type(1))
     dz = gates.reshape(T * B, 4 * H)                           # gates now hold dz
     dkernel = x_tm.reshape(T * B, D).T @ dz                    # (D, 4H)   one GEMM over all steps
     h_in = hseq[:T] if r is None else hseq[:T] * r
@@ -173,4 +174,4 @@ def lstm_backward(dy, dh_T, dc_T, cache):
     dx_tm = x_tm.reshape(T * B, D)
     np.dot(dz, cache["kernel"].T, out=dx_tm)                   # dx, over x's time-major copy
     cache["gates"] = None                                      # dz consumed: one backward per forward
-    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1).copy(), dh, dc, dkernel, drecurrent, dbias
+    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dc, dkernel, drecurrent, dbias

@@ -8,7 +8,7 @@ from numba import njit
 
 from .. import simple_rnn as reference
 from .blas import gemm
-from .common import JIT, buffer, tanh, time_major_into, to_time_major
+from .common import JIT, buffer, tanh, to_time_major
 
 
 @njit(**JIT)
@@ -37,38 +37,38 @@ def _forward_loop(z, bias, hseq, U, mask, rmask, hbuf):
 
 
 @njit(**JIT)
-def _backward_loop(dy, dh, z, UT, mask, rmask, zero_out, dhbuf, carry):
+def _backward_loop(dy, dh, z, UT, mask, rmask, zero_out, dhbuf, one):
     T, B, H = z.shape
     has_dy = dy.shape[0] > 0
     has_mask = mask.shape[0] > 0
     has_r = rmask.shape[0] > 0
     for t in range(T - 1, -1, -1):
         for b in range(B):
-            dh_row, carry_row, z_row = dh[b], carry[b], z[t, b]
+            dh_row, z_row = dh[b], z[t, b]
             valid = not has_mask or mask[t, b]
             if has_dy and (valid or not zero_out):
-                dy_row = dy[t, b]
+                dy_row = dy[b, t]
                 for j in range(H):
                     dh_row[j] += dy_row[j]
             if not valid:
                 for j in range(H):
-                    carry_row[j] = dh_row[j]
                     z_row[j] = 0.0
                 continue
             for j in range(H):
                 v = z_row[j]
-                z_row[j] = dh_row[j] * (1.0 - v * v)           # dz = dh ⊙ tanh'
-                carry_row[j] = 0.0
+                z_row[j] = dh_row[j] * (one - v * v)           # dz = dh ⊙ tanh'
         gemm(z[t], UT, dhbuf, 0.0)
         for b in range(B):
-            dh_row, back, carry_row = dh[b], dhbuf[b], carry[b]
+            if has_mask and not mask[t, b]:
+                continue
+            dh_row, back = dh[b], dhbuf[b]
             if has_r:
                 r_row = rmask[b]
                 for j in range(H):
-                    dh_row[j] = back[j] * r_row[j] + carry_row[j]
+                    dh_row[j] = back[j] * r_row[j]
             else:
                 for j in range(H):
-                    dh_row[j] = back[j] + carry_row[j]
+                    dh_row[j] = back[j]
 
 
 def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="tanh",
@@ -80,10 +80,10 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
     B, T, D = x.shape
     H = recurrent_kernel.shape[0]
     dt = x.dtype
-    x_tm = time_major_into(x, buffer(workspace, "x_tm", (T, B, D), dt))
+    x_tm = to_time_major(x)                             # fresh: backward turns it into dx
     z = buffer(workspace, "z", (T, B, H), dt)
     np.dot(x_tm.reshape(T * B, D), kernel, out=z.reshape(T * B, H))            # one GEMM
-    hseq = buffer(workspace, "hseq", (T + 1, B, H), dt)
+    hseq = np.empty((T + 1, B, H), dt)                  # fresh: the outputs are a view of it
     hseq[0] = h0
     mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
     r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
@@ -91,7 +91,8 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
     _forward_loop(z, np.ascontiguousarray(bias, dt), hseq, U, mask_tm, r, buffer(workspace, "hbuf", (B, H), dt))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)
-    y = y * np.swapaxes(mask_tm, 0, 1)[..., None] if zero_out else y.copy()
+    if zero_out:
+        y = y * np.swapaxes(mask_tm, 0, 1)[..., None]
     cache = dict(x_tm=x_tm, z=z, hseq=hseq, mask=None if mask is None else mask_tm, r=recurrent_mask,
                  kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True, workspace=workspace)
     return y, hseq[T].copy(), cache
@@ -106,15 +107,14 @@ def rnn_backward(dy, dh_T, cache):
     H = hseq.shape[2]
     dt = x_tm.dtype
     ws = cache["workspace"]
-    dy_tm = (np.zeros((0, 0, 0), dt) if dy is None
-             else time_major_into(np.asarray(dy, dt), buffer(ws, "dy_tm", (T, B, H), dt)))
+    dy_bm = np.zeros((0, 0, 0), dt) if dy is None else np.ascontiguousarray(dy, dt)   # read as (B, T, H)
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
     r = cache["r"]
     rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
     UT = np.ascontiguousarray(cache["recurrent_kernel"].T)
-    _backward_loop(dy_tm, dh, z, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
-                   buffer(ws, "carry", (B, H), dt))
+    _backward_loop(dy_bm, dh, z, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
+                   dt.type(1))
     dz = z.reshape(T * B, H)
     dkernel = x_tm.reshape(T * B, D).T @ dz
     h_in = hseq[:T] if r is None else hseq[:T] * r
@@ -123,4 +123,4 @@ def rnn_backward(dy, dh_T, cache):
     dx_tm = x_tm.reshape(T * B, D)
     np.dot(dz, cache["kernel"].T, out=dx_tm)
     cache["z"] = None
-    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1).copy(), dh, dkernel, drecurrent, dbias
+    return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dkernel, drecurrent, dbias
