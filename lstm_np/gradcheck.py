@@ -41,6 +41,8 @@ def _as_list(out):
 
 def _generators(obj):
     """Every layer's np.random.Generator inside a layer or model (to hold dropout fixed)."""
+    if hasattr(obj, "random_generators"):
+        return obj.random_generators()
     layers = getattr(obj, "layers", None)
     items = list(layers) if isinstance(layers, list) else [obj]
     gens = []
@@ -171,6 +173,21 @@ def check_model(model, x, y=None, training=False, seed=0, eps=1e-4, n_entries=20
             _, dy = model.loss.value_and_grad(y, out, mask=model._loss_mask(out))
             return model.backward(dy * float(G)), None
     return _check(model, run, backward, x, [], seed, eps, n_entries, check_input)
+
+
+def check_seq2seq(model, src, tgt, teacher_forcing=1.0, training=False, seed=0, eps=1e-4, n_entries=12):
+    """Check every gradient of a Seq2Seq's loss (embeddings, encoder, bridge, decoder,
+    attention, output) at one batch. Teacher-forcing coins and dropout masks are held
+    fixed; a fed-back prediction is a constant, as in every framework."""
+    src, tgt = np.asarray(src), np.asarray(tgt)
+
+    def run():
+        return np.array(model.forward_loss(src, tgt, teacher_forcing, training)[0])
+
+    def backward(G):
+        model.backward_loss(scale=float(G))
+        return None, None
+    return _check(model, run, backward, src, [], seed, eps, n_entries, False)
 
 
 def gradcheck(obj, x, **kwargs):

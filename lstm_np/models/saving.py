@@ -37,12 +37,18 @@ def _generators(model):
 
 def save_model(model, path):
     path = os.fspath(path)
-    model.build()
-    config = {"model": model.get_config(), "compile": None,
+    kind = type(model).__name__
+    if kind == "Sequential":
+        model.build()
+    config = {"kind": kind, "model": model.get_config(), "compile": None,
               # Random generator states, so that resumed training draws the same dropout
               # masks and shuffles as an uninterrupted run.
               "rng": {name: g.bit_generator.state for name, g in _generators(model).items()}}
-    if model.loss is not None:
+    if kind == "Seq2Seq":
+        if model.optimizer is not None:
+            config["compile"] = {"optimizer": optimizers_mod.serialize(model.optimizer),
+                                 "metrics": [model.metric_name] if model.metric_name else []}
+    elif model.loss is not None:
         config["compile"] = dict(model._compile_args,
                                  optimizer=optimizers_mod.serialize(model.optimizer))
     arrays = {"__format__": np.array(FORMAT), "__version__": np.array(VERSION),
@@ -87,12 +93,16 @@ def load_model(path):
     try:
         config = json.loads(arrays["__config__"].item())
         mcfg = config["model"]
-        layers = [deserialize_layer(spec) for spec in mcfg["layers"]]
+        if config.get("kind") == "Seq2Seq":
+            from .seq2seq import Seq2Seq
+            model = Seq2Seq(**mcfg)
+        else:
+            layers = [deserialize_layer(spec) for spec in mcfg["layers"]]
+            model = Sequential(layers, name=mcfg.get("name"))
+            if not model.built and mcfg.get("input_shape") is not None:
+                model.build(tuple(mcfg["input_shape"]))
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path!r} has a malformed model config: {exc}") from None
-    model = Sequential(layers, name=mcfg.get("name"))
-    if not model.built and mcfg.get("input_shape") is not None:
-        model.build(tuple(mcfg["input_shape"]))
     n = sum(1 for k in arrays if k.startswith("weight/"))
     weights = [arrays[f"weight/{i}"] for i in range(n)]
     try:
@@ -108,8 +118,11 @@ def load_model(path):
                 raise ValueError(f"{path!r} has a malformed random state for {name!r}: {exc}") from None
     comp = config.get("compile")
     if comp is not None:
-        model.compile(loss=comp["loss"], optimizer=optimizers_mod.get(comp["optimizer"]),
-                      metrics=comp["metrics"])
+        if config.get("kind") == "Seq2Seq":
+            model.compile(optimizer=optimizers_mod.get(comp["optimizer"]), metrics=comp["metrics"])
+        else:
+            model.compile(loss=comp["loss"], optimizer=optimizers_mod.get(comp["optimizer"]),
+                          metrics=comp["metrics"])
         state = {k[len("optimizer/"):]: v for k, v in arrays.items() if k.startswith("optimizer/")}
         if state:
             model.optimizer.set_state(state)
