@@ -1,18 +1,26 @@
-"""The classic tutorial: an LSTM labels each step of a cumulative-sum sequence.
+"""The classic tutorial: LSTMs label each step of a cumulative-sum sequence.
 
-It is the tutorial's own loop: one ``model.fit`` per freshly drawn sequence (batch 1),
-then the accuracy on sequences the model has never seen.
+1. The tutorial's model, trained its way (one ``fit`` per freshly drawn sequence, batch 1),
+   then scored on sequences it has never seen.
+2. "Compare LSTM to Bidirectional LSTM": an LSTM, an LSTM reading the input reversed
+   (``go_backwards=True``) and a Bidirectional LSTM, 250 single-sequence epochs each.
+3. "Comparing Bidirectional LSTM Merge Modes": concat, sum, mul, ave.
+
+Writes learning-curve PNGs and a CSV of the curves; prints the final accuracies.
 """
+import csv
+import os
 import time
 
 import numpy as np
 
+from .. import plot
 from ..datasets import cumsum_batch, get_sequence
-from ..layers import LSTM, Dense, TimeDistributed
+from ..layers import LSTM, Bidirectional, Dense, TimeDistributed
 from ..models import Sequential
 
 
-def build_model(n_timesteps, seed):
+def tutorial_model(n_timesteps, seed):
     model = Sequential()
     model.add(LSTM(20, input_shape=(n_timesteps, 1), return_sequences=True, seed=seed))
     model.add(TimeDistributed(Dense(1, activation="sigmoid", seed=seed)))
@@ -20,22 +28,127 @@ def build_model(n_timesteps, seed):
     return model
 
 
-def run(epochs=1000, n_timesteps=10, seed=0, test_size=500, print_fn=print):
-    """Train as the tutorial does and return the held-out accuracy."""
-    rng = np.random.default_rng(seed)
-    model = build_model(n_timesteps, seed)
-    start = time.perf_counter()
+def get_lstm_model(n_timesteps, backwards, seed):
+    model = Sequential()
+    model.add(LSTM(20, input_shape=(n_timesteps, 1), return_sequences=True, go_backwards=backwards, seed=seed))
+    model.add(TimeDistributed(Dense(1, activation="sigmoid", seed=seed)))
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"])
+    return model
+
+
+def get_bi_lstm_model(n_timesteps, mode, seed):
+    model = Sequential()
+    model.add(Bidirectional(LSTM(20, return_sequences=True, seed=seed), input_shape=(n_timesteps, 1),
+                            merge_mode=mode))
+    model.add(TimeDistributed(Dense(1, activation="sigmoid", seed=seed)))
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"])
+    return model
+
+
+def train_model(model, n_timesteps, epochs, rng):
+    """The tutorial's loop: one fit per new sequence; returns the loss of each."""
+    loss = []
     for _ in range(epochs):
         X, y = get_sequence(n_timesteps, rng)
+        hist = model.fit(X, y, epochs=1, batch_size=1, verbose=0)
+        loss.append(hist.history["loss"][0])
+    return loss
+
+
+def held_out_accuracy(model, n_timesteps, rng, n=500):
+    X, y = cumsum_batch(n, n_timesteps, rng)
+    return float(np.mean(model.predict_classes(X) == y))
+
+
+def compare(builders, n_timesteps, epochs, repeats, seed, progress=None):
+    """Train each builder ``repeats`` times; mean loss curve and mean held-out accuracy."""
+    curves, accs = {}, {}
+    for name, build in builders.items():
+        runs, run_accs = [], []
+        for r in range(repeats):
+            rng = np.random.default_rng([seed, r])
+            model = build(seed * 1000 + r)
+            runs.append(train_model(model, n_timesteps, epochs, rng))
+            run_accs.append(held_out_accuracy(model, n_timesteps, rng))
+            if progress is not None:
+                progress.update(1)
+        curves[name] = list(np.mean(runs, axis=0))
+        accs[name] = float(np.mean(run_accs))
+    return curves, accs
+
+
+def run(out="lstm_np_out", seed=0, quick=False, epochs=None, print_fn=print, show_progress=True):
+    """Run the three parts; returns {"tutorial": acc, "directions": {...}, "merge_modes": {...}}."""
+    os.makedirs(out, exist_ok=True)
+    n_timesteps = 10
+    fits = epochs if epochs is not None else (300 if quick else 1000)
+    repeats = 1 if quick else 5
+    curve_epochs = 250
+
+    # 1. the tutorial's model
+    rng = np.random.default_rng(seed)
+    model = tutorial_model(n_timesteps, seed)
+    t0 = time.perf_counter()
+    for _ in range(fits):
+        X, y = get_sequence(n_timesteps, rng)
         model.fit(X, y, epochs=1, batch_size=1, verbose=0)
-    elapsed = time.perf_counter() - start
-    X, y = cumsum_batch(test_size, n_timesteps, rng)
-    loss, acc = model.evaluate(X, y)
+    elapsed = time.perf_counter() - t0
+    acc = held_out_accuracy(model, n_timesteps, rng)
     Xs, ys = get_sequence(n_timesteps, rng)
-    yhat = model.predict_classes(Xs)
-    print_fn(f"trained on {epochs} single-sequence fits in {elapsed:.2f} s "
-             f"({1000 * elapsed / max(epochs, 1):.2f} ms per fit call)")
-    print_fn("expected:  " + " ".join(str(v) for v in ys[0, :, 0]))
-    print_fn("predicted: " + " ".join(str(v) for v in yhat[0, :, 0]))
-    print_fn(f"held-out accuracy on {test_size} new sequences: {acc:.4f} (loss {loss:.4f})")
-    return acc
+    print_fn(f"1. The tutorial's LSTM(20): {fits} single-sequence fit calls in {elapsed:.2f} s "
+             f"({1000 * elapsed / fits:.2f} ms per call)")
+    print_fn("   expected:  " + " ".join(str(v) for v in ys[0, :, 0]))
+    print_fn("   predicted: " + " ".join(str(v) for v in model.predict_classes(Xs)[0, :, 0]))
+    print_fn(f"   accuracy on 500 new sequences: {acc:.3f}")
+
+    progress = None
+    if show_progress:
+        from tqdm.auto import tqdm
+        progress = tqdm(total=7 * repeats, desc="training the comparison models", unit="model", leave=False)
+    # 2. LSTM vs reversed LSTM vs Bidirectional
+    directions = {
+        "LSTM": lambda s: get_lstm_model(n_timesteps, False, s),
+        "LSTM reversed (go_backwards)": lambda s: get_lstm_model(n_timesteps, True, s),
+        "Bidirectional LSTM (concat)": lambda s: get_bi_lstm_model(n_timesteps, "concat", s),
+    }
+    dir_curves, dir_accs = compare(directions, n_timesteps, curve_epochs, repeats, seed, progress)
+    # 3. merge modes
+    modes = {mode: (lambda s, m=mode: get_bi_lstm_model(n_timesteps, m, s)) for mode in ("concat", "sum", "mul", "ave")}
+    mode_curves, mode_accs = compare(modes, n_timesteps, curve_epochs, repeats, seed + 1, progress)
+    if progress is not None:
+        progress.close()
+
+    runs_txt = f"mean of {repeats} runs, " if repeats > 1 else ""
+    p1 = os.path.join(out, "cumsum_lstm_vs_bidirectional.png")
+    plot.learning_curves(dir_curves, p1, smooth=20, ylabel="binary cross-entropy",
+                         xlabel="epoch (one new sequence each)",
+                         title=f"LSTM vs reversed LSTM vs Bidirectional LSTM\n(cumulative sum, T=10, {runs_txt}250 epochs)")
+    p2 = os.path.join(out, "cumsum_merge_modes.png")
+    plot.learning_curves(mode_curves, p2, smooth=20, ylabel="binary cross-entropy",
+                         xlabel="epoch (one new sequence each)",
+                         title=f"Bidirectional LSTM merge modes\n(cumulative sum, T=10, {runs_txt}250 epochs)")
+    p3 = os.path.join(out, "cumsum_accuracy.png")
+    lo = min(list(dir_accs.values()) + list(mode_accs.values()))
+    plot.bar_chart({**dir_accs, **{f"Bidirectional, merge_mode={k!r}": v for k, v in mode_accs.items()}}, p3,
+                   title=f"Per-step accuracy after {curve_epochs} single-sequence epochs",
+                   xlabel="accuracy on 500 new sequences", ylabel="model",
+                   legend_label=f"{runs_txt}held-out accuracy".capitalize(), xlim=(max(0.0, lo - 0.1), 1.0))
+    csv_path = os.path.join(out, "cumsum_curves.csv")
+    with open(csv_path, "w", newline="") as f:
+        w = csv.writer(f)
+        names = list(dir_curves) + [f"merge {k}" for k in mode_curves]
+        w.writerow(["epoch"] + names)
+        cols = list(dir_curves.values()) + list(mode_curves.values())
+        for e in range(curve_epochs):
+            w.writerow([e + 1] + [f"{c[e]:.6f}" for c in cols])
+
+    print_fn(f"2. After {curve_epochs} single-sequence epochs ({runs_txt.rstrip(', ') or 'one run'}), "
+             "accuracy on 500 new sequences:")
+    for k, v in dir_accs.items():
+        print_fn(f"   {k:<30} {v:.3f}")
+    print_fn("3. Bidirectional merge modes:")
+    for k, v in mode_accs.items():
+        print_fn(f"   {k:<30} {v:.3f}")
+    print_fn(f"Plots: {p1}, {p2}, {p3}; curves: {csv_path}")
+    return {"tutorial": acc, "directions": dir_accs, "merge_modes": mode_accs,
+            "files": [p1, p2, p3, csv_path]}

@@ -1,0 +1,48 @@
+"""The lstm-np command: the main demo, its files, and one-line errors for bad arguments."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lstm_np.cli import main
+
+
+def test_demo_cumsum_quick_writes_plots_and_csv(tmp_path, capsys):
+    assert main(["demo", "cumsum", "--quick", "--out", str(tmp_path), "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy on 500 new sequences" in out and "merge modes" in out
+    for name in ("cumsum_lstm_vs_bidirectional.png", "cumsum_merge_modes.png", "cumsum_accuracy.png",
+                 "cumsum_curves.csv"):
+        assert (tmp_path / name).stat().st_size > 1000
+    header = (tmp_path / "cumsum_curves.csv").read_text().splitlines()[0]
+    assert header.startswith("epoch,LSTM,") and "merge mul" in header
+
+
+def test_demo_accuracy_is_what_the_tutorial_reports(tmp_path):
+    from lstm_np.demos import cumsum
+    res = cumsum.run(out=str(tmp_path), quick=True, print_fn=lambda *a: None, show_progress=False)
+    assert res["tutorial"] > 0.85
+
+
+def test_unwritable_out_is_a_one_line_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    p = subprocess.run([sys.executable, "-m", "lstm_np", "demo", "cumsum", "--quick", "--out",
+                        str(blocker / "sub")], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert p.stderr.strip().count("\n") == 0 and "not a writable directory" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_unknown_demo_and_bad_numbers_exit_nonzero_without_traceback():
+    for args in (["demo", "nosuchdemo"], ["demo", "cumsum", "--epochs", "-3"], ["frobnicate"]):
+        p = subprocess.run([sys.executable, "-m", "lstm_np"] + args, capture_output=True, text=True)
+        assert p.returncode == 2 and "error" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_help_explains_itself():
+    p = subprocess.run([sys.executable, "-m", "lstm_np", "--help"], capture_output=True, text=True)
+    assert p.returncode == 0 and "demo" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "lstm_np", "demo", "cumsum", "--help"], capture_output=True, text=True)
+    assert p.returncode == 0 and "--quick" in p.stdout and "cumulative-sum" in p.stdout
