@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import losses as losses_mod
 from .. import optimizers as optimizers_mod
+from ..errors import NonFiniteError
 from ..callbacks import Callback, History
 from ..config import resolve_dtype
 from ..core import activations as A
@@ -432,12 +433,12 @@ class Seq2Seq:
             raise ValueError("call compile(optimizer=...) before training")
         loss, acc = self.forward_loss(src, tgt, teacher_forcing, training=True)
         if not math.isfinite(loss):
-            raise FloatingPointError(f"the loss became {loss}; weights left at their last finite values")
+            raise NonFiniteError(f"the loss became {loss}; weights left at their last finite values")
         self.backward_loss()
         params = self.parameters()
         for name, _, g in params:
             if not np.all(np.isfinite(g)):
-                raise FloatingPointError(f"the gradient of {name} is not finite; weights left unchanged")
+                raise NonFiniteError(f"the gradient of {name} is not finite; weights left unchanged")
         self.optimizer.apply_gradients(params)
         return loss, acc
 

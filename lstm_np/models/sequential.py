@@ -15,7 +15,8 @@ import numpy as np
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
-from ..callbacks import Callback, History
+from ..errors import NonFiniteError
+from ..callbacks import Callback, History, TerminateOnNaN
 from ..layers.base import Layer, unique_name
 from ..layers.core_layers import InputLayer
 from .validation import check_batch_size, check_x, check_y
@@ -240,14 +241,14 @@ class Sequential:
         mask = self._loss_mask(y_pred)
         loss, dy = self.loss.value_and_grad(yb, y_pred, mask=mask)
         if not np.isfinite(loss):
-            raise FloatingPointError(f"the loss became {loss} at iteration {self.optimizer.iterations}; "
+            raise NonFiniteError(f"the loss became {loss} at iteration {self.optimizer.iterations}; "
                                      "weights are left at their last finite values")
         self.backward(dy)
         params = self.parameters()
         finite = _finite_checker()
         for name, _, g in params:
             if not finite(g):
-                raise FloatingPointError(f"the gradient of {name} is not finite at iteration "
+                raise NonFiniteError(f"the gradient of {name} is not finite at iteration "
                                          f"{self.optimizer.iterations}; weights left unchanged")
         self.optimizer.apply_gradients(params)
         return loss, self._metric_sums(yb, y_pred, mask)
@@ -318,17 +319,30 @@ class Sequential:
                 from tqdm.auto import tqdm
                 bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="batch",
                            file=sys.stdout, leave=True, dynamic_ncols=True)
+            terminate_on_nan = any(isinstance(cb, TerminateOnNaN) for cb in callbacks)
             for step in range(steps):
                 sl = slice(step * batch_size, (step + 1) * batch_size)
                 idx = order[sl] if order is not None else sl
                 xb, yb = x[idx], y[idx]
-                loss, sums = self._train_step(xb, yb)
+                try:
+                    loss, sums = self._train_step(xb, yb)
+                except FloatingPointError as exc:
+                    if not terminate_on_nan:
+                        raise
+                    print(f"Batch {step}: {exc}; terminating training")
+                    self.stop_training = True
+                    break
                 loss_sum += loss * len(xb)
                 metric_sums = [(a + s, b + c) for (a, b), (s, c) in zip(metric_sums, sums)]
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(self._logs(loss_sum, (step * batch_size) + len(xb), metric_sums))
-            logs = self._logs(loss_sum, n, metric_sums)
+            seen = min(n, (step + (0 if self.stop_training else 1)) * batch_size) if steps else 0
+            if seen == 0:
+                if bar is not None:
+                    bar.close()
+                break
+            logs = self._logs(loss_sum, seen, metric_sums)
             if vx is not None:
                 logs.update(self._evaluate_logs(vx, vy, batch_size, prefix="val_"))
             elapsed = time.perf_counter() - start
