@@ -32,6 +32,23 @@ def _demo_cumsum(args):
     return 0
 
 
+def _demo_vanishing(args):
+    from .demos import vanishing
+    vanishing.run(out=args.out, seed=args.seed, quick=args.quick)
+    return 0
+
+
+def _demo_seq2seq(args):
+    from .demos import seq2seq_dates
+    seq2seq_dates.run(out=args.out, seed=args.seed, quick=args.quick)
+    return 0
+
+
+def _gradcheck(args):
+    from .demos import gradcheck_all
+    return 0 if gradcheck_all.run(seed=args.seed) else 1
+
+
 def _common(p):
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", type=str, default="lstm_np_out", metavar="DIR",
@@ -59,6 +76,25 @@ def build_parser():
     cs.add_argument("--epochs", type=_positive_int, default=None,
                     help="fit calls for the tutorial's model (default 1000; 300 with --quick)")
     cs.set_defaults(func=_demo_cumsum)
+    vg = demos.add_parser(
+        "vanishing", help="SimpleRNN vs LSTM: how far back the gradient of the last output reaches",
+        description="Plots the norm of the gradient of a last-step loss with respect to the state at every "
+                    "earlier step, for a SimpleRNN and an LSTM: why the slides say to use LSTMs.")
+    _common(vg)
+    vg.set_defaults(func=_demo_vanishing)
+    sq = demos.add_parser(
+        "seq2seq", help="date normalisation with attention: translations and an attention heatmap",
+        description="Trains a bidirectional encoder and a Luong-attention decoder to turn dates like "
+                    "'Sun 22 Nov 26' into '2026-11-22'; prints greedy and beam-search results on held-out "
+                    "dates and saves the attention heatmap of one.")
+    _common(sq)
+    sq.set_defaults(func=_demo_seq2seq)
+    gc = sub.add_parser("gradcheck", help="check every layer's and model's gradients by finite differences",
+                        description="Runs the finite-difference gradient checks of every layer and model "
+                                    "(float64, central differences) and prints the relative error of each "
+                                    "parameter. Exits 1 if any check fails.")
+    _common(gc)
+    gc.set_defaults(func=_gradcheck)
     return parser
 
 

@@ -32,6 +32,7 @@ def learning_curves(curves, path=None, title="Learning curves", ylabel="loss", x
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     for label, values in curves.items():
         x = np.arange(1, len(values) + 1)
+        x = np.arange(len(values)) if xlabel.startswith("steps back") else x
         if smooth:
             line, = ax.plot(x, moving_average(values, smooth), label=label, lw=2)
             ax.plot(x, values, color=line.get_color(), alpha=0.15, lw=1)

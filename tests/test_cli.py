@@ -46,3 +46,24 @@ def test_help_explains_itself():
     assert p.returncode == 0 and "demo" in p.stdout
     p = subprocess.run([sys.executable, "-m", "lstm_np", "demo", "cumsum", "--help"], capture_output=True, text=True)
     assert p.returncode == 0 and "--quick" in p.stdout and "cumulative-sum" in p.stdout
+
+
+def test_demo_vanishing_shows_the_lstm_keeps_more_gradient(tmp_path, capsys):
+    assert main(["demo", "vanishing", "--quick", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "vanishing_gradients.png").stat().st_size > 1000
+    from lstm_np.demos import vanishing
+    curves = vanishing.run(out=str(tmp_path), quick=True, print_fn=lambda *a: None)
+    assert curves["LSTM"][0] > 10 * curves["SimpleRNN"][0]      # far back, the LSTM keeps more
+
+
+def test_gradcheck_command_passes(capsys):
+    assert main(["gradcheck"]) == 0
+    out = capsys.readouterr().out
+    assert "all gradients agree" in out and "Seq2Seq" in out and "merge_mode='mul'" in out
+
+
+def test_demo_seq2seq_quick(tmp_path, capsys):
+    assert main(["demo", "seq2seq", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "exact match on 1000 held-out dates" in out
+    assert (tmp_path / "seq2seq_attention.png").stat().st_size > 1000
