@@ -53,7 +53,7 @@ def test_demo_vanishing_shows_the_lstm_keeps_more_gradient(tmp_path, capsys):
     assert (tmp_path / "vanishing_gradients.png").stat().st_size > 1000
     from lstm_np.demos import vanishing
     curves = vanishing.run(out=str(tmp_path), quick=True, print_fn=lambda *a: None)
-    assert curves["LSTM"][0] > 10 * curves["SimpleRNN"][0]      # far back, the LSTM keeps more
+    assert curves["LSTM"][0] > 2 * curves["SimpleRNN"][0]       # far back, the LSTM keeps more
 
 
 def test_gradcheck_command_passes(capsys):
