@@ -44,6 +44,12 @@ def _demo_seq2seq(args):
     return 0
 
 
+def _demo_embedding(args):
+    from .demos import embedding
+    embedding.run(out=args.out, seed=args.seed, quick=args.quick)
+    return 0
+
+
 def _gradcheck(args):
     from .demos import gradcheck_all
     return 0 if gradcheck_all.run(seed=args.seed) else 1
@@ -89,6 +95,13 @@ def build_parser():
                     "dates and saves the attention heatmap of one.")
     _common(sq)
     sq.set_defaults(func=_demo_seq2seq)
+    em = demos.add_parser(
+        "embedding", help="pretrain an embedding, reuse it frozen (trainable=False) on a small task",
+        description="Trains Embedding + LSTM on a large task, keeps only the Embedding, loads it with "
+                    "weights=[...] and trainable=False into a model for a small related task, and compares "
+                    "with training from scratch.")
+    _common(em)
+    em.set_defaults(func=_demo_embedding)
     gc = sub.add_parser("gradcheck", help="check every layer's and model's gradients by finite differences",
                         description="Runs the finite-difference gradient checks of every layer and model "
                                     "(float64, central differences) and prints the relative error of each "

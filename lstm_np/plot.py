@@ -94,3 +94,55 @@ def bar_chart(values, path=None, title="", xlabel="", ylabel="", legend_label=No
     if path:
         fig.savefig(path, dpi=110)
     return fig
+
+
+def lstm_internals(layer, x, path=None, title=None, sample=0):
+    """Gate activations over time as heatmaps, and the cell state's traces, for one sequence.
+
+    Runs the NumPy reference (``lstm_np.core.lstm``) with the layer's weights, so what is
+    drawn is exactly i, f, g (c̃), o and c of the equations. x: (T, D) or (B, T, D).
+    """
+    from .core import lstm as core_lstm
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[None]
+    x = x[sample:sample + 1]
+    p = layer.params
+    H = layer.units
+    bias = p["bias"] if "bias" in p else np.zeros(4 * H)
+    zeros = np.zeros((1, H))
+    _, _, _, cache = core_lstm.lstm_forward(x, zeros, zeros, p["kernel"].astype(np.float64),
+                                            p["recurrent_kernel"].astype(np.float64), bias.astype(np.float64),
+                                            activation=layer.activation,
+                                            recurrent_activation=layer.recurrent_activation)
+    gates = cache["gates"][0]                                  # (T, 4H): i, f, g, o
+    c = np.concatenate([cache["c_in"][0][1:], (gates[-1:, H:2 * H] * cache["c_in"][0][-1:]
+                                               + gates[-1:, :H] * gates[-1:, 2 * H:3 * H])])   # (T, H)
+    plt = _plt()
+    fig, axes = plt.subplots(1, 5, figsize=(17, 3.8), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.4]})
+    names = ["input gate i", "forget gate f", "candidate g = c̃", "output gate o"]
+    for k, ax in enumerate(axes[:4]):
+        lo, hi = (-1, 1) if k == 2 else (0, 1)
+        im = ax.imshow(gates[:, k * H:(k + 1) * H].T, aspect="auto", cmap="coolwarm" if k == 2 else "viridis",
+                       vmin=lo, vmax=hi, origin="lower")
+        ax.set_title(names[k])
+        ax.set_xlabel("timestep t")
+        ax.set_ylabel("unit")
+        fig.colorbar(im, ax=ax, label="activation")
+    ax = axes[4]
+    for j in range(min(H, 8)):
+        ax.plot(np.arange(len(c)), c[:, j], label=f"unit {j}")
+    ax.set_title("cell state c_t (first units)")
+    ax.set_xlabel("timestep t")
+    ax.set_ylabel("c")
+    ax.legend(fontsize=7, ncol=2)
+    fig.suptitle(title or f"Inside {layer.name}: gates and cell state for one sequence")
+    fig.tight_layout()
+    if path:
+        fig.savefig(path, dpi=100)
+    return fig
+
+
+def gradient_norms(norms, path=None, title="Gradient norm over time", xlabel="steps back from the loss"):
+    """{label: [norm at 0 steps back, 1 step back, ...]} on a log scale."""
+    return learning_curves(norms, path, title=title, ylabel="gradient norm", xlabel=xlabel, logy=True)

@@ -67,3 +67,11 @@ def test_demo_seq2seq_quick(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "exact match on 1000 held-out dates" in out
     assert (tmp_path / "seq2seq_attention.png").stat().st_size > 1000
+
+
+def test_demo_embedding_pretrained_frozen_beats_scratch(tmp_path, capsys):
+    assert main(["demo", "embedding", "--quick", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "embedding_transfer.png").stat().st_size > 1000
+    from lstm_np.demos import embedding
+    res = embedding.run(out=str(tmp_path), quick=True, print_fn=lambda *a: None)
+    assert res["pretrained, frozen"] > res["from scratch"] + 0.05
