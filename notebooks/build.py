@@ -1,0 +1,243 @@
+"""Build the notebooks from the cells below and execute them, saving their outputs.
+
+    python notebooks/build.py            # writes and runs notebooks/0*.ipynb (a few minutes)
+
+The test suite re-runs each saved notebook top to bottom with LSTM_NP_QUICK=1 (smaller
+settings), so they never rot. Edit the cells here, not in the .ipynb files.
+"""
+import os
+import sys
+
+import nbformat
+from nbclient import NotebookClient
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SETUP = '''import os
+import numpy as np
+import matplotlib.pyplot as plt
+QUICK = os.environ.get("LSTM_NP_QUICK") == "1"     # the test suite runs every notebook quickly
+%matplotlib inline'''
+
+NOTEBOOKS = {}
+
+NOTEBOOKS["01_lstm_cell_and_bptt"] = [
+    ("md", """# 01 — One LSTM cell by hand, its BPTT, and a gradient check
+
+An LSTM step with Keras's layout and gate order i, f, c, o:
+
+$$z_t = x_t W + h_{t-1} U + b,\\quad i,f,o = \\sigma(z_i), \\sigma(z_f), \\sigma(z_o),\\quad g = \\tanh(z_c)$$
+$$c_t = f \\odot c_{t-1} + i \\odot g, \\qquad h_t = o \\odot \\tanh(c_t)$$
+
+`lstm_np.core.lstm` is the readable reference: the same symbols, shapes in comments."""),
+    ("code", SETUP),
+    ("code", '''from lstm_np.core import lstm as L
+rng = np.random.default_rng(0)
+B, D, H = 2, 3, 4
+x_t = rng.standard_normal((B, D))
+h_prev, c_prev = rng.standard_normal((B, H)), rng.standard_normal((B, H))
+W, U, b = rng.standard_normal((D, 4 * H)) * 0.5, rng.standard_normal((H, 4 * H)) * 0.5, np.zeros(4 * H)
+
+# The step written out, equation by equation
+sig = lambda z: 1 / (1 + np.exp(-z))
+z = x_t @ W + h_prev @ U + b                                   # (B, 4H)
+i, f, g, o = sig(z[:, :H]), sig(z[:, H:2*H]), np.tanh(z[:, 2*H:3*H]), sig(z[:, 3*H:])
+c = f * c_prev + i * g
+h = o * np.tanh(c)
+
+# ... and the library's step: the same numbers
+h_lib, c_lib, cache = L.lstm_step_forward(x_t, h_prev, c_prev, W, U, b)
+print("max |h - h_lib| =", np.abs(h - h_lib).max(), "  max |c - c_lib| =", np.abs(c - c_lib).max())'''),
+    ("md", """## Backpropagation through one step
+
+Given the gradients arriving at $h_t$ and $c_t$:
+$do = dh \\odot \\tanh c_t$, $dc = dc_t + dh \\odot o \\odot (1-\\tanh^2 c_t)$,
+$di = dc \\odot g$, $df = dc \\odot c_{t-1}$, $dg = dc \\odot i$, then through the gate
+non-linearities into $dz$, and $dh_{t-1} = dz\\,U^\\top$, $dc_{t-1} = dc \\odot f$."""),
+    ("code", '''dh, dc = rng.standard_normal((B, H)), rng.standard_normal((B, H))
+dx, dh_prev, dc_prev, dW, dU, db = L.lstm_step_backward(dh, dc, cache)
+
+# Check dW by central differences: perturb one weight, rerun, compare
+def loss(W_):
+    h_, c_, _ = L.lstm_step_forward(x_t, h_prev, c_prev, W_, U, b)
+    return np.sum(dh * h_) + np.sum(dc * c_)
+eps, (r, k) = 1e-6, (1, 5)            # a forget-gate weight
+Wp, Wm = W.copy(), W.copy()
+Wp[r, k] += eps; Wm[r, k] -= eps
+print("analytic dW[1,5] =", dW[r, k], "  numerical =", (loss(Wp) - loss(Wm)) / (2 * eps))'''),
+    ("md", """## A whole sequence, and the library's gradient checker
+
+`lstm_forward` runs the loop (one GEMM for the input projection of all steps first);
+`lstm_backward` is BPTT, with the weight gradients as one GEMM over all steps at the end.
+`lstm_np.gradcheck` checks any layer with a random upstream gradient, in float64."""),
+    ("code", '''from lstm_np import gradcheck, layers
+layer = layers.LSTM(5, return_sequences=True, dtype="float64", seed=0)
+x = rng.standard_normal((3, 7, 2))
+errors = gradcheck.check_layer(layer, x)
+all_ok = gradcheck.report(errors)'''),
+    ("md", "A wrong gradient is caught — here the forget-gate term of BPTT is dropped on purpose:"),
+    ("code", '''import lstm_np
+real = L.lstm_cell_backward
+def buggy(dh, dc_next, gates, tc, c_prev, act, ract):
+    dz, _ = real(dh, dc_next, gates, tc, c_prev, act, ract)
+    return dz, dc_next + 0 * dh           # forgot "dc ⊙ f"
+lstm_np.set_backend("numpy"); L.lstm_cell_backward = buggy
+try:
+    bad = gradcheck.check_layer(layers.LSTM(5, return_sequences=True, dtype="float64", seed=0), x)
+finally:
+    L.lstm_cell_backward = real; lstm_np.set_backend("numba")
+print({k: f"{v:.1e}" for k, v in bad.items()})'''),
+    ("md", "## Inside a trained LSTM: the tutorial's cumulative-sum model"),
+    ("code", '''from lstm_np.demos.cumsum import tutorial_model
+from lstm_np.datasets import get_sequence
+from lstm_np import plot
+model = tutorial_model(10, seed=0)
+for _ in range(200 if QUICK else 1000):
+    X, y = get_sequence(10, rng)
+    model.fit(X, y, epochs=1, batch_size=1, verbose=0)
+X, y = get_sequence(10, rng)
+print("targets:    ", y[0, :, 0])
+print("predictions:", model.predict_classes(X)[0, :, 0])
+plot.lstm_internals(model.layers[0], X);'''),
+]
+
+NOTEBOOKS["02_bidirectional_merge_modes"] = [
+    ("md", """# 02 — Bidirectional LSTMs and their merge modes (the classic tutorial)
+
+The cumulative-sum problem: random values in [0, 1]; the label of each step flips to 1
+once the running sum passes a quarter of the length. The tutorial's Keras code runs as it
+is, with only the imports changed."""),
+    ("code", SETUP),
+    ("code", '''from lstm_np.models import Sequential                 # was: from keras.models import Sequential
+from lstm_np.layers import LSTM, Dense, TimeDistributed, Bidirectional
+from lstm_np.datasets import get_sequence
+rng = np.random.default_rng(1)
+n_timesteps = 10
+
+def get_lstm_model(n_timesteps, backwards):
+    model = Sequential()
+    model.add(LSTM(20, input_shape=(n_timesteps, 1), return_sequences=True, go_backwards=backwards))
+    model.add(TimeDistributed(Dense(1, activation='sigmoid')))
+    model.compile(loss='binary_crossentropy', optimizer='adam')
+    return model
+
+def get_bi_lstm_model(n_timesteps, mode):
+    model = Sequential()
+    model.add(Bidirectional(LSTM(20, return_sequences=True), input_shape=(n_timesteps, 1), merge_mode=mode))
+    model.add(TimeDistributed(Dense(1, activation='sigmoid')))
+    model.compile(loss='binary_crossentropy', optimizer='adam')
+    return model
+
+def train_model(model, n_timesteps, epochs=250):
+    loss = list()
+    for _ in range(epochs):
+        X, y = get_sequence(n_timesteps, rng)
+        hist = model.fit(X, y, epochs=1, batch_size=1, verbose=0)
+        loss.append(hist.history['loss'][0])
+    return loss'''),
+    ("code", '''from lstm_np import plot
+epochs = 60 if QUICK else 250
+results = {
+    "lstm_forw": train_model(get_lstm_model(n_timesteps, False), n_timesteps, epochs),
+    "lstm_back": train_model(get_lstm_model(n_timesteps, True), n_timesteps, epochs),
+    "bilstm_con": train_model(get_bi_lstm_model(n_timesteps, 'concat'), n_timesteps, epochs),
+}
+plot.learning_curves(results, smooth=20, ylabel="log loss", title="LSTM, reversed LSTM, Bidirectional LSTM");'''),
+    ("md", """The reversed LSTM reads the input backwards *and* emits its outputs in that reversed
+order (Keras's `go_backwards`), so its per-step labels are misaligned: it learns slowest.
+The Bidirectional LSTM flips its backward half back into time order before merging."""),
+    ("code", '''modes = {m: train_model(get_bi_lstm_model(n_timesteps, m), n_timesteps, epochs)
+         for m in ['sum', 'mul', 'ave', 'concat']}
+plot.learning_curves(modes, smooth=20, ylabel="log loss", title="Bidirectional merge modes");'''),
+    ("md", """`mul` multiplies two outputs in (-1, 1): small products, small gradients early on —
+it starts slowest, as in the tutorial. `concat` (the default) keeps both directions' features."""),
+]
+
+NOTEBOOKS["03_stacked_and_pretrained_embeddings"] = [
+    ("md", """# 03 — Stacked LSTMs and pretrained embeddings
+
+The slides' stacked model: `Embedding(10000, 32)` and three LSTMs, the first two returning
+sequences so the next can read them."""),
+    ("code", SETUP),
+    ("code", '''from lstm_np.models import Sequential
+from lstm_np.layers import Embedding, LSTM, Dense, Bidirectional
+model = Sequential()
+model.add(Embedding(10000, 32, input_length=500))
+model.add(LSTM(32, return_sequences=True, dropout=0.2))
+model.add(LSTM(32, return_sequences=True, dropout=0.2))
+model.add(LSTM(32, dropout=0.2))
+model.add(Dense(1, activation="sigmoid"))
+model.summary()'''),
+    ("code", '''bi = Sequential([Embedding(10000, 32), Bidirectional(LSTM(32)), Dense(1, activation="sigmoid")])
+bi.summary()'''),
+    ("md", """## Pretrain an embedding, keep only it, reuse it frozen
+
+Task A (plenty of data): is a sequence of tokens positive overall? Task B (little data): is
+its *second half* positive? The embedding learned on A knows each token's polarity; loaded
+with `weights=[...]` and `trainable=False`, it lets a small dataset suffice for B."""),
+    ("code", '''from lstm_np.demos import embedding
+results = embedding.run(out="lstm_np_out", quick=QUICK)'''),
+    ("code", '''from IPython.display import Image
+Image("lstm_np_out/embedding_transfer.png")'''),
+]
+
+NOTEBOOKS["04_seq2seq_attention_beam_search"] = [
+    ("md", """# 04 — Seq2seq with attention and beam search
+
+Dates written by people → ISO dates. The encoder (a bidirectional LSTM) reads the
+characters; the decoder starts from `<start>` and writes one character at a time, trained
+with teacher forcing; Luong attention lets each output character look back at the input."""),
+    ("code", SETUP),
+    ("code", '''from lstm_np.datasets import make_dates, encode_pairs, END
+from lstm_np.models import Seq2Seq
+from lstm_np import optimizers
+src, tgt = make_dates(4000 if QUICK else 30000, seed=0)
+print(list(zip(src[:5], tgt[:5])))
+src_vocab, tgt_vocab, S, T = encode_pairs(src, tgt)
+print("src ids", S.shape, " tgt ids", T.shape, "(tokens, then <end>, then padding)")'''),
+    ("code", '''model = Seq2Seq(len(src_vocab), len(tgt_vocab), embedding_dim=32, units=64,
+                bidirectional_encoder=True, attention="luong", seed=0)
+model.compile(optimizer=optimizers.Adam(0.003, clipnorm=5.0), metrics=["acc"])
+history = model.fit(S, T, epochs=1 if QUICK else 2, batch_size=64, teacher_forcing=1.0, verbose=2)'''),
+    ("code", '''vs, vt = make_dates(300, seed=1)
+X = src_vocab.encode_batch(vs)
+greedy = model.predict(X, max_length=12)
+beam = model.predict(X, max_length=12, beam_width=4)
+exact = lambda pred: np.mean([tgt_vocab.decode(p + [END]) == y for p, y in zip(pred, vt)])
+print(f"exact match: greedy {exact(greedy):.3f}, beam search (width 4) {exact(beam):.3f}")
+for s, p in list(zip(vs, greedy))[:6]:
+    print(f"{s:<28} -> {tgt_vocab.decode(p + [END])}")'''),
+    ("code", '''from lstm_np import plot
+model.predict(X[:1], max_length=12)
+out = list(tgt_vocab.decode(greedy[0] + [END])) + ["<end>"]
+plot.attention_heatmap(model.last_attention[0], list(vs[0]), out, title=f"{vs[0]!r}");'''),
+    ("md", """Each row is one output character; the bright cells show which input characters it
+read. Without attention the whole input must squeeze through the encoder's final state:
+`benchmarks/attention_vs_length.py` shows the plain encoder–decoder failing on long
+inputs where the attention models keep near-perfect accuracy."""),
+]
+
+
+def build(name, cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for kind, text in cells:
+        nb.cells.append(nbformat.v4.new_markdown_cell(text) if kind == "md" else nbformat.v4.new_code_cell(text))
+    return nb
+
+
+def execute(nb, timeout=900):
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": HERE}}).execute()
+    return nb
+
+
+def main():
+    names = sys.argv[1:] or list(NOTEBOOKS)
+    for name in names:
+        nb = execute(build(name, NOTEBOOKS[name]))
+        path = os.path.join(HERE, f"{name}.ipynb")
+        nbformat.write(nb, path)
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
