@@ -55,6 +55,35 @@ def _gradcheck(args):
     return 0 if gradcheck_all.run(seed=args.seed) else 1
 
 
+BENCHMARKS = {
+    "lstm_vs_torch": (["--rounds", "1"], []),
+    "tutorial_loop": (["--calls", "200"], []),
+    "jit_compile": ([], []),
+    "memory": (["--size", "32,200,64,128"], []),
+    "attention_vs_length": (["--quick"], []),
+}
+
+
+def _bench(args):
+    """Run the scripts of benchmarks/ (they live in the source checkout, beside the package)."""
+    import subprocess
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+    if not os.path.isdir(root):
+        print("lstm-np: error: the benchmark scripts are in the source repository's benchmarks/ "
+              "folder; run this from a checkout (pip install -e .)", file=sys.stderr)
+        return 2
+    names = [args.which] if args.which != "all" else list(BENCHMARKS)
+    status = 0
+    for name in names:
+        quick_args, full_args = BENCHMARKS[name]
+        cmd = [sys.executable, os.path.join(root, f"{name}.py")] + (quick_args if args.quick else full_args)
+        if name in ("lstm_vs_torch", "tutorial_loop", "attention_vs_length"):
+            cmd += ["--out", args.out]
+        print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
+        status |= subprocess.call(cmd)
+    return 1 if status else 0
+
+
 def _common(p):
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", type=str, default="lstm_np_out", metavar="DIR",
@@ -102,6 +131,14 @@ def build_parser():
                     "with training from scratch.")
     _common(em)
     em.set_defaults(func=_demo_embedding)
+    bn = sub.add_parser("bench", help="run the benchmark scripts (lstm_np vs PyTorch, the tutorial loop, ...)",
+                        description="Runs the scripts in benchmarks/: lstm_vs_torch (lstm_np vs torch.nn.LSTM, "
+                                    "each in its own process), tutorial_loop (ms per fit call), jit_compile, "
+                                    "memory, attention_vs_length. JSON and PNG results go to --out.")
+    _common(bn)
+    bn.add_argument("which", nargs="?", default="all", choices=["all"] + list(BENCHMARKS),
+                    help="one benchmark, or all (default)")
+    bn.set_defaults(func=_bench)
     gc = sub.add_parser("gradcheck", help="check every layer's and model's gradients by finite differences",
                         description="Runs the finite-difference gradient checks of every layer and model "
                                     "(float64, central differences) and prints the relative error of each "

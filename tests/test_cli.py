@@ -75,3 +75,10 @@ def test_demo_embedding_pretrained_frozen_beats_scratch(tmp_path, capsys):
     from lstm_np.demos import embedding
     res = embedding.run(out=str(tmp_path), quick=True, print_fn=lambda *a: None)
     assert res["pretrained, frozen"] > res["from scratch"] + 0.05
+
+
+def test_bench_runs_a_benchmark_script(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "lstm_np", "bench", "tutorial_loop", "--quick", "--out", str(tmp_path)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "ms / fit" in p.stdout and (tmp_path / "tutorial_loop.json").exists()
