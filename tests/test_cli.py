@@ -82,3 +82,11 @@ def test_bench_runs_a_benchmark_script(tmp_path):
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr[-2000:]
     assert "ms / fit" in p.stdout and (tmp_path / "tutorial_loop.json").exists()
+
+
+def test_demo_stacked_depth_helps(tmp_path, capsys):
+    assert main(["demo", "stacked", "--quick", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "stacked_depth.png").stat().st_size > 1000
+    from lstm_np.demos import stacked
+    final = stacked.run(out=str(tmp_path), quick=True, print_fn=lambda *a: None)
+    assert max(final[2], final[4]) > final[1]
