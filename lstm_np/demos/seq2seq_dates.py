@@ -21,7 +21,7 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
     model = Seq2Seq(len(sv), len(tv), 32, 64, bidirectional_encoder=True, attention="luong", seed=seed)
     model.compile(optimizer=optimizers.Adam(0.003, clipnorm=5.0), metrics=["acc"])
     t0 = time.perf_counter()
-    hist = model.fit(S, T, epochs=epochs, batch_size=64, verbose=2)
+    hist = model.fit(S, T, epochs=epochs, batch_size=64, verbose=1)
     train_s = time.perf_counter() - t0
     vs, vt = make_dates(1000, seed=seed + 1)
     X = sv.encode_batch(vs)
