@@ -489,7 +489,7 @@ class Seq2Seq:
                 tot_tok += tok
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(loss=f"{tot_loss / tot_tok:.4f}")
+                    bar.set_postfix(loss=f"{tot_loss / tot_tok:.4f}", refresh=False)
             logs = {"loss": tot_loss / tot_tok}
             if self.metric_name:
                 logs[self.metric_name] = tot_acc / tot_tok

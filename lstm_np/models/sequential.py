@@ -336,7 +336,7 @@ class Sequential:
                 metric_sums = [(a + s, b + c) for (a, b), (s, c) in zip(metric_sums, sums)]
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(self._logs(loss_sum, (step * batch_size) + len(xb), metric_sums))
+                    bar.set_postfix(self._logs(loss_sum, (step * batch_size) + len(xb), metric_sums), refresh=False)
             seen = min(n, (step + (0 if self.stop_training else 1)) * batch_size) if steps else 0
             if seen == 0:
                 if bar is not None:
