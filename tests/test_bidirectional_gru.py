@@ -28,8 +28,8 @@ def arrays(prefix):
 @pytest.mark.parametrize("mode,seq,masked,state", list(itertools.product(MODES, [True, False],
                                                                           [False, True], [False, True])))
 def test_bidirectional_gradcheck_every_option(mode, seq, masked, state, rng):
-    layer = layers.Bidirectional(layers.LSTM(3, return_sequences=seq, return_state=state, dtype="float64"),
-                                 merge_mode=mode, dtype="float64")
+    layer = layers.Bidirectional(layers.LSTM(3, return_sequences=seq, return_state=state, dtype="float64", seed=0),
+                                 merge_mode=mode, dtype="float64", seed=0)
     x = rng.standard_normal((3, 5, 2))
     mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], bool) if masked else None
     errs = gradcheck.check_layer(layer, x, mask=mask)
@@ -40,8 +40,8 @@ def test_bidirectional_gradcheck_every_option(mode, seq, masked, state, rng):
 @pytest.mark.parametrize("kind", ["GRU", "SimpleRNN"])
 @pytest.mark.parametrize("mode", ["concat", "mul"])
 def test_bidirectional_wraps_every_recurrent_layer(kind, mode, rng):
-    layer = layers.Bidirectional(KINDS[kind](3, return_sequences=True, return_state=True, dtype="float64"),
-                                 merge_mode=mode, dtype="float64")
+    layer = layers.Bidirectional(KINDS[kind](3, return_sequences=True, return_state=True, dtype="float64", seed=0),
+                                 merge_mode=mode, dtype="float64", seed=0)
     x = rng.standard_normal((2, 4, 3))
     mask = np.array([[1, 1, 0, 0], [1, 1, 1, 1]], bool)
     states = [rng.standard_normal((2, 3)) for _ in range(2 * len(layer.forward_layer.state_names))]
@@ -50,7 +50,7 @@ def test_bidirectional_wraps_every_recurrent_layer(kind, mode, rng):
 
 @pytest.mark.parametrize("seq,back,masked,state", list(itertools.product([True, False], repeat=4)))
 def test_gru_gradcheck(seq, back, masked, state, rng):
-    layer = layers.GRU(4, return_sequences=seq, go_backwards=back, return_state=state, dtype="float64")
+    layer = layers.GRU(4, return_sequences=seq, go_backwards=back, return_state=state, dtype="float64", seed=0)
     x = rng.standard_normal((3, 5, 2))
     mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 1, 0, 1, 1]], bool) if masked else None
     assert_grads_ok(gradcheck.check_layer(layer, x, mask=mask))
@@ -131,8 +131,8 @@ def test_four_stacked_lstm256_build_and_run(rng):
 # -- variable lengths: padded batch == each sequence alone ----------------------------------
 @pytest.mark.parametrize("mode", MODES)
 def test_padded_batch_equals_each_sequence_alone(mode, rng):
-    layer = layers.Bidirectional(layers.LSTM(3, return_sequences=True, return_state=True, dtype="float64"),
-                                 merge_mode=mode, dtype="float64")
+    layer = layers.Bidirectional(layers.LSTM(3, return_sequences=True, return_state=True, dtype="float64", seed=0),
+                                 merge_mode=mode, dtype="float64", seed=0)
     T, lengths = 6, [6, 3, 1]
     x = rng.standard_normal((3, T, 2))
     mask = np.arange(T)[None, :] < np.array(lengths)[:, None]
@@ -177,10 +177,10 @@ def direction_grads(module, k, suffix=""):
 
 
 def bilstm_pair(rng, T, D, H):
-    model = Sequential([layers.Bidirectional(layers.LSTM(H, return_sequences=True, dtype="float64"),
-                                             input_shape=(T, D), dtype="float64"),
-                        layers.Bidirectional(layers.LSTM(H, return_sequences=True, dtype="float64"),
-                                             dtype="float64")])
+    model = Sequential([layers.Bidirectional(layers.LSTM(H, return_sequences=True, dtype="float64", seed=0),
+                                             input_shape=(T, D), dtype="float64", seed=0),
+                        layers.Bidirectional(layers.LSTM(H, return_sequences=True, dtype="float64", seed=0),
+                                             dtype="float64", seed=0)])
     tl = torch.nn.LSTM(D, H, num_layers=2, bidirectional=True, batch_first=True, dtype=torch.float64)
     for k, bi in enumerate(model.layers):
         copy_direction(bi.forward_layer, tl, k)
@@ -240,7 +240,7 @@ def test_variable_lengths_equal_torch_pack_padded_sequence(rng):
 
 def test_gru_equals_torch(rng):
     B, T, D, H = 3, 6, 4, 5
-    layer = layers.GRU(H, return_sequences=True, return_state=True, dtype="float64")
+    layer = layers.GRU(H, return_sequences=True, return_state=True, dtype="float64", seed=0)
     layer.build((None, T, D))
     tg = torch.nn.GRU(D, H, batch_first=True, dtype=torch.float64)
     W, U, b = layer.get_weights()

@@ -94,12 +94,12 @@ def test_floatx_switch():
 
 @pytest.mark.parametrize("training", [False, True])
 def test_whole_model_gradcheck_with_loss_masks_and_dropout(training, rng):
-    model = Sequential([layers.Embedding(12, 4, mask_zero=True, input_length=6, dtype="float64"),
+    model = Sequential([layers.Embedding(12, 4, mask_zero=True, input_length=6, dtype="float64", seed=0),
                         layers.LSTM(5, return_sequences=True, dropout=0.2, recurrent_dropout=0.2,
                                     dtype="float64", seed=1),
                         layers.SimpleRNN(3, return_sequences=True, go_backwards=True, dtype="float64"),
-                        layers.TimeDistributed(layers.Dense(2, activation="softmax", dtype="float64"),
-                                               dtype="float64")])
+                        layers.TimeDistributed(layers.Dense(2, activation="softmax", dtype="float64", seed=0),
+                                               dtype="float64", seed=0)])
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
     ids = np.array([[3, 4, 5, 0, 0, 0], [1, 2, 3, 4, 5, 6], [7, 0, 0, 0, 0, 0]])
     y = rng.integers(0, 2, (3, 6))
@@ -108,10 +108,10 @@ def test_whole_model_gradcheck_with_loss_masks_and_dropout(training, rng):
 
 
 def test_model_gradcheck_addition_architecture(rng):
-    model = Sequential([layers.Input((5, 4), dtype="float64"), layers.LSTM(6, dtype="float64"),
-                        layers.RepeatVector(3, dtype="float64"),
-                        layers.LSTM(6, return_sequences=True, dtype="float64"),
-                        layers.Dense(4, activation="softmax", dtype="float64")])
+    model = Sequential([layers.Input((5, 4), dtype="float64", seed=0), layers.LSTM(6, dtype="float64", seed=0),
+                        layers.RepeatVector(3, dtype="float64", seed=0),
+                        layers.LSTM(6, return_sequences=True, dtype="float64", seed=0),
+                        layers.Dense(4, activation="softmax", dtype="float64", seed=0)])
     model.compile(loss="categorical_crossentropy", optimizer="adam")
     x = rng.random((2, 5, 4))
     y = np.eye(4)[rng.integers(0, 4, (2, 3))]
