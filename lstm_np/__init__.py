@@ -7,7 +7,8 @@
     model.add(keras.layers.TimeDistributed(keras.layers.Dense(1, activation="sigmoid")))
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"])
 """
-from . import callbacks, core, errors, gradcheck, initializers, layers, losses, metrics, models, optimizers
+from . import (callbacks, core, errors, gradcheck, initializers, layers, losses, metrics, models,
+               optimizers, preprocessing, utils)
 from .backend import get_backend, set_backend
 from .config import floatx, set_floatx
 from .layers import Input
@@ -16,4 +17,4 @@ from .models import Sequential, load_model
 __version__ = "0.1.0"
 
 __all__ = ["Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
-           "metrics", "callbacks", "errors", "initializers", "gradcheck", "core", "floatx", "set_floatx", "get_backend", "set_backend"]
+           "metrics", "callbacks", "errors", "utils", "preprocessing", "initializers", "gradcheck", "core", "floatx", "set_floatx", "get_backend", "set_backend"]
