@@ -193,3 +193,15 @@ def test_keras_namespace_carries_a_classic_script():
         assert hasattr(keras.optimizers, name)
     from lstm_np.layers import LSTM, Dense, TimeDistributed  # noqa: F401
     from lstm_np.models import Sequential as S  # noqa: F401
+
+
+def test_compile_takes_keras_positional_order(rng):
+    """The classic IMDB BiLSTM script calls model.compile('adam', 'binary_crossentropy', ...)."""
+    model = Sequential([layers.Embedding(20, 8, input_length=6), layers.Bidirectional(layers.LSTM(4)),
+                        layers.Dropout(0.5), layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    assert isinstance(model.optimizer, optimizers.Adam) and model.loss.name == "binary_crossentropy"
+    x = keras.utils.pad_sequences([[1, 2, 3], [4, 5], [6, 7, 8, 9, 10, 11, 12]], maxlen=6)
+    y = np.array([1, 0, 1])
+    h = model.fit(x, y, batch_size=2, epochs=1, validation_data=[x, y], verbose=0)
+    assert "val_accuracy" in h.history

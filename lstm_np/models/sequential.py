@@ -200,8 +200,10 @@ class Sequential:
         return self.forward(x, training=training)
 
     # -- training ------------------------------------------------------------------------
-    def compile(self, loss=None, optimizer="rmsprop", metrics=None):
-        """Choose the loss, the optimizer and the metrics (Keras strings or objects)."""
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        """Choose the optimizer, the loss and the metrics (Keras strings or objects).
+
+        Keras's argument order: ``model.compile('adam', 'binary_crossentropy', metrics=['acc'])``."""
         if loss is None:
             raise ValueError("compile needs a loss, e.g. loss='binary_crossentropy'")
         loss_obj = losses_mod.get(loss)

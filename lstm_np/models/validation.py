@@ -46,6 +46,9 @@ def check_y(model, x, y, who):
     if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
         raise ValueError(f"{who}: y contains NaN or inf")
     out_shape = model.output_shape_for(x.shape)
+    if (model.loss.name != "sparse_categorical_crossentropy" and out_shape[-1] == 1
+            and arr.shape == tuple(out_shape[:-1])):
+        arr = arr[..., None]                # Keras accepts labels (N,) for an output (N, 1)
     model.loss.check_target_shape(arr.shape, out_shape)
     if model.loss.name == "sparse_categorical_crossentropy" and arr.size:
         k = out_shape[-1]
