@@ -140,3 +140,12 @@ def test_embedding(rng):
     errs = gradcheck.check_layer(layer, ids)
     assert set(errs) == {"embeddings"}
     assert_grads_ok(errs)
+
+
+@pytest.mark.parametrize("activation", ["softmax", "tanh", "sigmoid", "relu", "linear"])
+def test_activation_layer(activation, rng):
+    layer = layers.Activation(activation, dtype="float64")
+    x = rng.standard_normal((2, 3, 4)) + 0.01
+    assert_grads_ok(gradcheck.check_layer(layer, x))
+    with pytest.raises(ValueError, match="unknown activation"):
+        layers.Activation("swishy")

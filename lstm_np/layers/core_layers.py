@@ -124,3 +124,34 @@ class Masking(Layer):
         cfg = super().get_config()
         cfg["mask_value"] = self.mask_value
         return cfg
+
+
+class Activation(Layer):
+    """An activation on its own: y = act(x) element-wise, or softmax over the last axis."""
+
+    def __init__(self, activation, **kwargs):
+        from ..core import activations as A
+        super().__init__(**kwargs)
+        if activation != "softmax":
+            A.get_elementwise(activation)
+        self.activation = activation
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        from ..core import activations as A
+        x = as_float_array(x, self.dtype, f"Activation {self.name!r}")
+        self._ensure_built(x)
+        y = A.softmax(x) if self.activation == "softmax" else A.get_elementwise(self.activation)[0](x)
+        self._cache = y
+        return y
+
+    def backward(self, grad_output):
+        from ..core import activations as A
+        y, g = self._cache, np.asarray(grad_output, self.dtype)
+        if self.activation == "softmax":
+            return A.softmax_backward(y, g)
+        return g * A.get_elementwise(self.activation)[1](y)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["activation"] = self.activation
+        return cfg

@@ -1,13 +1,13 @@
 """Layer (de)serialisation: class name <-> constructor config, used by save/load."""
 from .bidirectional import Bidirectional
-from .core_layers import Dropout, InputLayer, Masking, RepeatVector
+from .core_layers import Activation, Dropout, InputLayer, Masking, RepeatVector
 from .dense import Dense
 from .embedding import Embedding
 from .recurrent import GRU, LSTM, SimpleRNN
 from .wrappers import TimeDistributed
 
 LAYER_CLASSES = {cls.__name__: cls for cls in
-                 (InputLayer, Dropout, Masking, RepeatVector, Dense, Embedding, LSTM, SimpleRNN,
+                 (InputLayer, Activation, Dropout, Masking, RepeatVector, Dense, Embedding, LSTM, SimpleRNN,
                   GRU, TimeDistributed, Bidirectional)}
 
 
