@@ -205,3 +205,13 @@ def test_compile_takes_keras_positional_order(rng):
     y = np.array([1, 0, 1])
     h = model.fit(x, y, batch_size=2, epochs=1, validation_data=[x, y], verbose=0)
     assert "val_accuracy" in h.history
+
+
+def test_compile_also_accepts_loss_first_and_keywords():
+    for args, kwargs in ((("mse", "sgd"), {}), (("mse",), {}), ((), {"loss": "mse", "optimizer": "sgd"}),
+                         (("sgd",), {"loss": "mse"})):
+        model = Sequential([layers.Dense(1, input_shape=(2,))])
+        model.compile(*args, **kwargs)
+        assert model.loss.name == "mse"
+        assert isinstance(model.optimizer, optimizers.SGD if "sgd" in args + tuple(kwargs.values())
+                          else optimizers.RMSprop)

@@ -22,6 +22,15 @@ from ..layers.core_layers import InputLayer
 from .validation import check_batch_size, check_x, check_y
 
 
+def _is_loss(obj):
+    return isinstance(obj, losses_mod.Loss) or (isinstance(obj, str) and obj in losses_mod._BY_NAME)
+
+
+def _is_optimizer(obj):
+    return isinstance(obj, optimizers_mod.Optimizer) or (
+        isinstance(obj, str) and obj.lower() in optimizers_mod._BY_NAME)
+
+
 def _finite_checker():
     """np.all(np.isfinite(g)), or its compiled one-pass twin on the numba backend."""
     from .. import backend
@@ -203,7 +212,10 @@ class Sequential:
     def compile(self, optimizer="rmsprop", loss=None, metrics=None):
         """Choose the optimizer, the loss and the metrics (Keras strings or objects).
 
-        Keras's argument order: ``model.compile('adam', 'binary_crossentropy', metrics=['acc'])``."""
+        Keras's argument order: ``model.compile('adam', 'binary_crossentropy', metrics=['acc'])``.
+        The two are told apart by what they are, so ``compile('mse', 'adam')`` works too."""
+        if _is_loss(optimizer) and (loss is None or _is_optimizer(loss)):
+            optimizer, loss = ("rmsprop" if loss is None else loss), optimizer
         if loss is None:
             raise ValueError("compile needs a loss, e.g. loss='binary_crossentropy'")
         loss_obj = losses_mod.get(loss)
