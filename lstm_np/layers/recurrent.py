@@ -1,9 +1,11 @@
-"""Recurrent layers: LSTM and SimpleRNN on top of the NumPy core.
+"""Recurrent layers: LSTM, GRU and SimpleRNN.
 
 The layer owns the weights, draws the dropout masks (once per sequence, shared
-across timesteps, as Keras), handles ``go_backwards``, ``initial_state``,
+across timesteps, as Keras; one mask shared by the gates, where Keras draws one per
+gate when recurrent_dropout > 0), handles ``go_backwards``, ``initial_state``,
 ``return_sequences``, ``return_state`` and ``stateful``; the maths lives in
-``lstm_np.core``.
+``lstm_np.core`` (the NumPy reference) or ``lstm_np.core.kernels`` (Numba), chosen by
+``lstm_np.set_backend``.
 """
 import numpy as np
 
@@ -16,17 +18,12 @@ from .base import Layer, check_bool, check_positive_int, check_rate
 from .checks import as_float_array, check_last_dim, check_mask, check_rank
 
 
-def _impl(kind):
-    """The module computing ``kind`` ("lstm", "gru", "simple_rnn") on the current backend."""
-    if backend.get_backend() == "numba":
-        import importlib
-        return importlib.import_module(f"lstm_np.core.kernels.{kind}")
-    return {"lstm": core_lstm, "gru": core_gru, "simple_rnn": core_rnn}[kind]
-
-
-def _impl_for(kind, cache):
-    """The module that made ``cache`` (a backend switch between forward and backward is harmless)."""
-    if isinstance(cache, dict) and cache.get("numba"):
+def _impl(kind, cache=None):
+    """The module computing ``kind`` ("lstm", "gru", "simple_rnn"): for a forward, the current
+    backend's; for a backward, the one that made ``cache`` (so switching backends between
+    forward and backward is harmless)."""
+    numba = backend.get_backend() == "numba" if cache is None else bool(cache.get("numba"))
+    if numba:
         import importlib
         return importlib.import_module(f"lstm_np.core.kernels.{kind}")
     return {"lstm": core_lstm, "gru": core_gru, "simple_rnn": core_rnn}[kind]
@@ -257,7 +254,7 @@ class LSTM(Recurrent):
         return y, [h, c], cache
 
     def _run_backward(self, dy, d_states, cache):
-        dx, dh0, dc0, dW, dU, db = _impl_for("lstm", cache).lstm_backward(dy, d_states[0], d_states[1], cache)
+        dx, dh0, dc0, dW, dU, db = _impl("lstm", cache).lstm_backward(dy, d_states[0], d_states[1], cache)
         return dx, [dh0, dc0], dW, dU, db
 
     def get_config(self):
@@ -280,7 +277,7 @@ class SimpleRNN(Recurrent):
         return y, [h], cache
 
     def _run_backward(self, dy, d_states, cache):
-        dx, dh0, dW, dU, db = _impl_for("simple_rnn", cache).rnn_backward(dy, d_states[0], cache)
+        dx, dh0, dW, dU, db = _impl("simple_rnn", cache).rnn_backward(dy, d_states[0], cache)
         return dx, [dh0], dW, dU, db
 
 
@@ -326,7 +323,7 @@ class GRU(Recurrent):
         return y, [h], cache
 
     def _run_backward(self, dy, d_states, cache):
-        dx, dh0, dW, dU, db = _impl_for("gru", cache).gru_backward(dy, d_states[0], cache)
+        dx, dh0, dW, dU, db = _impl("gru", cache).gru_backward(dy, d_states[0], cache)
         return dx, [dh0], dW, dU, db
 
     def get_config(self):
