@@ -13,7 +13,7 @@ from numba import njit
 
 from .. import lstm as reference
 from .blas import gemm
-from .common import JIT, SUPPORTED, buffer, sigmoid, tanh, to_time_major
+from .common import JIT, SUPPORTED, buffer, sigmoid, tanh, to_time_major, weight_gradients
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -218,10 +218,11 @@ def lstm_backward(dy, dh_T, dc_T, cache):
         _backward_loop(dy_bm, dh, dc, gates, cache["cseq"], cache["tcs"], UT, mask, rr, cache["zero_out"],
                        buffer(ws, "dhbuf", (B, H), dt), dt.type(1))
     dz = gates.reshape(T * B, 4 * H)                           # gates now hold dz
-    dkernel = x_tm.reshape(T * B, D).T @ dz                    # (D, 4H)   one GEMM over all steps
     h_in = hseq[:T] if r is None else hseq[:T] * r
-    drecurrent = h_in.reshape(T * B, H).T @ dz                 # (H, 4H)
-    dbias = dz.sum(axis=0)
+    dkernel, drecurrent = weight_gradients(x_tm.reshape(T * B, D), h_in.reshape(T * B, H), dz)
+    dbias = buffer(ws, "ones", (T * B,), dt)
+    dbias.fill(1)
+    dbias = dbias @ dz                                         # Σ over all rows, as a BLAS gemv
     dx_tm = x_tm.reshape(T * B, D)
     np.dot(dz, cache["kernel"].T, out=dx_tm)                   # dx, over x's time-major copy
     cache["gates"] = None                                      # dz consumed: one backward per forward

@@ -8,7 +8,7 @@ from numba import njit
 
 from .. import simple_rnn as reference
 from .blas import gemm
-from .common import JIT, buffer, tanh, to_time_major
+from .common import JIT, buffer, tanh, to_time_major, weight_gradients
 
 
 @njit(**JIT)
@@ -116,9 +116,8 @@ def rnn_backward(dy, dh_T, cache):
     _backward_loop(dy_bm, dh, z, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
                    dt.type(1))
     dz = z.reshape(T * B, H)
-    dkernel = x_tm.reshape(T * B, D).T @ dz
     h_in = hseq[:T] if r is None else hseq[:T] * r
-    drecurrent = h_in.reshape(T * B, H).T @ dz
+    dkernel, drecurrent = weight_gradients(x_tm.reshape(T * B, D), h_in.reshape(T * B, H), dz)
     dbias = dz.sum(axis=0)
     dx_tm = x_tm.reshape(T * B, D)
     np.dot(dz, cache["kernel"].T, out=dx_tm)
