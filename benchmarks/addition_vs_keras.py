@@ -11,7 +11,6 @@ Keras 3 (JAX backend) is optional; without it only lstm_np runs.
 """
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile

@@ -26,33 +26,37 @@ def _positive_int(text):
     return v
 
 
-def _demo_cumsum(args):
-    from .demos import cumsum
-    cumsum.run(out=args.out, seed=args.seed, quick=args.quick, epochs=args.epochs)
-    return 0
+# name -> (module in lstm_np.demos, one-line help, description). Each module has
+# run(out=, seed=, quick=, ...) and writes its plots into out.
+DEMOS = {
+    "cumsum": ("cumsum", "the classic cumulative-sum tutorial: LSTM vs reversed LSTM vs BiLSTM, merge modes",
+               "The classic BiLSTM tutorial on the cumulative-sum sequence-classification problem: trains the "
+               "tutorial's LSTM(20) one sequence per fit call and prints its accuracy, then compares an LSTM, "
+               "an LSTM on reversed input (go_backwards) and a Bidirectional LSTM over 250 single-sequence "
+               "epochs, then the four merge modes (concat, sum, mul, ave). Writes learning-curve PNGs and a "
+               "CSV of the curves. Under a minute."),
+    "vanishing": ("vanishing", "SimpleRNN vs LSTM: how far back the gradient of the last output reaches",
+                  "Plots the norm of the gradient of a last-step loss with respect to the state at every "
+                  "earlier step, for a SimpleRNN and an LSTM: why the slides say to use LSTMs."),
+    "seq2seq": ("seq2seq_dates", "date normalisation with attention: translations and an attention heatmap",
+                "Trains a bidirectional encoder and a Luong-attention decoder to turn dates like "
+                "'Sun 22 Nov 26' into '2026-11-22'; prints greedy and beam-search results on held-out dates "
+                "and saves the attention heatmap of one."),
+    "stacked": ("stacked", "1 vs 2 vs 4 stacked LSTMs on a task where depth helps",
+                "Trains 1, 2 and 4 stacked LSTM(16) layers on per-step labels 'is the running sum in an odd "
+                "unit interval' (memory plus a sharply non-linear readout) and plots held-out accuracy."),
+    "embedding": ("embedding", "pretrain an embedding, reuse it frozen (trainable=False) on a small task",
+                  "Trains Embedding + LSTM on a large task, keeps only the Embedding, loads it with "
+                  "weights=[...] and trainable=False into a model for a small related task, and compares "
+                  "with training from scratch."),
+}
 
 
-def _demo_vanishing(args):
-    from .demos import vanishing
-    vanishing.run(out=args.out, seed=args.seed, quick=args.quick)
-    return 0
-
-
-def _demo_seq2seq(args):
-    from .demos import seq2seq_dates
-    seq2seq_dates.run(out=args.out, seed=args.seed, quick=args.quick)
-    return 0
-
-
-def _demo_stacked(args):
-    from .demos import stacked
-    stacked.run(out=args.out, seed=args.seed, quick=args.quick)
-    return 0
-
-
-def _demo_embedding(args):
-    from .demos import embedding
-    embedding.run(out=args.out, seed=args.seed, quick=args.quick)
+def _demo(args):
+    import importlib
+    module = importlib.import_module(f"lstm_np.demos.{DEMOS[args.demo][0]}")
+    extra = {"epochs": args.epochs} if args.demo == "cumsum" else {}
+    module.run(out=args.out, seed=args.seed, quick=args.quick, **extra)
     return 0
 
 
@@ -106,43 +110,13 @@ def build_parser():
     demo = sub.add_parser("demo", help="run a demonstration (see 'lstm-np demo --help')",
                           description="Run a demonstration; each writes its plots into --out.")
     demos = demo.add_subparsers(dest="demo", metavar="DEMO")
-    cs = demos.add_parser(
-        "cumsum", help="the classic cumulative-sum tutorial: LSTM vs reversed LSTM vs BiLSTM, merge modes",
-        description="The classic BiLSTM tutorial on the cumulative-sum sequence-classification problem: "
-                    "trains the tutorial's LSTM(20) one sequence per fit call and prints its accuracy, then "
-                    "compares an LSTM, an LSTM on reversed input (go_backwards) and a Bidirectional LSTM "
-                    "over 250 single-sequence epochs, then the four merge modes (concat, sum, mul, ave). "
-                    "Writes learning-curve PNGs and a CSV of the curves. Under a minute.")
-    _common(cs)
-    cs.add_argument("--epochs", type=_positive_int, default=None,
-                    help="fit calls for the tutorial's model (default 1000; 300 with --quick)")
-    cs.set_defaults(func=_demo_cumsum)
-    vg = demos.add_parser(
-        "vanishing", help="SimpleRNN vs LSTM: how far back the gradient of the last output reaches",
-        description="Plots the norm of the gradient of a last-step loss with respect to the state at every "
-                    "earlier step, for a SimpleRNN and an LSTM: why the slides say to use LSTMs.")
-    _common(vg)
-    vg.set_defaults(func=_demo_vanishing)
-    sq = demos.add_parser(
-        "seq2seq", help="date normalisation with attention: translations and an attention heatmap",
-        description="Trains a bidirectional encoder and a Luong-attention decoder to turn dates like "
-                    "'Sun 22 Nov 26' into '2026-11-22'; prints greedy and beam-search results on held-out "
-                    "dates and saves the attention heatmap of one.")
-    _common(sq)
-    sq.set_defaults(func=_demo_seq2seq)
-    st = demos.add_parser(
-        "stacked", help="1 vs 2 vs 4 stacked LSTMs on a task where depth helps",
-        description="Trains 1, 2 and 4 stacked LSTM(16) layers on per-step labels 'is the running sum in an "
-                    "odd unit interval' (memory plus a sharply non-linear readout) and plots held-out accuracy.")
-    _common(st)
-    st.set_defaults(func=_demo_stacked)
-    em = demos.add_parser(
-        "embedding", help="pretrain an embedding, reuse it frozen (trainable=False) on a small task",
-        description="Trains Embedding + LSTM on a large task, keeps only the Embedding, loads it with "
-                    "weights=[...] and trainable=False into a model for a small related task, and compares "
-                    "with training from scratch.")
-    _common(em)
-    em.set_defaults(func=_demo_embedding)
+    for name, (_, help_, description) in DEMOS.items():
+        p = demos.add_parser(name, help=help_, description=description)
+        _common(p)
+        if name == "cumsum":
+            p.add_argument("--epochs", type=_positive_int, default=None,
+                           help="fit calls for the tutorial's model (default 1000; 300 with --quick)")
+        p.set_defaults(func=_demo)
     bn = sub.add_parser("bench", help="run the benchmark scripts (lstm_np vs PyTorch, the tutorial loop, ...)",
                         description="Runs the scripts in benchmarks/: lstm_vs_torch (lstm_np vs torch.nn.LSTM, "
                                     "each in its own process), tutorial_loop (ms per fit call), jit_compile, "

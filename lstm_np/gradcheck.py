@@ -39,20 +39,6 @@ def _as_list(out):
     return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
-def _generators(obj):
-    """Every layer's np.random.Generator inside a layer or model (to hold dropout fixed)."""
-    if hasattr(obj, "random_generators"):
-        return obj.random_generators()
-    layers = getattr(obj, "layers", None)
-    items = list(layers) if isinstance(layers, list) else [obj]
-    gens = []
-    for layer in items:
-        for sub in (layer, getattr(layer, "layer", None), getattr(layer, "forward_layer", None),
-                    getattr(layer, "backward_layer", None)):
-            if sub is not None and isinstance(getattr(sub, "rng", None), np.random.Generator):
-                gens.append(sub.rng)
-    return gens
-
 
 def _named_params(obj):
     if hasattr(obj, "parameters"):
@@ -92,7 +78,7 @@ def _check_array(f, arr, analytic, rng, eps, n_entries):
 
 def _check(obj, run, backward, x, extra_inputs, seed, eps, n_entries, check_input):
     rng = np.random.default_rng(seed)
-    gens = _generators(obj)
+    gens = obj.random_generators()          # restored before every evaluation: fixed dropout
     states = [g.bit_generator.state for g in gens]
 
     def restore():

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from conftest import assert_grads_ok
 from lstm_np import gradcheck, layers
 from lstm_np.models import Sequential, load_model
+from torch_helpers import copy_to_torch, torch_grads
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -162,20 +163,6 @@ def test_padded_batch_equals_each_sequence_alone(mode, rng):
 
 
 # -- PyTorch parity -------------------------------------------------------------------------
-def copy_direction(layer, module, k, suffix=""):
-    W, U, b = layer.get_weights()
-    with torch.no_grad():
-        getattr(module, f"weight_ih_l{k}{suffix}").copy_(torch.from_numpy(W.T))
-        getattr(module, f"weight_hh_l{k}{suffix}").copy_(torch.from_numpy(U.T))
-        getattr(module, f"bias_ih_l{k}{suffix}").copy_(torch.from_numpy(b))
-        getattr(module, f"bias_hh_l{k}{suffix}").zero_()
-
-
-def direction_grads(module, k, suffix=""):
-    g = lambda n: getattr(module, f"{n}_l{k}{suffix}").grad.numpy()
-    return g("weight_ih").T, g("weight_hh").T, g("bias_ih")
-
-
 def bilstm_pair(rng, T, D, H):
     model = Sequential([layers.Bidirectional(layers.LSTM(H, return_sequences=True, dtype="float64", seed=0),
                                              input_shape=(T, D), dtype="float64", seed=0),
@@ -183,8 +170,8 @@ def bilstm_pair(rng, T, D, H):
                                              dtype="float64", seed=0)])
     tl = torch.nn.LSTM(D, H, num_layers=2, bidirectional=True, batch_first=True, dtype=torch.float64)
     for k, bi in enumerate(model.layers):
-        copy_direction(bi.forward_layer, tl, k)
-        copy_direction(bi.backward_layer, tl, k, "_reverse")
+        copy_to_torch(bi.forward_layer, tl, k)
+        copy_to_torch(bi.backward_layer, tl, k, "_reverse")
     return model, tl
 
 
@@ -192,7 +179,7 @@ def assert_torch_grads(model, tl):
     for k, bi in enumerate(model.layers):
         for sub, suffix in ((bi.forward_layer, ""), (bi.backward_layer, "_reverse")):
             ours = (sub.grads["kernel"], sub.grads["recurrent_kernel"], sub.grads["bias"])
-            for a, b in zip(ours, direction_grads(tl, k, suffix)):
+            for a, b in zip(ours, torch_grads(tl, k, suffix)):
                 np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-12)
 
 

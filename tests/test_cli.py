@@ -1,9 +1,7 @@
 """The lstm-np command: the main demo, its files, and one-line errors for bad arguments."""
-import os
 import subprocess
 import sys
 
-import pytest
 
 from lstm_np.cli import main
 

@@ -9,24 +9,11 @@ import torch
 
 from lstm_np import layers
 from lstm_np.models import Sequential
+from torch_helpers import copy_to_torch, torch_grads
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
 torch.set_default_dtype(torch.float64)
-
-
-def copy_to_torch(layer, module, k=0):
-    W, U, b = layer.get_weights()
-    with torch.no_grad():
-        getattr(module, f"weight_ih_l{k}").copy_(torch.from_numpy(W.T))
-        getattr(module, f"weight_hh_l{k}").copy_(torch.from_numpy(U.T))
-        getattr(module, f"bias_ih_l{k}").copy_(torch.from_numpy(b))
-        getattr(module, f"bias_hh_l{k}").zero_()
-
-
-def torch_grads(module, k=0):
-    g = lambda name: getattr(module, f"{name}_l{k}").grad.numpy()
-    return g("weight_ih").T, g("weight_hh").T, g("bias_ih")
 
 
 @pytest.mark.parametrize("B,T,D,H", [(1, 1, 1, 1), (3, 7, 4, 5), (2, 12, 3, 8)])

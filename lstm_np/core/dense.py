@@ -3,8 +3,6 @@ per step, with an explicit cache, where a Dense layer object would keep only one
 
     y = act(x W + b)        x (N, D), W (D, K), b (K,)
 """
-import numpy as np
-
 from . import activations as A
 
 

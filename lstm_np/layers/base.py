@@ -130,6 +130,10 @@ class Layer:
     def __call__(self, x, training=False, mask=None, initial_state=None):
         return self.forward(x, training=training, mask=mask, initial_state=initial_state)
 
+    def random_generators(self):
+        """The np.random.Generators this layer draws from (dropout masks), inner layers' included."""
+        return [self.rng]
+
     def zero_grads(self):
         for g in self.grads.values():
             g.fill(0)

@@ -186,6 +186,9 @@ class Bidirectional(Layer):
         self.initial_state_grads = None if fi is None else list(fi) + list(bi)
         return dx
 
+    def random_generators(self):
+        return [self.rng] + self.forward_layer.random_generators() + self.backward_layer.random_generators()
+
     def reset_states(self):
         self.forward_layer.reset_states()
         self.backward_layer.reset_states()

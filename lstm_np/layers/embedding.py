@@ -22,15 +22,15 @@ class Embedding(Layer):
         self.output_dim = check_positive_int(output_dim, "Embedding output_dim")
         if input_length is not None:
             input_length = check_positive_int(input_length, "Embedding input_length")
-            kwargs.setdefault("input_shape", (input_length,))
+        # An Embedding always knows its input's rank: (batch, timesteps), the length maybe None.
+        kwargs.setdefault("input_shape", (input_length,))
         self.input_length = input_length
         super().__init__(**kwargs)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.mask_zero = check_bool(mask_zero, "mask_zero")
         self._mask = None
         # The table does not depend on the input shape: build at once, as Keras does.
-        self.build((None, self.input_length) if self.input_shape_arg is None
-                   else (None,) + self.input_shape_arg)
+        self.build((None,) + self.input_shape_arg)
         if weights is not None:
             self.set_weights(weights)
 
@@ -72,6 +72,6 @@ class Embedding(Layer):
         cfg.update(input_dim=self.input_dim, output_dim=self.output_dim, mask_zero=self.mask_zero,
                    input_length=self.input_length,
                    embeddings_initializer=initializers.serialize(self.embeddings_initializer))
-        if self.input_length is not None:
-            cfg.pop("input_shape", None)
+        if self.input_shape_arg == (self.input_length,):
+            cfg.pop("input_shape", None)                      # implied by input_length
         return cfg

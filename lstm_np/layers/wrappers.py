@@ -66,6 +66,9 @@ class TimeDistributed(Layer):
         dx = self.layer.backward(g.reshape((B * T,) + g.shape[2:]))
         return dx.reshape(shape)
 
+    def random_generators(self):
+        return [self.rng] + self.layer.random_generators()
+
     def get_config(self):
         cfg = super().get_config()
         cfg.pop("trainable", None)

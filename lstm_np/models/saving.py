@@ -24,15 +24,6 @@ FORMAT = "lstm_np-model"
 VERSION = 1
 
 
-def _generators(model):
-    """Name -> np.random.Generator of the model (shuffling) and of every (inner) layer."""
-    gens = {"__model__": model.rng}
-    for layer in model.layers:
-        for sub in (layer, getattr(layer, "layer", None), getattr(layer, "forward_layer", None),
-                    getattr(layer, "backward_layer", None)):
-            if sub is not None:
-                gens.setdefault(sub.name, sub.rng)
-    return gens
 
 
 def save_model(model, path):
@@ -43,7 +34,7 @@ def save_model(model, path):
     config = {"kind": kind, "model": model.get_config(), "compile": None,
               # Random generator states, so that resumed training draws the same dropout
               # masks and shuffles as an uninterrupted run.
-              "rng": {name: g.bit_generator.state for name, g in _generators(model).items()}}
+              "rng": [g.bit_generator.state for g in model.random_generators()]}
     if kind == "Seq2Seq":
         if model.optimizer is not None:
             config["compile"] = {"optimizer": optimizers_mod.serialize(model.optimizer),
@@ -109,13 +100,15 @@ def load_model(path):
         model.set_weights(weights)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{path!r}: stored weights do not fit the stored model: {exc}") from None
-    for name, g in _generators(model).items():
-        state = config.get("rng", {}).get(name)
-        if state is not None:
-            try:
-                g.bit_generator.state = state
-            except (TypeError, ValueError, KeyError) as exc:
-                raise ValueError(f"{path!r} has a malformed random state for {name!r}: {exc}") from None
+    states = config.get("rng", [])
+    gens = model.random_generators()
+    if states and len(states) != len(gens):
+        raise ValueError(f"{path!r} stores {len(states)} random states for a model with {len(gens)} generators")
+    for k, (g, state) in enumerate(zip(gens, states)):
+        try:
+            g.bit_generator.state = state
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ValueError(f"{path!r} has a malformed random state (generator {k}): {exc}") from None
     comp = config.get("compile")
     if comp is not None:
         if config.get("kind") == "Seq2Seq":

@@ -16,14 +16,12 @@ fed the true y_{t-1}, otherwise its own previous argmax — a constant for the g
 Targets are the tokens, then ``end_token``, then padding; the decoder starts from
 ``start_token``; the loss ignores ``pad_token``.
 """
-import json
 import math
 import sys
 import time
 
 import numpy as np
 
-from .. import losses as losses_mod
 from .. import optimizers as optimizers_mod
 from ..errors import NonFiniteError
 from ..callbacks import Callback, History
@@ -158,12 +156,8 @@ class Seq2Seq:
         return out
 
     def random_generators(self):
-        gens = [self.rng]
-        for layer in self.encoder:
-            for sub in (layer, getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)):
-                if sub is not None:
-                    gens.append(sub.rng)
-        return gens
+        """Teacher-forcing coins and decoder dropout, then the encoder layers' dropout."""
+        return [self.rng] + [g for layer in self.encoder for g in layer.random_generators()]
 
     def count_params(self):
         return sum(l.count_params() for l in self.layers)
@@ -344,13 +338,14 @@ class Seq2Seq:
         dproj = np.zeros_like(ctx["proj"]) if self.attention == "bahdanau" else None
         dh = [np.zeros((B, self.units), self.dtype) for _ in range(L)]
         dc = [np.zeros((B, self.units), self.dtype) for _ in range(L)]
+        rows = np.arange(B)
         g_emb = self.tgt_embedding.grads["embeddings"]
         dec_grads = [self.decoder[k].grads for k in range(L)]
         for t in reversed(range(T)):
             s = steps[t]
-            onehot = np.zeros_like(s["probs"])
-            onehot[np.arange(B), tgt[:, t]] = 1.0
-            dlogits = (s["probs"] - onehot) * (valid[:, t, None] * (scale / n_valid))   # (B, V)
+            dlogits = s["probs"]                                        # softmax - onehot, in place
+            dlogits[rows, tgt[:, t]] -= 1.0
+            dlogits *= valid[:, t, None] * (scale / n_valid)             # (B, V)
             dout, dWo, dbo = dense_backward(dlogits, s["output"])
             self.output_layer.grads["kernel"] += dWo
             self.output_layer.grads["bias"] += dbo

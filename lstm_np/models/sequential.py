@@ -72,11 +72,8 @@ class Sequential:
             raise ValueError(f"layer {layer.name!r} is already in the model")
         self.layers.append(layer)
         if len(self.layers) == 1 and self._input_layer is None:
-            known = layer.input_shape_arg
-            if known is None and getattr(layer, "input_length", "absent") is None:
-                known = (None,)          # an Embedding knows its rank even without a length
-            if known is not None:
-                self._build((None,) + tuple(known))
+            if layer.input_shape_arg is not None:
+                self._build((None,) + layer.input_shape_arg)
         elif self.built:
             self._build(self.input_shape)
 
@@ -161,6 +158,10 @@ class Sequential:
             for key in layer.params:
                 out.append((f"{layer.name}/{key}", layer.params[key], layer.grads[key]))
         return out
+
+    def random_generators(self):
+        """Every generator of the model: shuffling, then each layer's (inner layers included)."""
+        return [self.rng] + [g for layer in self.layers for g in layer.random_generators()]
 
     # -- summary -------------------------------------------------------------------------
     def summary(self, print_fn=None):

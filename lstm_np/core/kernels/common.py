@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic, overload
 
 FASTMATH = {"nsz", "arcp", "contract", "afn"}
@@ -165,3 +165,22 @@ def weight_gradients(x2, h2, dz):
         both = np.concatenate([x2, h2], axis=1).T @ dz          # (D + H, G)
         return both[:D], both[D:]
     return x2.T @ dz, h2.T @ dz
+
+
+def loop_inputs(mask, recurrent_mask, recurrent_kernel, dt):
+    """What every forward loop takes besides its buffers: the mask time-major (T, B) and
+    the recurrent-dropout mask, each an empty (0, 0) array when absent (one compiled
+    signature either way), and U contiguous."""
+    mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
+    r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
+    return mask_tm, r, np.ascontiguousarray(recurrent_kernel)
+
+
+def backward_inputs(dy, cache, dt):
+    """The same for BPTT: dy read in place as (B, T, H) (empty when None), the cached mask
+    and recurrent-dropout mask (empty when absent), and Uᵀ contiguous."""
+    dy_bm = np.zeros((0, 0, 0), dt) if dy is None else np.ascontiguousarray(dy, dt)
+    mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
+    r = cache["r"]
+    rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
+    return dy_bm, mask, rr, np.ascontiguousarray(cache["recurrent_kernel"].T)

@@ -12,7 +12,7 @@ from numba import njit
 
 from .. import gru as reference
 from .blas import gemm
-from .common import JIT, SUPPORTED, buffer, sigmoid, tanh, to_time_major
+from .common import JIT, SUPPORTED, backward_inputs, buffer, loop_inputs, sigmoid, tanh, to_time_major
 
 
 @njit(**JIT)
@@ -115,9 +115,7 @@ def gru_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
     q = buffer(workspace, "q", (T, B, 3 * H), dt)
     hseq = np.empty((T + 1, B, H), dt)                  # fresh: the outputs are a view of it
     hseq[0] = h0
-    mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
-    r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
-    U = np.ascontiguousarray(recurrent_kernel)
+    mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
     _forward_loop(a, q, np.ascontiguousarray(bias[1], dt), hseq, U, mask_tm, r,
                   buffer(workspace, "hbuf", (B, H), dt), dt.type(1))
     zero_out = mask is not None and zero_output_for_mask
@@ -139,12 +137,9 @@ def gru_backward(dy, dh_T, cache):
     H = hseq.shape[2]
     dt = x_tm.dtype
     ws = cache["workspace"]
-    dy_bm = np.zeros((0, 0, 0), dt) if dy is None else np.ascontiguousarray(dy, dt)   # read as (B, T, H)
+    dy_bm, mask, rr, UT = backward_inputs(dy, cache, dt)
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
-    mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
     r = cache["r"]
-    rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
-    UT = np.ascontiguousarray(cache["recurrent_kernel"].T)
     _backward_loop(dy_bm, dh, a, q, hseq, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
                    buffer(ws, "carry", (B, H), dt), dt.type(1))
     da, dq = a.reshape(T * B, 3 * H), q.reshape(T * B, 3 * H)

@@ -13,7 +13,7 @@ from numba import njit
 
 from .. import lstm as reference
 from .blas import gemm
-from .common import JIT, SUPPORTED, buffer, sigmoid, tanh, to_time_major, weight_gradients
+from .common import JIT, SUPPORTED, backward_inputs, buffer, loop_inputs, sigmoid, tanh, to_time_major, weight_gradients
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -97,7 +97,7 @@ def _dz_rows(gates_t, cseq_t, tcs_t, dh, dc, b, one):
 
 
 @njit(**JIT)
-def _backward_loop_plain(dy, dh, dc, gates, cseq, tcs, UT, dhbuf, one):
+def _backward_loop_plain(dy, dh, dc, gates, cseq, tcs, UT, one):
     """BPTT without masks or recurrent dropout; dy (B, T, H) or empty."""
     T, B, _ = gates.shape
     H = UT.shape[1]
@@ -177,9 +177,7 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
     cseq = buffer(workspace, "cseq", (T + 1, B, H), dt)
     hseq[0], cseq[0] = h0, c0
     tcs = buffer(workspace, "tcs", (T, B, H), dt)
-    mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
-    r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
-    U = np.ascontiguousarray(recurrent_kernel)
+    mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
     b = np.ascontiguousarray(bias, dt)
     if mask is None and recurrent_mask is None:
         _forward_loop_plain(gates, b, hseq, cseq, tcs, U)
@@ -204,16 +202,12 @@ def lstm_backward(dy, dh_T, dc_T, cache):
     H = hseq.shape[2]
     dt = x_tm.dtype
     ws = cache["workspace"]
-    dy_bm = np.zeros((0, 0, 0), dt) if dy is None else np.ascontiguousarray(dy, dt)   # read as (B, T, H)
+    dy_bm, mask, rr, UT = backward_inputs(dy, cache, dt)
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     dc = np.zeros((B, H), dt) if dc_T is None else np.array(dc_T, dt)
-    mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
     r = cache["r"]
-    rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
-    UT = np.ascontiguousarray(cache["recurrent_kernel"].T)
     if cache["mask"] is None and r is None:
-        _backward_loop_plain(dy_bm, dh, dc, gates, cache["cseq"], cache["tcs"], UT,
-                             buffer(ws, "dhbuf", (B, H), dt), dt.type(1))
+        _backward_loop_plain(dy_bm, dh, dc, gates, cache["cseq"], cache["tcs"], UT, dt.type(1))
     else:
         _backward_loop(dy_bm, dh, dc, gates, cache["cseq"], cache["tcs"], UT, mask, rr, cache["zero_out"],
                        buffer(ws, "dhbuf", (B, H), dt), dt.type(1))

@@ -1,0 +1,22 @@
+"""Weight copying between lstm_np (Keras layout) and torch.nn.LSTM / nn.RNN.
+
+Keras's kernel (D, 4H) is torch's weight_ih transposed, recurrent_kernel likewise; torch's
+two biases add into Keras's one (bias_hh is zeroed). Gate order i, f, g, o is shared.
+``suffix="_reverse"`` addresses the backward direction of a bidirectional module.
+"""
+import torch
+
+
+def copy_to_torch(layer, module, k=0, suffix=""):
+    W, U, b = layer.get_weights()
+    with torch.no_grad():
+        getattr(module, f"weight_ih_l{k}{suffix}").copy_(torch.from_numpy(W.T))
+        getattr(module, f"weight_hh_l{k}{suffix}").copy_(torch.from_numpy(U.T))
+        getattr(module, f"bias_ih_l{k}{suffix}").copy_(torch.from_numpy(b))
+        getattr(module, f"bias_hh_l{k}{suffix}").zero_()
+
+
+def torch_grads(module, k=0, suffix=""):
+    """(dkernel, drecurrent_kernel, dbias) of one layer and direction, in Keras layout."""
+    g = lambda name: getattr(module, f"{name}_l{k}{suffix}").grad.numpy()
+    return g("weight_ih").T, g("weight_hh").T, g("bias_ih")
