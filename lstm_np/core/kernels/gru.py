@@ -15,6 +15,34 @@ from .blas import gemm
 from .common import JIT, SUPPORTED, backward_inputs, buffer, loop_inputs, sigmoid, tanh, to_time_major
 
 
+@njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
+def _cell_row(a_t, q_t, b_rec, h_prev_t, h_new_t, b, one):
+    """Row b of one step, from a = x W + b_in and q = h U (1-D row views: vectorised)."""
+    H = h_prev_t.shape[1]
+    h_prev, h_new = h_prev_t[b], h_new_t[b]
+    az, ar, ah = a_t[b, :H], a_t[b, H:2 * H], a_t[b, 2 * H:]
+    qz, qr, qh = q_t[b, :H], q_t[b, H:2 * H], q_t[b, 2 * H:]
+    bz, br, bh = b_rec[:H], b_rec[H:2 * H], b_rec[2 * H:]
+    for j in range(H):
+        z = sigmoid(az[j] + qz[j] + bz[j])                 # z = σ(x W_z + h U_z + b)
+        r = sigmoid(ar[j] + qr[j] + br[j])                 # r = σ(x W_r + h U_r + b)
+        qhj = qh[j] + bh[j]
+        hh = tanh(ah[j] + r * qhj)                         # ĥ = tanh(x W_h + r ⊙ (h U_h + b))
+        az[j], ar[j], ah[j] = z, r, hh                     # cached activations
+        qh[j] = qhj                                        # cached q_h (with its bias)
+        h_new[j] = z * h_prev[j] + (one - z) * hh          # h_t = z ⊙ h_{t-1} + (1 - z) ⊙ ĥ
+
+
+@njit(**JIT)
+def _forward_loop_plain(a, q, b_rec, hseq, U, one):
+    """The time loop without masks or recurrent dropout (compiled apart: no branches)."""
+    T, B, _ = a.shape
+    for t in range(T):
+        gemm(hseq[t], U, q[t], 0.0)                            # q = h U           (B, 3H)
+        for b in range(B):
+            _cell_row(a[t], q[t], b_rec, hseq[t], hseq[t + 1], b, one)
+
+
 @njit(**JIT)
 def _forward_loop(a, q, b_rec, hseq, U, mask, rmask, hbuf, one):
     T, B, G = a.shape
@@ -30,22 +58,48 @@ def _forward_loop(a, q, b_rec, hseq, U, mask, rmask, hbuf, one):
         else:
             gemm(hseq[t], U, q[t], 0.0)                        # q = h U           (B, 3H)
         for b in range(B):
-            h_prev, h_new = hseq[t, b], hseq[t + 1, b]
-            if has_mask and not mask[t, b]:
+            if has_mask and not mask[t, b]:                    # padding: carry the state
+                h_prev, h_new = hseq[t, b], hseq[t + 1, b]
                 for j in range(H):
                     h_new[j] = h_prev[j]
                 continue
-            az, ar, ah = a[t, b, :H], a[t, b, H:2 * H], a[t, b, 2 * H:]
-            qz, qr, qh = q[t, b, :H], q[t, b, H:2 * H], q[t, b, 2 * H:]
-            bz, br, bh = b_rec[:H], b_rec[H:2 * H], b_rec[2 * H:]
-            for j in range(H):
-                z = sigmoid(az[j] + qz[j] + bz[j])
-                r = sigmoid(ar[j] + qr[j] + br[j])
-                qhj = qh[j] + bh[j]
-                hh = tanh(ah[j] + r * qhj)
-                az[j], ar[j], ah[j] = z, r, hh                 # cached activations
-                qh[j] = qhj                                    # cached q_h (with its bias)
-                h_new[j] = z * h_prev[j] + (one - z) * hh
+            _cell_row(a[t], q[t], b_rec, hseq[t], hseq[t + 1], b, one)
+
+
+@njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
+def _dgate_row(a_t, q_t, h_prev_t, dh, carry, b, one):
+    """Row b of BPTT at one step: da and dq over the gate rows (in place), and the direct
+    path dh ⊙ z to h_{t-1} into carry (which may be dh itself: each j is read first)."""
+    H = h_prev_t.shape[1]
+    dh_row, carry_row, h_prev = dh[b], carry[b], h_prev_t[b]
+    az, ar, ah = a_t[b, :H], a_t[b, H:2 * H], a_t[b, 2 * H:]
+    qz, qr, qh = q_t[b, :H], q_t[b, H:2 * H], q_t[b, 2 * H:]
+    for j in range(H):
+        z, r, hh, qhj = az[j], ar[j], ah[j], qh[j]
+        d = dh_row[j]
+        dah = d * (one - z) * (one - hh * hh)
+        daz = d * (h_prev[j] - hh) * z * (one - z)
+        dar = dah * qhj * r * (one - r)
+        az[j], ar[j], ah[j] = daz, dar, dah                # da
+        qz[j], qr[j], qh[j] = daz, dar, dah * r            # dq
+        carry_row[j] = d * z                               # direct path to h_{t-1}
+
+
+@njit(**JIT)
+def _backward_loop_plain(dy, dh, a, q, hseq, UT, one):
+    """BPTT without masks or recurrent dropout: dh_{t-1} = dh ⊙ z + dq Uᵀ, the first term
+    written over dh in place and the second added by the GEMM (beta = 1)."""
+    T, B, _ = a.shape
+    H = UT.shape[1]
+    has_dy = dy.shape[0] > 0
+    for t in range(T - 1, -1, -1):
+        for b in range(B):
+            if has_dy:
+                dh_row, dy_row = dh[b], dy[b, t]
+                for j in range(H):
+                    dh_row[j] += dy_row[j]
+            _dgate_row(a[t], q[t], hseq[t], dh, dh, b, one)
+        gemm(q[t], UT, dh, 1.0)                                # dh += dq Uᵀ   (B, H)
 
 
 @njit(**JIT)
@@ -68,18 +122,7 @@ def _backward_loop(dy, dh, a, q, hseq, UT, mask, rmask, zero_out, dhbuf, carry, 
                     a[t, b, j] = 0.0
                     q[t, b, j] = 0.0
                 continue
-            az, ar, ah = a[t, b, :H], a[t, b, H:2 * H], a[t, b, 2 * H:]
-            qz, qr, qh = q[t, b, :H], q[t, b, H:2 * H], q[t, b, 2 * H:]
-            h_prev, carry_row = hseq[t, b], carry[b]
-            for j in range(H):
-                z, r, hh, qhj = az[j], ar[j], ah[j], qh[j]
-                d = dh_row[j]
-                dah = d * (one - z) * (one - hh * hh)
-                daz = d * (h_prev[j] - hh) * z * (one - z)
-                dar = dah * qhj * r * (one - r)
-                az[j], ar[j], ah[j] = daz, dar, dah            # da
-                qz[j], qr[j], qh[j] = daz, dar, dah * r        # dq
-                carry_row[j] = d * z                           # direct path to h_{t-1}
+            _dgate_row(a[t], q[t], hseq[t], dh, carry, b, one)
         gemm(q[t], UT, dhbuf, 0.0)                             # (B, H) = dq Uᵀ
         for b in range(B):
             if has_mask and not mask[t, b]:
@@ -116,8 +159,11 @@ def gru_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
     hseq = np.empty((T + 1, B, H), dt)                  # fresh: the outputs are a view of it
     hseq[0] = h0
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
-    _forward_loop(a, q, np.ascontiguousarray(bias[1], dt), hseq, U, mask_tm, r,
-                  buffer(workspace, "hbuf", (B, H), dt), dt.type(1))
+    b_rec = np.ascontiguousarray(bias[1], dt)
+    if mask is None and recurrent_mask is None:
+        _forward_loop_plain(a, q, b_rec, hseq, U, dt.type(1))
+    else:
+        _forward_loop(a, q, b_rec, hseq, U, mask_tm, r, buffer(workspace, "hbuf", (B, H), dt), dt.type(1))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)
     if zero_out:
@@ -140,8 +186,11 @@ def gru_backward(dy, dh_T, cache):
     dy_bm, mask, rr, UT = backward_inputs(dy, cache, dt)
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     r = cache["r"]
-    _backward_loop(dy_bm, dh, a, q, hseq, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
-                   buffer(ws, "carry", (B, H), dt), dt.type(1))
+    if cache["mask"] is None and r is None:
+        _backward_loop_plain(dy_bm, dh, a, q, hseq, UT, dt.type(1))
+    else:
+        _backward_loop(dy_bm, dh, a, q, hseq, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
+                       buffer(ws, "carry", (B, H), dt), dt.type(1))
     da, dq = a.reshape(T * B, 3 * H), q.reshape(T * B, 3 * H)
     dkernel = x_tm.reshape(T * B, D).T @ da
     h_in = hseq[:T] if r is None else hseq[:T] * r

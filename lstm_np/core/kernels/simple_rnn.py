@@ -11,6 +11,26 @@ from .blas import gemm
 from .common import JIT, backward_inputs, buffer, loop_inputs, tanh, to_time_major, weight_gradients
 
 
+@njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
+def _cell_row(z_t, bias, h_new_t, b):
+    """Row b of one step: h_t = tanh(x W + h U + b), also kept in z as the cache."""
+    z_row, h_new = z_t[b], h_new_t[b]
+    for j in range(z_row.shape[0]):
+        v = tanh(z_row[j] + bias[j])
+        z_row[j] = v                                           # the candidate, cached
+        h_new[j] = v
+
+
+@njit(**JIT)
+def _forward_loop_plain(z, bias, hseq, U):
+    """The time loop without masks or recurrent dropout (compiled apart: no branches)."""
+    T, B, _ = z.shape
+    for t in range(T):
+        gemm(hseq[t], U, z[t], 1.0)                            # z = xW + h U   (B, H)
+        for b in range(B):
+            _cell_row(z[t], bias, hseq[t + 1], b)
+
+
 @njit(**JIT)
 def _forward_loop(z, bias, hseq, U, mask, rmask, hbuf):
     T, B, H = z.shape
@@ -25,15 +45,30 @@ def _forward_loop(z, bias, hseq, U, mask, rmask, hbuf):
         else:
             gemm(hseq[t], U, z[t], 1.0)                        # z = xW + h U   (B, H)
         for b in range(B):
-            h_prev, h_new, z_row = hseq[t, b], hseq[t + 1, b], z[t, b]
             if has_mask and not mask[t, b]:
+                h_prev, h_new = hseq[t, b], hseq[t + 1, b]
                 for j in range(H):
                     h_new[j] = h_prev[j]
                 continue
+            _cell_row(z[t], bias, hseq[t + 1], b)
+
+
+@njit(**JIT)
+def _backward_loop_plain(dy, dh, z, UT, one):
+    """BPTT without masks or recurrent dropout."""
+    T, B, H = z.shape
+    has_dy = dy.shape[0] > 0
+    for t in range(T - 1, -1, -1):
+        for b in range(B):
+            dh_row, z_row = dh[b], z[t, b]
+            if has_dy:
+                dy_row = dy[b, t]
+                for j in range(H):
+                    dh_row[j] += dy_row[j]
             for j in range(H):
-                v = tanh(z_row[j] + bias[j])
-                z_row[j] = v                                   # the candidate, cached
-                h_new[j] = v
+                v = z_row[j]
+                z_row[j] = dh_row[j] * (one - v * v)           # dz = dh ⊙ tanh'
+        gemm(z[t], UT, dh, 0.0)                                # dh_{t-1} = dz Uᵀ   (B, H)
 
 
 @njit(**JIT)
@@ -86,7 +121,11 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
     hseq = np.empty((T + 1, B, H), dt)                  # fresh: the outputs are a view of it
     hseq[0] = h0
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
-    _forward_loop(z, np.ascontiguousarray(bias, dt), hseq, U, mask_tm, r, buffer(workspace, "hbuf", (B, H), dt))
+    b = np.ascontiguousarray(bias, dt)
+    if mask is None and recurrent_mask is None:
+        _forward_loop_plain(z, b, hseq, U)
+    else:
+        _forward_loop(z, b, hseq, U, mask_tm, r, buffer(workspace, "hbuf", (B, H), dt))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)
     if zero_out:
@@ -108,8 +147,11 @@ def rnn_backward(dy, dh_T, cache):
     dy_bm, mask, rr, UT = backward_inputs(dy, cache, dt)
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     r = cache["r"]
-    _backward_loop(dy_bm, dh, z, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
-                   dt.type(1))
+    if cache["mask"] is None and r is None:
+        _backward_loop_plain(dy_bm, dh, z, UT, dt.type(1))
+    else:
+        _backward_loop(dy_bm, dh, z, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
+                       dt.type(1))
     dz = z.reshape(T * B, H)
     h_in = hseq[:T] if r is None else hseq[:T] * r
     dkernel, drecurrent = weight_gradients(x_tm.reshape(T * B, D), h_in.reshape(T * B, H), dz)
