@@ -34,17 +34,10 @@ def _cell_row(a_t, q_t, b_rec, h_prev_t, h_new_t, b, one):
 
 
 @njit(**JIT)
-def _forward_loop_plain(a, q, b_rec, hseq, U, one):
-    """The time loop without masks or recurrent dropout (compiled apart: no branches)."""
-    T, B, _ = a.shape
-    for t in range(T):
-        gemm(hseq[t], U, q[t], 0.0)                            # q = h U           (B, 3H)
-        for b in range(B):
-            _cell_row(a[t], q[t], b_rec, hseq[t], hseq[t + 1], b, one)
-
-
-@njit(**JIT)
 def _forward_loop(a, q, b_rec, hseq, U, mask, rmask, hbuf, one):
+    """The time loop; padded steps are computed, then overwritten with the carried state
+    (a branch-free row pass, and one compiled loop for masked and unmasked calls: see the
+    LSTM kernel)."""
     T, B, G = a.shape
     H = G // 3
     has_mask = mask.shape[0] > 0
@@ -58,12 +51,13 @@ def _forward_loop(a, q, b_rec, hseq, U, mask, rmask, hbuf, one):
         else:
             gemm(hseq[t], U, q[t], 0.0)                        # q = h U           (B, 3H)
         for b in range(B):
-            if has_mask and not mask[t, b]:                    # padding: carry the state
-                h_prev, h_new = hseq[t, b], hseq[t + 1, b]
-                for j in range(H):
-                    h_new[j] = h_prev[j]
-                continue
             _cell_row(a[t], q[t], b_rec, hseq[t], hseq[t + 1], b, one)
+        if has_mask:
+            for b in range(B):
+                if not mask[t, b]:                             # padding: carry the state
+                    h_prev, h_new = hseq[t, b], hseq[t + 1, b]
+                    for j in range(H):
+                        h_new[j] = h_prev[j]
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -160,10 +154,8 @@ def gru_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
     hseq[0] = h0
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
     b_rec = np.ascontiguousarray(bias[1], dt)
-    if mask is None and recurrent_mask is None:
-        _forward_loop_plain(a, q, b_rec, hseq, U, dt.type(1))
-    else:
-        _forward_loop(a, q, b_rec, hseq, U, mask_tm, r, buffer(workspace, "hbuf", (B, H), dt), dt.type(1))
+    _forward_loop(a, q, b_rec, hseq, U, mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt),
+                  dt.type(1))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)
     if zero_out:

@@ -39,20 +39,14 @@ def _cell_rows(gates_t, bias, c_prev_t, c_new_t, h_new_t, tcs_t, b):
 
 
 @njit(**JIT)
-def _forward_loop_plain(gates, bias, hseq, cseq, tcs, U):
-    """The time loop without masks or recurrent dropout (the common case, compiled apart:
-    the branches of the general loop cost up to 40 % at small sizes)."""
-    T, B, _ = gates.shape
-    for t in range(T):
-        gemm(hseq[t], U, gates[t], 1.0)                    # z = xW + h U     (B, 4H)
-        for b in range(B):
-            _cell_rows(gates[t], bias, cseq[t], cseq[t + 1], hseq[t + 1], tcs[t], b)
-
-
-@njit(**JIT)
 def _forward_loop(gates, bias, hseq, cseq, tcs, U, mask, rmask, hbuf):
-    """The time loop. Per step: one GEMM adds h U into the gate rows, then one fused pass
-    per batch row computes gates, cell and output."""
+    """The time loop. Per step: one GEMM adds h U (h ⊙ r with recurrent dropout) into the
+    gate rows, then one fused pass per batch row computes gates, cell and output.
+
+    Padded steps are computed like the others, then overwritten with the carried state:
+    the row pass stays free of branches (a mask test inside it cost up to 40 % at small
+    sizes), and one compiled loop serves masked and unmasked calls (the fused pass is
+    what takes numba long to compile)."""
     T, B, G = gates.shape
     H = G // 4
     has_mask = mask.shape[0] > 0
@@ -62,18 +56,19 @@ def _forward_loop(gates, bias, hseq, cseq, tcs, U, mask, rmask, hbuf):
             for b in range(B):
                 for j in range(H):
                     hbuf[b, j] = hseq[t, b, j] * rmask[b, j]
-            gemm(hbuf, U, gates[t], 1.0)                   # z = xW + b + (h ⊙ r) U   (B, 4H)
+            gemm(hbuf, U, gates[t], 1.0)                   # z = xW + (h ⊙ r) U   (B, 4H)
         else:
-            gemm(hseq[t], U, gates[t], 1.0)                # z = xW + b + h U         (B, 4H)
+            gemm(hseq[t], U, gates[t], 1.0)                # z = xW + h U         (B, 4H)
         for b in range(B):
-            if has_mask and not mask[t, b]:                # padding: carry the state
-                c_prev, c_new = cseq[t, b], cseq[t + 1, b]
-                h_prev, h_new = hseq[t, b], hseq[t + 1, b]
-                for j in range(H):
-                    c_new[j] = c_prev[j]
-                    h_new[j] = h_prev[j]
-                continue
             _cell_rows(gates[t], bias, cseq[t], cseq[t + 1], hseq[t + 1], tcs[t], b)
+        if has_mask:
+            for b in range(B):
+                if not mask[t, b]:                         # padding: carry the state
+                    c_prev, c_new = cseq[t, b], cseq[t + 1, b]
+                    h_prev, h_new = hseq[t, b], hseq[t + 1, b]
+                    for j in range(H):
+                        c_new[j] = c_prev[j]
+                        h_new[j] = h_prev[j]
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -179,10 +174,7 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
     tcs = buffer(workspace, "tcs", (T, B, H), dt)
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
     b = np.ascontiguousarray(bias, dt)
-    if mask is None and recurrent_mask is None:
-        _forward_loop_plain(gates, b, hseq, cseq, tcs, U)
-    else:
-        _forward_loop(gates, b, hseq, cseq, tcs, U, mask_tm, r, buffer(workspace, "hbuf", (B, H), dt))
+    _forward_loop(gates, b, hseq, cseq, tcs, U, mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)                                             # (B, T, H) view
     if zero_out:

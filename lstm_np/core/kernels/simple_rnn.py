@@ -22,17 +22,9 @@ def _cell_row(z_t, bias, h_new_t, b):
 
 
 @njit(**JIT)
-def _forward_loop_plain(z, bias, hseq, U):
-    """The time loop without masks or recurrent dropout (compiled apart: no branches)."""
-    T, B, _ = z.shape
-    for t in range(T):
-        gemm(hseq[t], U, z[t], 1.0)                            # z = xW + h U   (B, H)
-        for b in range(B):
-            _cell_row(z[t], bias, hseq[t + 1], b)
-
-
-@njit(**JIT)
 def _forward_loop(z, bias, hseq, U, mask, rmask, hbuf):
+    """The time loop; padded steps are computed, then overwritten with the carried state
+    (a branch-free row pass, one compiled loop for all calls: see the LSTM kernel)."""
     T, B, H = z.shape
     has_mask = mask.shape[0] > 0
     has_r = rmask.shape[0] > 0
@@ -41,16 +33,17 @@ def _forward_loop(z, bias, hseq, U, mask, rmask, hbuf):
             for b in range(B):
                 for j in range(H):
                     hbuf[b, j] = hseq[t, b, j] * rmask[b, j]
-            gemm(hbuf, U, z[t], 1.0)
+            gemm(hbuf, U, z[t], 1.0)                           # z = xW + (h ⊙ r) U   (B, H)
         else:
-            gemm(hseq[t], U, z[t], 1.0)                        # z = xW + h U   (B, H)
+            gemm(hseq[t], U, z[t], 1.0)                        # z = xW + h U         (B, H)
         for b in range(B):
-            if has_mask and not mask[t, b]:
-                h_prev, h_new = hseq[t, b], hseq[t + 1, b]
-                for j in range(H):
-                    h_new[j] = h_prev[j]
-                continue
             _cell_row(z[t], bias, hseq[t + 1], b)
+        if has_mask:
+            for b in range(B):
+                if not mask[t, b]:                             # padding: carry the state
+                    h_prev, h_new = hseq[t, b], hseq[t + 1, b]
+                    for j in range(H):
+                        h_new[j] = h_prev[j]
 
 
 @njit(**JIT)
@@ -122,10 +115,7 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
     hseq[0] = h0
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
     b = np.ascontiguousarray(bias, dt)
-    if mask is None and recurrent_mask is None:
-        _forward_loop_plain(z, b, hseq, U)
-    else:
-        _forward_loop(z, b, hseq, U, mask_tm, r, buffer(workspace, "hbuf", (B, H), dt))
+    _forward_loop(z, b, hseq, U, mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)
     if zero_out:
