@@ -110,6 +110,27 @@ def test_saturated_inputs_stay_finite(rng):
         compare(make, x.astype(dtype), dtype=dtype)
 
 
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_padded_steps_never_leak(kind, rng):
+    """The forward kernels compute padded rows like the others and then overwrite them with
+    the carried state: whatever sits at padded steps (here 1e4 against 0) changes nothing
+    in outputs, states or any gradient, on both backends."""
+    B, T, D, H = 3, 6, 2, 5
+    mask = np.arange(T)[None] < np.array([[6], [3], [1]])
+    x = rng.standard_normal((B, T, D))
+    noisy = np.where(mask[..., None], x, 1e4 * rng.standard_normal((B, T, D)))
+    clean = np.where(mask[..., None], x, 0.0)
+    g = [rng.standard_normal((B, T, H)), rng.standard_normal((B, H))]
+    for backend in ("numba", "numpy"):
+        res = []
+        for data in (noisy, clean):
+            res.append(run(lambda: KINDS[kind](H, return_sequences=True, return_state=True, seed=3), backend,
+                           data, mask, None, lambda out: g + [np.zeros_like(o) for o in out[2:]]))
+        assert len(res[0]) == len(res[1])
+        for a, b in zip(*res):                            # outputs, states, dx, every weight gradient
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
 def test_kernels_use_numpys_blas():
     """The in-loop GEMMs call NumPy's own OpenBLAS (one thread pool in the process)."""
     assert blas.USING_NUMPY_BLAS
