@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import njit, types
 from numba.extending import intrinsic, overload
 
 FASTMATH = {"nsz", "arcp", "contract", "afn"}
@@ -128,6 +128,16 @@ def _tanh(x):
         one, two = _F32(1.0), _F32(2.0)
         return lambda x: two / (one + exp(-two * x)) - one
     return lambda x: 2.0 / (1.0 + exp(-2.0 * x)) - 1.0
+
+
+@njit(inline="always", error_model="numpy")
+def carry_padded(mask_t, prev, new):
+    """new[b] = prev[b] for every row b that mask_t marks as padding: the state passes
+    through a padded step unchanged."""
+    for b in range(prev.shape[0]):
+        if not mask_t[b]:
+            for j in range(prev.shape[1]):
+                new[b, j] = prev[b, j]
 
 
 def to_time_major(a):

@@ -12,8 +12,8 @@ import numpy as np
 from numba import njit
 
 from .. import lstm as reference
-from .blas import gemm
-from .common import JIT, SUPPORTED, backward_inputs, buffer, loop_inputs, sigmoid, tanh, to_time_major, weight_gradients
+from .blas import gemm, recurrent_product
+from .common import JIT, SUPPORTED, backward_inputs, buffer, carry_padded, loop_inputs, sigmoid, tanh, to_time_major, weight_gradients
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -47,28 +47,14 @@ def _forward_loop(gates, bias, hseq, cseq, tcs, U, mask, rmask, hbuf):
     the row pass stays free of branches (a mask test inside it cost up to 40 % at small
     sizes), and one compiled loop serves masked and unmasked calls (the fused pass is
     what takes numba long to compile)."""
-    T, B, G = gates.shape
-    H = G // 4
-    has_mask = mask.shape[0] > 0
-    has_r = rmask.shape[0] > 0
+    T, B, _ = gates.shape
     for t in range(T):
-        if has_r:
-            for b in range(B):
-                for j in range(H):
-                    hbuf[b, j] = hseq[t, b, j] * rmask[b, j]
-            gemm(hbuf, U, gates[t], 1.0)                   # z = xW + (h ⊙ r) U   (B, 4H)
-        else:
-            gemm(hseq[t], U, gates[t], 1.0)                # z = xW + h U         (B, 4H)
+        recurrent_product(hseq[t], rmask, hbuf, U, gates[t], 1.0)   # z = xW + (h ⊙ r) U   (B, 4H)
         for b in range(B):
             _cell_rows(gates[t], bias, cseq[t], cseq[t + 1], hseq[t + 1], tcs[t], b)
-        if has_mask:
-            for b in range(B):
-                if not mask[t, b]:                         # padding: carry the state
-                    c_prev, c_new = cseq[t, b], cseq[t + 1, b]
-                    h_prev, h_new = hseq[t, b], hseq[t + 1, b]
-                    for j in range(H):
-                        c_new[j] = c_prev[j]
-                        h_new[j] = h_prev[j]
+        if mask.shape[0] > 0:                              # padding: carry the state
+            carry_padded(mask[t], cseq[t], cseq[t + 1])
+            carry_padded(mask[t], hseq[t], hseq[t + 1])
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")

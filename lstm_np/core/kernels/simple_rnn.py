@@ -7,8 +7,8 @@ import numpy as np
 from numba import njit
 
 from .. import simple_rnn as reference
-from .blas import gemm
-from .common import JIT, backward_inputs, buffer, loop_inputs, tanh, to_time_major, weight_gradients
+from .blas import gemm, recurrent_product
+from .common import JIT, backward_inputs, buffer, carry_padded, loop_inputs, tanh, to_time_major, weight_gradients
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -25,25 +25,13 @@ def _cell_row(z_t, bias, h_new_t, b):
 def _forward_loop(z, bias, hseq, U, mask, rmask, hbuf):
     """The time loop; padded steps are computed, then overwritten with the carried state
     (a branch-free row pass, one compiled loop for all calls: see the LSTM kernel)."""
-    T, B, H = z.shape
-    has_mask = mask.shape[0] > 0
-    has_r = rmask.shape[0] > 0
+    T, B, _ = z.shape
     for t in range(T):
-        if has_r:
-            for b in range(B):
-                for j in range(H):
-                    hbuf[b, j] = hseq[t, b, j] * rmask[b, j]
-            gemm(hbuf, U, z[t], 1.0)                           # z = xW + (h ⊙ r) U   (B, H)
-        else:
-            gemm(hseq[t], U, z[t], 1.0)                        # z = xW + h U         (B, H)
+        recurrent_product(hseq[t], rmask, hbuf, U, z[t], 1.0)      # z = xW + (h ⊙ r) U   (B, H)
         for b in range(B):
             _cell_row(z[t], bias, hseq[t + 1], b)
-        if has_mask:
-            for b in range(B):
-                if not mask[t, b]:                             # padding: carry the state
-                    h_prev, h_new = hseq[t, b], hseq[t + 1, b]
-                    for j in range(H):
-                        h_new[j] = h_prev[j]
+        if mask.shape[0] > 0:
+            carry_padded(mask[t], hseq[t], hseq[t + 1])             # padding: carry the state
 
 
 @njit(**JIT)
