@@ -79,7 +79,8 @@ def _dz_rows(gates_t, cseq_t, tcs_t, dh, dc, b, one):
 
 @njit(**JIT)
 def _backward_loop_plain(dy, dh, dc, gates, cseq, tcs, UT, one):
-    """BPTT without masks or recurrent dropout; dy (B, T, H) or empty."""
+    """BPTT without masks or recurrent dropout; dy (B, T, H) or empty. Compiled apart from
+    the general loop below, whose per-row mask tests cost up to 40 % at small sizes."""
     T, B, _ = gates.shape
     H = UT.shape[1]
     has_dy = dy.shape[0] > 0
