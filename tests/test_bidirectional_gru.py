@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from conftest import assert_grads_ok
 from lstm_np import gradcheck, layers
 from lstm_np.models import Sequential, load_model
-from torch_helpers import copy_to_torch, torch_grads
+from torch_helpers import assert_output_and_input_grad_match, copy_to_torch, torch_grads
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -190,11 +190,7 @@ def test_two_layer_bilstm_equals_torch(rng):
     g = rng.standard_normal((B, T, 2 * H))
     y = model.forward(x)
     dx = model.backward(g)
-    xt = torch.tensor(x, requires_grad=True)
-    yt, _ = tl(xt)
-    (yt * torch.tensor(g)).sum().backward()
-    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-6, atol=1e-12)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-6, atol=1e-12)
+    assert_output_and_input_grad_match(tl, x, g, y, dx)
     assert_torch_grads(model, tl)
 
 
@@ -216,12 +212,10 @@ def test_variable_lengths_equal_torch_pack_padded_sequence(rng):
     for layer in reversed(model.layers):
         gm = layer.backward(gm)
     dx = gm
-    xt = torch.tensor(x, requires_grad=True)
-    packed = pack_padded_sequence(xt, torch.tensor(lengths), batch_first=True, enforce_sorted=True)
-    yt, _ = pad_packed_sequence(tl(packed)[0], batch_first=True, total_length=T)
-    (yt * torch.tensor(g)).sum().backward()
-    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-6, atol=1e-12)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-6, atol=1e-12)
+    def packed_run(module, xt):
+        packed = pack_padded_sequence(xt, torch.tensor(lengths), batch_first=True, enforce_sorted=True)
+        return pad_packed_sequence(module(packed)[0], batch_first=True, total_length=T)[0]
+    assert_output_and_input_grad_match(tl, x, g, y, dx, run=packed_run)
     assert_torch_grads(model, tl)
 
 

@@ -9,7 +9,7 @@ import torch
 
 from lstm_np import layers
 from lstm_np.models import Sequential
-from torch_helpers import copy_to_torch, torch_grads
+from torch_helpers import assert_output_and_input_grad_match, copy_to_torch, torch_grads
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -59,11 +59,7 @@ def test_two_layer_stack_equals_torch(rng):
     g = rng.standard_normal((B, T, H))
     y = model.forward(x)
     dx = model.backward(g)
-    xt = torch.tensor(x, requires_grad=True)
-    yt, _ = tl(xt)
-    (yt * torch.tensor(g)).sum().backward()
-    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-6, atol=1e-12)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-6, atol=1e-12)
+    assert_output_and_input_grad_match(tl, x, g, y, dx)
     for k, layer in enumerate(model.layers):
         ours = (layer.grads["kernel"], layer.grads["recurrent_kernel"], layer.grads["bias"])
         for a, b in zip(ours, torch_grads(tl, k)):
@@ -80,11 +76,7 @@ def test_simple_rnn_equals_torch(rng):
     g = rng.standard_normal((B, T, H))
     y = layer.forward(x)
     dx = layer.backward(g)
-    xt = torch.tensor(x, requires_grad=True)
-    yt, _ = tl(xt)
-    (yt * torch.tensor(g)).sum().backward()
-    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-6, atol=1e-12)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-6, atol=1e-12)
+    assert_output_and_input_grad_match(tl, x, g, y, dx)
     ours = (layer.grads["kernel"], layer.grads["recurrent_kernel"], layer.grads["bias"])
     for a, b in zip(ours, torch_grads(tl)):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-12)

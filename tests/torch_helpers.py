@@ -4,6 +4,7 @@ Keras's kernel (D, 4H) is torch's weight_ih transposed, recurrent_kernel likewis
 two biases add into Keras's one (bias_hh is zeroed). Gate order i, f, g, o is shared.
 ``suffix="_reverse"`` addresses the backward direction of a bidirectional module.
 """
+import numpy as np
 import torch
 
 
@@ -20,3 +21,13 @@ def torch_grads(module, k=0, suffix=""):
     """(dkernel, drecurrent_kernel, dbias) of one layer and direction, in Keras layout."""
     g = lambda name: getattr(module, f"{name}_l{k}{suffix}").grad.numpy()
     return g("weight_ih").T, g("weight_hh").T, g("bias_ih")
+
+
+def assert_output_and_input_grad_match(module, x, g, y, dx, run=None):
+    """torch's y = module(x) and d(Σ y ⊙ g)/dx equal ours (y, dx) to 1e-6. ``run(module,
+    xt)`` returns torch's output when a plain call does not (packed sequences)."""
+    xt = torch.tensor(x, requires_grad=True)
+    yt = run(module, xt) if run else module(xt)[0]
+    (yt * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-6, atol=1e-12)

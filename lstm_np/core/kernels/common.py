@@ -140,6 +140,34 @@ def carry_padded(mask_t, prev, new):
                 new[b, j] = prev[b, j]
 
 
+@njit(inline="always", error_model="numpy")
+def add_output_grad(dy, t, b, dh, valid, zero_out):
+    """dh[b] += dy[b, t] (dy (B, T, H) or empty) — unless the step is padding and its
+    output was zeroed (zero_output_for_mask): that output is a constant."""
+    if dy.shape[0] > 0 and (valid or not zero_out):
+        dh_row, dy_row = dh[b], dy[b, t]
+        for j in range(dh_row.shape[0]):
+            dh_row[j] += dy_row[j]
+
+
+@njit(inline="always", error_model="numpy")
+def grad_through_product(back, rmask, mask, t, dh):
+    """dh[b] = back[b] ⊙ r[b] (back[b] without recurrent dropout) for every row b that was
+    not padding at step t; padded rows keep dh, which passed through the carried step."""
+    has_r, has_mask = rmask.shape[0] > 0, mask.shape[0] > 0
+    for b in range(dh.shape[0]):
+        if has_mask and not mask[t, b]:
+            continue
+        dh_row, back_row = dh[b], back[b]
+        if has_r:
+            r_row = rmask[b]
+            for j in range(dh_row.shape[0]):
+                dh_row[j] = back_row[j] * r_row[j]
+        else:
+            for j in range(dh_row.shape[0]):
+                dh_row[j] = back_row[j]
+
+
 def to_time_major(a):
     """(B, T, ...) -> a new contiguous (T, B, ...) array (always a copy: the kernels
     write the input gradient into it, and it must never alias the caller's array)."""

@@ -12,7 +12,7 @@ from numba import njit
 
 from .. import gru as reference
 from .blas import gemm, recurrent_product
-from .common import JIT, SUPPORTED, backward_inputs, buffer, carry_padded, loop_inputs, sigmoid, tanh, to_time_major
+from .common import JIT, SUPPORTED, add_output_grad, backward_inputs, buffer, carry_padded, loop_inputs, sigmoid, tanh, to_time_major
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -73,17 +73,12 @@ def _backward_loop(dy, dh, a, q, hseq, UT, mask, rmask, zero_out, dhbuf, carry, 
     first-use compile per precision)."""
     T, B, G = a.shape
     H = G // 3
-    has_dy = dy.shape[0] > 0
     has_mask = mask.shape[0] > 0
     has_r = rmask.shape[0] > 0
     for t in range(T - 1, -1, -1):
         for b in range(B):
-            dh_row = dh[b]
             valid = not has_mask or mask[t, b]
-            if has_dy and (valid or not zero_out):
-                dy_row = dy[b, t]
-                for j in range(H):
-                    dh_row[j] += dy_row[j]
+            add_output_grad(dy, t, b, dh, valid, zero_out)
             if not valid:                                      # carried: dh passes through
                 for j in range(G):
                     a[t, b, j] = 0.0

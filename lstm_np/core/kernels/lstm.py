@@ -13,7 +13,7 @@ from numba import njit
 
 from .. import lstm as reference
 from .blas import gemm, recurrent_product
-from .common import JIT, SUPPORTED, backward_inputs, buffer, carry_padded, loop_inputs, sigmoid, tanh, to_time_major, weight_gradients
+from .common import JIT, SUPPORTED, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, sigmoid, tanh, to_time_major, weight_gradients
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -101,35 +101,18 @@ def _backward_loop(dy, dh, dc, gates, cseq, tcs, UT, mask, rmask, zero_out, dhbu
     final state; out, at (h0, c0). The gate rows are overwritten with dz. ``one`` is 1 in
     the arrays' precision (a float64 literal would promote float32 arithmetic)."""
     T, B, G = gates.shape
-    H = G // 4
-    has_dy = dy.shape[0] > 0
     has_mask = mask.shape[0] > 0
-    has_r = rmask.shape[0] > 0
     for t in range(T - 1, -1, -1):
         for b in range(B):
-            dh_row = dh[b]
             valid = not has_mask or mask[t, b]
-            if has_dy and (valid or not zero_out):
-                dy_row = dy[b, t]
-                for j in range(H):
-                    dh_row[j] += dy_row[j]
+            add_output_grad(dy, t, b, dh, valid, zero_out)
             if not valid:                                  # state was carried: dh, dc pass
                 for j in range(G):                         # through untouched, dz = 0
                     gates[t, b, j] = 0.0
                 continue
             _dz_rows(gates[t], cseq[t], tcs[t], dh, dc, b, one)
         gemm(gates[t], UT, dhbuf, 0.0)                     # (B, H) = dz Uᵀ
-        for b in range(B):
-            if has_mask and not mask[t, b]:
-                continue                                   # carried: dh_{t-1} = dh_t
-            dh_row, back = dh[b], dhbuf[b]
-            if has_r:
-                r_row = rmask[b]
-                for j in range(H):
-                    dh_row[j] = back[j] * r_row[j]
-            else:
-                for j in range(H):
-                    dh_row[j] = back[j]
+        grad_through_product(dhbuf, rmask, mask, t, dh)    # dh_{t-1} = (dz Uᵀ) ⊙ r
 
 
 def supported(activation, recurrent_activation):

@@ -8,7 +8,7 @@ from numba import njit
 
 from .. import simple_rnn as reference
 from .blas import gemm, recurrent_product
-from .common import JIT, backward_inputs, buffer, carry_padded, loop_inputs, tanh, to_time_major, weight_gradients
+from .common import JIT, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, tanh, to_time_major, weight_gradients
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -55,19 +55,15 @@ def _backward_loop_plain(dy, dh, z, UT, one):
 
 @njit(**JIT)
 def _backward_loop(dy, dh, z, UT, mask, rmask, zero_out, dhbuf, one):
+    """BPTT with masks and/or recurrent dropout."""
     T, B, H = z.shape
-    has_dy = dy.shape[0] > 0
     has_mask = mask.shape[0] > 0
-    has_r = rmask.shape[0] > 0
     for t in range(T - 1, -1, -1):
         for b in range(B):
             dh_row, z_row = dh[b], z[t, b]
             valid = not has_mask or mask[t, b]
-            if has_dy and (valid or not zero_out):
-                dy_row = dy[b, t]
-                for j in range(H):
-                    dh_row[j] += dy_row[j]
-            if not valid:
+            add_output_grad(dy, t, b, dh, valid, zero_out)
+            if not valid:                                      # carried: dh passes through
                 for j in range(H):
                     z_row[j] = 0.0
                 continue
@@ -75,17 +71,7 @@ def _backward_loop(dy, dh, z, UT, mask, rmask, zero_out, dhbuf, one):
                 v = z_row[j]
                 z_row[j] = dh_row[j] * (one - v * v)           # dz = dh ⊙ tanh'
         gemm(z[t], UT, dhbuf, 0.0)
-        for b in range(B):
-            if has_mask and not mask[t, b]:
-                continue
-            dh_row, back = dh[b], dhbuf[b]
-            if has_r:
-                r_row = rmask[b]
-                for j in range(H):
-                    dh_row[j] = back[j] * r_row[j]
-            else:
-                for j in range(H):
-                    dh_row[j] = back[j]
+        grad_through_product(dhbuf, rmask, mask, t, dh)        # dh_{t-1} = (dz Uᵀ) ⊙ r
 
 
 def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="tanh",
