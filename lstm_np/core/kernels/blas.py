@@ -29,19 +29,22 @@ _CANDIDATES = (("libscipy_openblas64_*.so", "scipy_cblas_"), ("libopenblas64_*.s
 
 
 def _numpy_openblas():
-    """(path, sgemm name, dgemm name) of NumPy's bundled ILP64 OpenBLAS, or None."""
+    """{sgemm name: address, dgemm name: address} in NumPy's bundled ILP64 OpenBLAS, or None.
+
+    The library is opened RTLD_LOCAL (ctypes' default): its symbols are *not* exported to
+    the process. Loading it globally (``llvm.load_library_permanently``) made every library
+    loaded afterwards (SciPy's LP64 OpenBLAS, JAX's LAPACK) bind its internal symbols to
+    this ILP64 build: SciPy's QR then failed with "Too large work array required"."""
     import ctypes
     libs_dir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
     for pattern, prefix in _CANDIDATES:
         for path in sorted(glob.glob(os.path.join(libs_dir, pattern))):
             names = (f"{prefix}sgemm64_", f"{prefix}dgemm64_")
             try:
-                lib = ctypes.CDLL(path)
-                for name in names:
-                    getattr(lib, name)
+                lib = ctypes.CDLL(path, mode=os.RTLD_LOCAL)
+                return {name: ctypes.cast(getattr(lib, name), ctypes.c_void_p).value for name in names}
             except (OSError, AttributeError):
                 continue
-            return (path,) + names
     return None
 
 
@@ -50,8 +53,10 @@ USING_NUMPY_BLAS = _FOUND is not None
 
 if USING_NUMPY_BLAS:
     import llvmlite.binding as llvm
-    _PATH, _SGEMM, _DGEMM = _FOUND
-    llvm.load_library_permanently(_PATH)
+    _SGEMM, _DGEMM = _FOUND
+    for _name, _address in _FOUND.items():
+        # Known to the JIT's linker only (cached kernels resolve the name through it too).
+        llvm.add_symbol(_name, _address)
 
     def _sig(f):
         # Pointers passed as 64-bit integers (same registers on x86-64 / aarch64).
