@@ -43,9 +43,7 @@ def _as_list(out):
 def _named_params(obj):
     if hasattr(obj, "parameters"):
         return [(n, p, g) for n, p, g in obj.parameters()]
-    if not obj.trainable:
-        return []
-    return [(k, obj.params[k], obj.grads[k]) for k in obj.params]
+    return [(k, p, g) for k, p, g, trainable in obj.weight_entries() if trainable]
 
 
 def _check_array(f, arr, analytic, rng, eps, n_entries):

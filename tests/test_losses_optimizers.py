@@ -97,7 +97,7 @@ def test_whole_model_gradcheck_with_loss_masks_and_dropout(training, rng):
     model = Sequential([layers.Embedding(12, 4, mask_zero=True, input_length=6, dtype="float64", seed=0),
                         layers.LSTM(5, return_sequences=True, dropout=0.2, recurrent_dropout=0.2,
                                     dtype="float64", seed=1),
-                        layers.SimpleRNN(3, return_sequences=True, go_backwards=True, dtype="float64"),
+                        layers.SimpleRNN(3, return_sequences=True, go_backwards=True, dtype="float64", seed=2),
                         layers.TimeDistributed(layers.Dense(2, activation="softmax", dtype="float64", seed=0),
                                                dtype="float64", seed=0)])
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")

@@ -79,7 +79,7 @@ class Layer:
         self.name = name if name is not None else unique_name(_snake(type(self).__name__))
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a string, received {name!r}")
-        self.trainable = check_bool(trainable, "trainable")
+        self._trainable = check_bool(trainable, "trainable")
         self._dtype_arg = dtype
         self.dtype = resolve_dtype(dtype)
         if batch_input_shape is not None:
@@ -94,6 +94,26 @@ class Layer:
         self.built = False
         self.input_shape = None     # (None, ...) once built
         self._cache = None
+
+    # -- trainability ------------------------------------------------------------------
+    @property
+    def trainable(self):
+        """A frozen layer (``trainable = False``) gets no optimizer updates."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = check_bool(value, "trainable")
+        for sub in self.sublayers():
+            sub.trainable = self._trainable       # Keras: freezing a layer freezes its sublayers
+
+    def sublayers(self):
+        """Layers this one wraps (their weights are its weights); none for a plain layer."""
+        return []
+
+    def weight_entries(self):
+        """(key, param, grad, trainable) for every weight, inner layers' included."""
+        return [(k, self.params[k], self.grads[k], self.trainable) for k in self.params]
 
     # -- building ----------------------------------------------------------------------
     def build(self, input_shape):
@@ -126,6 +146,14 @@ class Layer:
 
     def backward(self, grad_output):
         raise NotImplementedError
+
+    def _require_cache(self):
+        """What the last forward recorded for backward, or a clear error if there is none."""
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__} {self.name!r}: backward needs a forward first "
+                               "(call forward(x) and then backward(grad); each forward can be "
+                               "backpropagated once)")
+        return self._cache
 
     def __call__(self, x, training=False, mask=None, initial_state=None):
         return self.forward(x, training=training, mask=mask, initial_state=initial_state)
@@ -164,12 +192,15 @@ class Layer:
                 raise TypeError(f"layer {self.name!r} weight {k!r} must be numeric, received {w.dtype}")
             if not np.all(np.isfinite(w)):
                 raise ValueError(f"layer {self.name!r} weight {k!r} contains NaN or inf")
-            new.append(w.astype(self.dtype))
+            new.append(w.astype(self.params[k].dtype))   # each weight keeps its own dtype
         for k, w in zip(keys, new):
             self.params[k][...] = w
 
     def count_params(self):
         return int(sum(p.size for p in self.params.values()))
+
+    def count_trainable_params(self):
+        return int(sum(p.size for _, p, _, t in self.weight_entries() if t))
 
     # -- config --------------------------------------------------------------------------
     def get_config(self):

@@ -35,12 +35,16 @@ class Bidirectional(Layer):
             raise ValueError(f"unknown merge_mode {merge_mode!r}; expected one of {MERGE_MODES}")
         if kwargs.get("input_shape") is None and layer.input_shape_arg is not None:
             kwargs["input_shape"] = layer.input_shape_arg
+        trainable = kwargs.pop("trainable", None)
+        if kwargs.get("dtype") is None:
+            kwargs["dtype"] = layer._dtype_arg       # the wrapper never changes its layers' dtype
         super().__init__(**kwargs)
         self.merge_mode = merge_mode
         cls = type(layer)
         fcfg = layer.get_config()
         fcfg.pop("input_shape", None)
         fcfg["name"] = "forward_" + layer.name
+        fcfg["dtype"] = str(layer.dtype)                # the copies keep the layer's precision
         self.forward_layer = cls(**fcfg)
         if backward_layer is None:
             bcfg = dict(fcfg, name="backward_" + layer.name, go_backwards=not layer.go_backwards)
@@ -61,6 +65,10 @@ class Bidirectional(Layer):
             self.backward_layer = backward_layer
         for sub in (self.forward_layer, self.backward_layer):
             sub.zero_output_for_mask = sub.return_sequences      # Keras does the same
+        if trainable is None:                      # not given: frozen iff the layers are
+            self._trainable = self.forward_layer.trainable and self.backward_layer.trainable
+        else:
+            self.trainable = trainable             # given: applies to both directions
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
         self.n_states = len(layer.state_names)
@@ -85,14 +93,14 @@ class Bidirectional(Layer):
                     names.append(f"{prefix}/{k}")
         self.weight_names = tuple(names)
 
-    @property
-    def trainable(self):
-        return self.forward_layer.trainable and self.backward_layer.trainable
+    def sublayers(self):
+        return [l for l in (getattr(self, "forward_layer", None), getattr(self, "backward_layer", None))
+                if l is not None]
 
-    @trainable.setter
-    def trainable(self, value):
-        if hasattr(self, "backward_layer"):
-            self.forward_layer.trainable = self.backward_layer.trainable = bool(value)
+    def weight_entries(self):
+        return [(f"{prefix}/{k}", p, g, self.trainable and t)
+                for prefix, sub in (("forward", self.forward_layer), ("backward", self.backward_layer))
+                for k, p, g, t in sub.weight_entries()]
 
     def compute_output_shape(self, input_shape):
         out = self.forward_layer.compute_output_shape(input_shape)
@@ -150,7 +158,7 @@ class Bidirectional(Layer):
         return out
 
     def backward(self, grad_output):
-        y, y_rev = self._cache
+        y, y_rev = self._require_cache()
         n_out = 2 if self.merge_mode is None else 1
         if self.return_state or self.merge_mode is None:
             grads = list(grad_output)
@@ -189,9 +197,20 @@ class Bidirectional(Layer):
     def random_generators(self):
         return [self.rng] + self.forward_layer.random_generators() + self.backward_layer.random_generators()
 
-    def reset_states(self):
-        self.forward_layer.reset_states()
-        self.backward_layer.reset_states()
+    def reset_states(self, states=None):
+        """Forget the carried states (or set them: forward layer's states, then backward's)."""
+        if states is None:
+            self.forward_layer.reset_states()
+            self.backward_layer.reset_states()
+            return
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        n = self.n_states
+        if len(states) != 2 * n:
+            raise ValueError(f"Bidirectional {self.name!r} expects {2 * n} states (forward then "
+                             f"backward), received {len(states)}")
+        fwd = self.forward_layer._checked_states(states[:n])      # both checked before either is set
+        bwd = self.backward_layer._checked_states(states[n:])
+        self.forward_layer.states, self.backward_layer.states = fwd, bwd
 
     def get_config(self):
         from .registry import serialize_layer

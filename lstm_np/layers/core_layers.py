@@ -13,7 +13,12 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape", None)
         if shape is None:
             raise ValueError("Input needs a shape, e.g. Input(shape=(10, 1))")
+        int_dtype = None
+        if dtype is not None and np.dtype(dtype).kind in "iu":
+            int_dtype, dtype = np.dtype(dtype), None            # token ids for an Embedding
         super().__init__(name=name, dtype=dtype, input_shape=as_shape(shape, "Input shape"), **kwargs)
+        if int_dtype is not None:
+            self.dtype = self._dtype_arg = int_dtype
         self.batch_size = batch_size
         self.build((None,) + self.input_shape_arg)
 
@@ -46,19 +51,20 @@ class Dropout(Layer):
         x = as_float_array(x, self.dtype, f"Dropout {self.name!r}")
         self._ensure_built(x)
         if not training or self.rate == 0:
-            self._cache = None
+            self._cache = (None,)                 # nothing dropped: backward passes g through
             return x
         shape = x.shape
         if self.noise_shape is not None:
             shape = tuple(s if n is None else n for s, n in zip(x.shape, self.noise_shape))
         keep = 1.0 - self.rate
         m = (self.rng.random(shape) < keep).astype(self.dtype) / self.dtype.type(keep)
-        self._cache = m
+        self._cache = (m,)
         return x * m
 
     def backward(self, grad_output):
+        (m,) = self._require_cache()
         g = np.asarray(grad_output, self.dtype)
-        return g if self._cache is None else g * self._cache
+        return g if m is None else g * m
 
     def get_config(self):
         cfg = super().get_config()
@@ -114,11 +120,11 @@ class Masking(Layer):
         x = as_float_array(x, self.dtype, who)
         check_rank(x, 3, who, "(batch, timesteps, features)")
         self._ensure_built(x)
-        self._mask = np.any(x != self.mask_value, axis=-1)        # (B, T)
+        self._mask = self._cache = np.any(x != self.mask_value, axis=-1)        # (B, T)
         return x * self._mask[..., None]
 
     def backward(self, grad_output):
-        return np.asarray(grad_output, self.dtype) * self._mask[..., None]
+        return np.asarray(grad_output, self.dtype) * self._require_cache()[..., None]
 
     def get_config(self):
         cfg = super().get_config()
@@ -146,7 +152,7 @@ class Activation(Layer):
 
     def backward(self, grad_output):
         from ..core import activations as A
-        y, g = self._cache, np.asarray(grad_output, self.dtype)
+        y, g = self._require_cache(), np.asarray(grad_output, self.dtype)
         if self.activation == "softmax":
             return A.softmax_backward(y, g)
         return g * A.get_elementwise(self.activation)[1](y)

@@ -65,7 +65,7 @@ class Dense(Layer):
         return y.reshape(x.shape[:-1] + (self.units,))
 
     def backward(self, grad_output):
-        x2, y, shape = self._cache
+        x2, y, shape = self._require_cache()
         dy = np.asarray(grad_output, self.dtype).reshape(-1, self.units)     # (N, units)
         if self.activation == "softmax":
             dz = A.softmax_backward(y, dy)

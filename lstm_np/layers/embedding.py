@@ -59,7 +59,7 @@ class Embedding(Layer):
         return self.params["embeddings"][ids]                 # (B, T, output_dim)
 
     def backward(self, grad_output):
-        ids = self._cache
+        ids = self._require_cache()
         g = self.grads["embeddings"]
         g.fill(0)
         if self.trainable:

@@ -152,10 +152,7 @@ class Recurrent(Layer):
         return [out] + list(final) if self.return_state else out
 
     def backward(self, grad_output):
-        if self._cache is None:
-            raise RuntimeError(f"{self._who()}: backward needs a forward first "
-                               "(each forward can be backpropagated once)")
-        core_cache, in_mask, given, (B, T), mask = self._cache
+        core_cache, in_mask, given, (B, T), mask = self._require_cache()
         self._cache = None          # the kernels reuse the cache's buffers for the gradients
         n = len(self.state_names)
         if self.return_state:
@@ -196,11 +193,27 @@ class Recurrent(Layer):
         return np.zeros(self.gates * self.units, self.dtype)
 
     def reset_states(self, states=None):
-        """Forget the carried state of a stateful layer (or set it to ``states``)."""
-        if states is None:
-            self.states = None
-        else:
-            self.states = [np.array(s, self.dtype) for s in (states if isinstance(states, (list, tuple)) else [states])]
+        """Forget the carried state of a stateful layer (or set it to ``states``: a list of
+        (batch, units) arrays, h then c for an LSTM)."""
+        self.states = None if states is None else self._checked_states(states)
+
+    def _checked_states(self, states):
+        who, n, H = self._who(), len(self.state_names), self.units
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        if len(states) != n:
+            raise ValueError(f"{who} expects {n} states ({', '.join(self.state_names)}), "
+                             f"received {len(states)}")
+        out = []
+        for name, s in zip(self.state_names, states):
+            s = np.array(as_float_array(s, self.dtype, f"{who} state {name}"), self.dtype)
+            batch = out[0].shape[0] if out else (s.shape[0] if s.ndim == 2 else None)
+            if s.shape != (batch, H):
+                raise ValueError(f"{who} expects state {name} of shape (batch, {H})"
+                                 f"{'' if not out else f' with batch {batch}'}, received {s.shape}")
+            if not np.all(np.isfinite(s)):
+                raise ValueError(f"{who} state {name} contains NaN or inf")
+            out.append(s)
+        return out
 
     def get_config(self):
         cfg = super().get_config()

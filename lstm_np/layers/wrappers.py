@@ -15,24 +15,22 @@ class TimeDistributed(Layer):
         if not isinstance(layer, Layer):
             raise TypeError(f"TimeDistributed wraps a layer, received {type(layer).__name__}")
         trainable = kwargs.pop("trainable", None)
+        if kwargs.get("dtype") is None:
+            kwargs["dtype"] = str(layer.dtype)     # computes in its layer's precision
         super().__init__(**kwargs)
         self.layer = layer
-        if trainable is not None:
-            self.layer.trainable = bool(trainable)
+        self.trainable = layer.trainable if trainable is None else trainable
         self.params = layer.params
         self.grads = layer.grads
         self.weight_names = layer.weight_names
         if self.input_shape_arg is not None:
             self.build((None,) + self.input_shape_arg)
 
-    @property
-    def trainable(self):
-        return self.layer.trainable
+    def sublayers(self):
+        return [self.layer] if hasattr(self, "layer") else []
 
-    @trainable.setter
-    def trainable(self, value):
-        if hasattr(self, "layer"):
-            self.layer.trainable = bool(value)
+    def weight_entries(self):
+        return [(k, p, g, self.trainable and t) for k, p, g, t in self.layer.weight_entries()]
 
     def build(self, input_shape):
         if len(input_shape) < 3:
@@ -61,7 +59,7 @@ class TimeDistributed(Layer):
         return y.reshape((B, T) + y.shape[1:])
 
     def backward(self, grad_output):
-        B, T, shape = self._cache
+        B, T, shape = self._require_cache()
         g = np.asarray(grad_output, self.dtype)
         dx = self.layer.backward(g.reshape((B * T,) + g.shape[2:]))
         return dx.reshape(shape)

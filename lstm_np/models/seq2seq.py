@@ -147,13 +147,8 @@ class Seq2Seq:
         return out + [self.output_layer]
 
     def parameters(self, trainable_only=True):
-        out = []
-        for layer in self.layers:
-            if trainable_only and not layer.trainable:
-                continue
-            for key in layer.params:
-                out.append((f"{layer.name}/{key}", layer.params[key], layer.grads[key]))
-        return out
+        return [(f"{layer.name}/{key}", p, g) for layer in self.layers
+                for key, p, g, trainable in layer.weight_entries() if trainable or not trainable_only]
 
     def random_generators(self):
         """Teacher-forcing coins and decoder dropout, then the encoder layers' dropout."""

@@ -151,13 +151,8 @@ class Sequential:
 
     def parameters(self, trainable_only=True):
         """(name, param, grad) for every parameter, as the optimizer and gradcheck see them."""
-        out = []
-        for layer in self.layers:
-            if trainable_only and not layer.trainable:
-                continue
-            for key in layer.params:
-                out.append((f"{layer.name}/{key}", layer.params[key], layer.grads[key]))
-        return out
+        return [(f"{layer.name}/{key}", p, g) for layer in self.layers
+                for key, p, g, trainable in layer.weight_entries() if trainable or not trainable_only]
 
     def random_generators(self):
         """Every generator of the model: shuffling, then each layer's (inner layers included)."""
@@ -176,7 +171,7 @@ class Sequential:
         w2 = max([len("Param #")] + [len(r[2]) for r in rows])
         width = w0 + w1 + w2 + 1
         total = self.count_params()
-        trainable = sum(l.count_params() for l in self.layers if l.trainable)
+        trainable = sum(l.count_trainable_params() for l in self.layers)
         lines = [f'Model: "{self.name}"', "_" * width,
                  f" {'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>{w2}}", "=" * width]
         for i, (a, b, c) in enumerate(rows):
@@ -413,9 +408,9 @@ class Sequential:
         return values[0] if len(values) == 1 else values
 
     def test_on_batch(self, x, y):
+        self._require_compiled("test_on_batch")
         x = check_x(self, x, "test_on_batch")
         y = check_y(self, x, y, "test_on_batch")
-        self._require_compiled("test_on_batch")
         loss, sums = self._test_step(x, y)
         values = list(self._logs(loss, 1, sums).values())
         return values[0] if len(values) == 1 else values
