@@ -12,9 +12,9 @@ from . import (callbacks, core, errors, gradcheck, initializers, layers, losses,
 from .backend import get_backend, set_backend
 from .config import floatx, set_floatx
 from .layers import Input
-from .models import Sequential, load_model
+from .models import Model, Sequential, load_model
 
 __version__ = "0.1.0"
 
-__all__ = ["Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
+__all__ = ["Model", "Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "errors", "utils", "preprocessing", "initializers", "gradcheck", "core", "floatx", "set_floatx", "get_backend", "set_backend"]

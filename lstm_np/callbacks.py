@@ -1,4 +1,10 @@
-"""Callbacks in Keras's shape: History (returned by fit), and the Callback base class."""
+"""Callbacks in Keras's shape: the Callback hooks, History (returned by fit), EarlyStopping,
+ModelCheckpoint, TerminateOnNaN. ``fit``/``evaluate``/``predict`` call every hook."""
+
+HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+         "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
+         "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
+         "on_predict_batch_begin", "on_predict_batch_end")
 
 
 class Callback:
@@ -6,9 +12,13 @@ class Callback:
 
     def __init__(self):
         self.model = None
+        self.params = {}
 
     def set_model(self, model):
         self.model = model
+
+    def set_params(self, params):
+        self.params = params
 
     def on_train_begin(self, logs=None):
         pass
@@ -22,8 +32,54 @@ class Callback:
     def on_epoch_end(self, epoch, logs=None):
         pass
 
+    def on_train_batch_begin(self, batch, logs=None):
+        pass
+
     def on_train_batch_end(self, batch, logs=None):
         pass
+
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
+
+class CallbackList:
+    """The callbacks of one fit/evaluate/predict call (History first, for fit)."""
+
+    def __init__(self, callbacks, model, history=True):
+        self.history = History() if history else None
+        self.callbacks = ([self.history] if history else []) + list(callbacks)
+        for cb in self.callbacks:
+            cb.set_model(model)
+        if history:
+            model.history = self.history
+
+    def has(self, cls):
+        return any(isinstance(cb, cls) for cb in self.callbacks)
+
+    def call(self, hook, *args):
+        for cb in self.callbacks:
+            getattr(cb, hook)(*args)
 
 
 class History(Callback):

@@ -102,8 +102,12 @@ def _check(obj, run, backward, x, extra_inputs, seed, eps, n_entries, check_inpu
             raise ValueError(f"gradcheck needs float64 parameters, {name} is {p.dtype}: "
                              "use set_floatx('float64') or dtype='float64'")
         results[name] = _check_array(L, p, analytic[name], rng, eps, n_entries)
-    if check_input and isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating):
-        results["x"] = _check_array(L, x, dx, rng, eps, n_entries)
+    if check_input:
+        inputs = x if isinstance(x, list) else [x]
+        dxs = dx if isinstance(x, list) else [dx]
+        for i, (arr, d) in enumerate(zip(inputs, dxs)):
+            if isinstance(arr, np.ndarray) and np.issubdtype(arr.dtype, np.floating) and d is not None:
+                results["x" if len(inputs) == 1 else f"x/{i}"] = _check_array(L, arr, d, rng, eps, n_entries)
     for i, (arr, grad) in enumerate(zip(extra_inputs, extra_grads or [])):
         results[f"initial_state/{i}"] = _check_array(L, arr, grad, rng, eps, n_entries)
     restore()
@@ -132,31 +136,39 @@ def check_layer(layer, x, training=False, mask=None, initial_state=None, seed=0,
 
 
 def check_model(model, x, y=None, training=False, seed=0, eps=1e-4, n_entries=20, check_input=True):
-    """Check a Sequential model's gradients: of Σ G ⊙ output, or of its compiled loss when y is given.
+    """Check a model's gradients (Sequential or functional, one or many inputs and outputs):
+    of Σ G ⊙ outputs, or of its compiled loss (Σ_k w_k loss_k) when targets y are given.
 
     The default step is larger than for one layer: deep in a model the gradients are small
     next to L, so round-off (≈ 1e-16·|L|/ε) would dominate a 1e-6 step.
     """
-    x = np.array(x, dtype=np.float64) if np.issubdtype(np.asarray(x).dtype, np.floating) else np.asarray(x)
+    as64 = lambda a: np.array(a, dtype=np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating) \
+        else np.asarray(a)
+    many = isinstance(x, (list, tuple))
+    xs = [as64(a) for a in x] if many else [as64(x)]
+    arg = xs if many else xs[0]
     if y is None:
         def run():
-            return model.forward(x, training=training)
+            return model.forward(arg, training=training)
 
         def backward(G):
             return model.backward(G), None
     else:
-        y = np.asarray(y)
+        ys = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else [np.asarray(y)]
         last = {}
 
         def run():
-            last["out"] = out = model.forward(x, training=training)
-            return np.array(model.loss(y, out, mask=model._loss_mask(out)))
+            out = model.forward(arg, training=training)
+            last["outs"] = outs = out if isinstance(out, list) else [out]
+            return np.array(model._losses(ys, outs, with_grads=False)[0])
 
         def backward(G):
-            out = last["out"]              # from the forward just run with the fixed masks
-            _, dy = model.loss.value_and_grad(y, out, mask=model._loss_mask(out))
-            return model.backward(dy * float(G)), None
-    return _check(model, run, backward, x, [], seed, eps, n_entries, check_input)
+            grads = model._losses(ys, last["outs"], with_grads=True)[2]   # the forward just run
+            grads = [None if g is None else g * float(G) for g in grads]
+            return model.backward(grads if len(grads) > 1 else grads[0]), None
+    floats = [a for a in xs if isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.floating)]
+    return _check(model, run, backward, xs if many else xs[0], [], seed, eps, n_entries,
+                  check_input and bool(floats))
 
 
 def check_seq2seq(model, src, tgt, teacher_forcing=1.0, training=False, seed=0, eps=1e-4, n_entries=12):
@@ -176,7 +188,7 @@ def check_seq2seq(model, src, tgt, teacher_forcing=1.0, training=False, seed=0, 
 
 def gradcheck(obj, x, **kwargs):
     """Dispatch to ``check_model`` (anything with ``layers``) or ``check_layer``."""
-    if isinstance(getattr(obj, "layers", None), list):
+    if hasattr(obj, "graph") or isinstance(getattr(obj, "layers", None), list):
         return check_model(obj, x, **kwargs)
     return check_layer(obj, x, **kwargs)
 

@@ -9,6 +9,8 @@ _QUIET = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 # derandomize: the same examples on every run, so CI can never flake on a rare draw.
 settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_QUIET, derandomize=True)
 settings.register_profile("dev", max_examples=10, deadline=None, suppress_health_check=_QUIET)
+# soak: many fresh random draws per run (HYPOTHESIS_PROFILE=soak), for repeated local runs.
+settings.register_profile("soak", max_examples=100, deadline=None, suppress_health_check=_QUIET)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Gradient checks pass far below this; a wrong gradient lands far above it (see the

@@ -11,6 +11,8 @@ from collections import defaultdict
 import numpy as np
 
 from ..config import resolve_dtype
+from .graph import Node, SymbolicTensor, any_symbolic, flatten, is_symbolic
+from .registry import register
 
 _name_counters = defaultdict(itertools.count)
 
@@ -72,6 +74,10 @@ class Layer:
 
     weight_names = ()
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        register(cls)                              # saved configs name classes, loading looks them up
+
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  batch_input_shape=None, seed=None, **kwargs):
         if kwargs:
@@ -82,7 +88,9 @@ class Layer:
         self._trainable = check_bool(trainable, "trainable")
         self._dtype_arg = dtype
         self.dtype = resolve_dtype(dtype)
+        self.batch_size_arg = None
         if batch_input_shape is not None:
+            self.batch_size_arg = tuple(batch_input_shape)[0]
             input_shape = tuple(batch_input_shape)[1:]
         self.input_shape_arg = None if input_shape is None else as_shape(input_shape)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
@@ -93,7 +101,8 @@ class Layer:
         self.grads = {}
         self.built = False
         self.input_shape = None     # (None, ...) once built
-        self._cache = None
+        self._cache = None          # the record of the last forward (the one-call case)
+        self._inbound_nodes = []    # one Node per symbolic call (see layers/graph.py)
 
     # -- trainability ------------------------------------------------------------------
     @property
@@ -155,8 +164,72 @@ class Layer:
                                "backpropagated once)")
         return self._cache
 
-    def __call__(self, x, training=False, mask=None, initial_state=None):
-        return self.forward(x, training=training, mask=mask, initial_state=initial_state)
+    def __call__(self, inputs, training=None, mask=None, initial_state=None, **kwargs):
+        """On arrays: ``forward``. On symbolic tensors (from ``Input``): record a Node (one
+        call of this layer) and return symbolic outputs, lists where Keras returns lists."""
+        if any_symbolic(inputs, initial_state, mask):
+            return self._call_symbolic(inputs, training, mask, initial_state, kwargs)
+        return self.forward(inputs, training=bool(training), mask=mask, initial_state=initial_state, **kwargs)
+
+    def _call_symbolic(self, inputs, training, mask, initial_state, kwargs):
+        who = f"{type(self).__name__} {self.name!r}"
+        extra = [t for t in flatten([initial_state, mask]) if t is not None]
+        for t in flatten(inputs) + extra:
+            if not is_symbolic(t):
+                raise TypeError(f"{who} was called on symbolic tensors mixed with {type(t).__name__}; "
+                                "call it on tensors from Input(...) only, or on arrays only")
+        multi = isinstance(inputs, (list, tuple))
+        if multi and not inputs:
+            raise ValueError(f"{who} was called on an empty list of tensors")
+        shapes = [t.shape for t in inputs] if multi else inputs.shape
+        self._check_symbolic_call(shapes, initial_state, kwargs)
+        if not self.built:
+            self.build([(None,) + tuple(s[1:]) for s in shapes] if multi else (None,) + tuple(shapes[1:]))
+        out = self.compute_output_shape(shapes, **kwargs) if kwargs else self.compute_output_shape(shapes)
+        multi_out = isinstance(out, list)
+        outputs = [SymbolicTensor(s, self.output_dtype(), name=f"{self.name}/output_{i}")
+                   for i, s in enumerate(out if multi_out else [out])]
+        states = None
+        if initial_state is not None:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        masks = None if mask is None else (list(mask) if isinstance(mask, (list, tuple)) else [mask])
+        node = Node(self, list(inputs) if multi else inputs, outputs, multi_out, states, masks,
+                    None if training is None else bool(training), kwargs)
+        self._inbound_nodes.append(node)
+        return list(node.outputs) if multi_out else node.outputs[0]
+
+    def _check_symbolic_call(self, shapes, initial_state, kwargs):
+        """Shape checks at graph-building time (the same rules ``forward`` applies to arrays)."""
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected call arguments {sorted(kwargs)}")
+        if self.built and self.input_shape is not None and not isinstance(shapes, list):
+            want, got = self.input_shape, shapes
+            if len(want) == len(got) and want[-1] is not None and got[-1] is not None and want[-1] != got[-1]:
+                raise ValueError(f"{type(self).__name__} {self.name!r} was built for inputs of shape "
+                                 f"{want}, called on a tensor of shape {got}")
+
+    def output_dtype(self):
+        """The dtype of what ``forward`` returns."""
+        return self.dtype
+
+    # -- the graph this layer is part of --------------------------------------------------
+    def _node_attribute(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"layer {self.name!r} has no {what}: it has not been called on a "
+                                 "symbolic tensor (from Input(...)) yet")
+        return self._inbound_nodes[0]
+
+    @property
+    def output(self):
+        """The output tensor(s) of this layer's first call on symbolic tensors (Keras)."""
+        node = self._node_attribute("output")
+        return list(node.outputs) if node.multi_output else node.outputs[0]
+
+    @property
+    def input(self):
+        """The input tensor(s) of this layer's first call on symbolic tensors (Keras)."""
+        node = self._node_attribute("input")
+        return list(node.inputs) if node.multi_input else node.inputs
 
     def random_generators(self):
         """The np.random.Generators this layer draws from (dropout masks), inner layers' included."""
@@ -211,6 +284,18 @@ class Layer:
         if self.seed is not None:
             cfg["seed"] = int(self.seed)
         return cfg
+
+    @classmethod
+    def from_config(cls, config):
+        """A new layer from ``get_config()``'s output (weights not included)."""
+        return cls(**config)
+
+    def set_call_slot(self, slot):
+        """Which call of this layer in a model pass runs next (its kernels keep one workspace
+        per call, so two calls in one pass never share buffers)."""
+        self._slot = slot
+        for sub in self.sublayers():
+            sub.set_call_slot(slot)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"

@@ -20,6 +20,7 @@ import numpy as np
 
 from .base import Layer
 from .recurrent import Recurrent
+from .registry import deserialize_layer, serialize_layer
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -213,7 +214,6 @@ class Bidirectional(Layer):
         self.forward_layer.states, self.backward_layer.states = fwd, bwd
 
     def get_config(self):
-        from .registry import serialize_layer
         cfg = super().get_config()
         cfg.pop("trainable", None)
         layer_cfg = serialize_layer(self.forward_layer)
@@ -222,3 +222,12 @@ class Bidirectional(Layer):
                    backward_layer=serialize_layer(self.backward_layer),
                    trainable=self.trainable)
         return cfg
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["layer"] = deserialize_layer(config["layer"])
+        config["backward_layer"] = deserialize_layer(config["backward_layer"])
+        layer = cls(**config)
+        layer.forward_layer.name = "forward_" + config["layer"].name
+        return layer

@@ -2,25 +2,46 @@
 import numpy as np
 
 from .base import Layer, as_shape, check_positive_int, check_rate
+from .graph import Node, SymbolicTensor
 from .checks import as_float_array, check_rank
 
 
 class InputLayer(Layer):
-    """Declares the input shape (without the batch axis) at the start of a Sequential."""
+    """The layer behind ``Input(...)``: it has no weights and one node with no inputs, whose
+    output is the symbolic tensor ``Input`` returns. ``dtype="int32"`` marks token ids."""
 
-    def __init__(self, shape=None, batch_size=None, name=None, dtype=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, name=None, dtype=None, batch_shape=None,
+                 **kwargs):
+        if batch_shape is None:
+            batch_shape = kwargs.pop("batch_input_shape", None)
+        if batch_shape is not None:
+            batch_shape = tuple(batch_shape)
+            if not batch_shape:
+                raise ValueError("Input batch_shape needs at least the batch axis, received ()")
+            if shape is not None and tuple(as_shape(shape, "Input shape")) != tuple(batch_shape[1:]):
+                raise ValueError(f"Input got shape={shape!r} and batch_shape={batch_shape!r}, which disagree")
+            shape, batch_size = batch_shape[1:], batch_shape[0]
         if shape is None:
             shape = kwargs.pop("input_shape", None)
         if shape is None:
-            raise ValueError("Input needs a shape, e.g. Input(shape=(10, 1))")
+            raise ValueError("Input needs a shape, e.g. Input(shape=(10, 1)) or Input(batch_shape=(32, 10, 1))")
+        if batch_size is not None:
+            batch_size = check_positive_int(batch_size, "Input batch_size")
         int_dtype = None
-        if dtype is not None and np.dtype(dtype).kind in "iu":
+        if dtype is not None and np.dtype(dtype).kind in "iub":
             int_dtype, dtype = np.dtype(dtype), None            # token ids for an Embedding
         super().__init__(name=name, dtype=dtype, input_shape=as_shape(shape, "Input shape"), **kwargs)
+        self.dtype_given = dtype is not None or int_dtype is not None
         if int_dtype is not None:
             self.dtype = self._dtype_arg = int_dtype
         self.batch_size = batch_size
         self.build((None,) + self.input_shape_arg)
+        tensor = SymbolicTensor((batch_size,) + self.input_shape_arg, self.dtype, name=self.name)
+        self._inbound_nodes.append(Node(self, [], [tensor], multi_output=False))
+
+    @property
+    def batch_shape(self):
+        return (self.batch_size,) + self.input_shape_arg
 
     def forward(self, x, training=False, mask=None, initial_state=None):
         return x
@@ -31,12 +52,18 @@ class InputLayer(Layer):
     def get_config(self):
         cfg = super().get_config()
         cfg["shape"] = cfg.pop("input_shape")
+        if self.batch_size is not None:
+            cfg["batch_size"] = self.batch_size
+        if self._dtype_arg is not None:
+            cfg["dtype"] = str(self.dtype)
         return cfg
 
 
-def Input(shape=None, batch_size=None, name=None, dtype=None, **kwargs):
-    """``keras.Input(shape=...)``: here an InputLayer you can put first in a Sequential."""
-    return InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype, **kwargs)
+def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
+    """``keras.Input(shape)``: a symbolic tensor to call layers on (functional models), or
+    to open a Sequential. ``batch_shape=(B, T, F)`` fixes the batch size (stateful models)."""
+    return InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype,
+                      batch_shape=batch_shape, **kwargs).output
 
 
 class Dropout(Layer):

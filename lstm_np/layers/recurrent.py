@@ -59,10 +59,16 @@ class Recurrent(Layer):
         self.unroll = check_bool(unroll, "unroll")   # accepted for Keras scripts; same maths
         self.zero_output_for_mask = check_bool(zero_output_for_mask, "zero_output_for_mask")
         self.states = None                            # carried across calls when stateful
-        self._workspace = {}                          # kernel buffers reused by the next call
+        self._workspaces = {}                         # kernel buffers, one set per call slot
         self.initial_state_grads = None
         if self.input_shape_arg is not None:
             self.build((None,) + self.input_shape_arg)
+
+    @property
+    def _workspace(self):
+        """The kernel buffers of this call: reused by the next pass's call in the same slot, so
+        a layer called twice in one model pass never overwrites its first call's record."""
+        return self._workspaces.setdefault(getattr(self, "_slot", 0), {})
 
     # -- building ----------------------------------------------------------------------
     def build(self, input_shape):

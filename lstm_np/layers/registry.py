@@ -1,33 +1,40 @@
-"""Layer (de)serialisation: class name <-> constructor config, used by save/load."""
-from .bidirectional import Bidirectional
-from .core_layers import Activation, Dropout, InputLayer, Masking, RepeatVector
-from .dense import Dense
-from .embedding import Embedding
-from .recurrent import GRU, LSTM, SimpleRNN
-from .wrappers import TimeDistributed
+"""Class lookup by registered name, for (de)serialisation (Keras's register_keras_serializable).
 
-LAYER_CLASSES = {cls.__name__: cls for cls in
-                 (InputLayer, Activation, Dropout, Masking, RepeatVector, Dense, Embedding, LSTM, SimpleRNN,
-                  GRU, TimeDistributed, Bidirectional)}
+Every Layer subclass registers itself when its class is defined (``Layer.__init_subclass__``);
+other saveable classes (Seq2Seq) call ``register``. Saving writes the registered name,
+loading looks it up here: nothing in this module imports a concrete layer or model, so
+serialisation adds no import circle.
+"""
+_CLASSES = {}
+
+
+def register(cls):
+    """Register ``cls`` under its class name (or ``module>Name`` when that name is taken by a
+    class of another module). Returns ``cls``, so it works as a decorator."""
+    name = cls.__name__
+    if name in _CLASSES and _CLASSES[name] is not cls and _CLASSES[name].__module__ != cls.__module__:
+        name = f"{cls.__module__}>{cls.__name__}"
+    _CLASSES[name] = cls
+    cls._registered_name = name
+    return cls
+
+
+def get_class(name):
+    try:
+        return _CLASSES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown class {name!r} in a saved config; known: {sorted(_CLASSES)}") from None
 
 
 def serialize_layer(layer):
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    return {"class_name": getattr(type(layer), "_registered_name", type(layer).__name__),
+            "config": layer.get_config()}
 
 
 def deserialize_layer(spec):
     try:
-        cls = LAYER_CLASSES[spec["class_name"]]
+        cls = get_class(spec["class_name"])
         config = dict(spec["config"])
     except (KeyError, TypeError) as exc:
         raise ValueError(f"unknown or malformed layer entry in saved config: {spec!r:.200}") from exc
-    if cls in (TimeDistributed, Bidirectional):
-        config["layer"] = deserialize_layer(config["layer"])
-    if cls is Bidirectional:
-        trainable = config.pop("trainable", True)
-        config["backward_layer"] = deserialize_layer(config["backward_layer"])
-        layer = cls(**config)
-        layer.forward_layer.name = "forward_" + config["layer"].name
-        layer.trainable = trainable
-        return layer
-    return cls(**config)
+    return cls.from_config(config)

@@ -3,6 +3,7 @@ import numpy as np
 
 from .base import Layer
 from .checks import as_float_array
+from .registry import deserialize_layer, serialize_layer
 
 
 class TimeDistributed(Layer):
@@ -70,6 +71,11 @@ class TimeDistributed(Layer):
     def get_config(self):
         cfg = super().get_config()
         cfg.pop("trainable", None)
-        from .registry import serialize_layer
         cfg["layer"] = serialize_layer(self.layer)
         return cfg
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["layer"] = deserialize_layer(config["layer"])
+        return cls(**config)

@@ -1,16 +1,23 @@
-"""Save and load a model: one .npz file, no pickle, written atomically.
+"""Save and load a whole model (config, weights, optimizer state, random states), no pickle.
 
-File layout (NumPy .npz, read with ``allow_pickle=False``):
+Two honest layouts, chosen by the file name:
 
-    __format__        "lstm_np-model"            what the file is
-    __version__       1                          format version
-    __config__        JSON text                  layers, compile arguments, optimizer config
-    weight/<i>        array                      the model's weights in Keras order
-    optimizer/<key>   array                      optimizer state (iterations and slots)
+``.keras`` — a zip archive laid out as Keras 3's::
 
-The file is first written next to its destination, then renamed over it, so a crash
-never leaves a half-written model behind.
+    metadata.json       {"format": "lstm_np-model", "version": 2, "lstm_np_version": ...}
+    config.json         the model's class (registered name), config, compile arguments
+    model.weights.npz   weight/<i> (Keras order) and optimizer/<key> arrays
+
+  (the layout of a Keras 3 ``.keras`` file, with lstm_np's config and NumPy weights inside:
+  lstm_np reads it back; Keras itself cannot, as its config names Keras's classes.)
+
+``.npz`` — one NumPy archive: ``__format__``, ``__version__``, ``__config__`` (JSON text),
+``weight/<i>``, ``optimizer/<key>``.
+
+Either file is first written next to its destination, then renamed over it, so a crash never
+leaves a half-written model behind. Any other suffix is refused with a clear error.
 """
+import io
 import json
 import os
 import tempfile
@@ -19,41 +26,27 @@ import zipfile
 import numpy as np
 
 from .. import optimizers as optimizers_mod
+from ..layers.registry import get_class
 
 FORMAT = "lstm_np-model"
-VERSION = 1
+VERSION = 2
+SUFFIXES = (".keras", ".npz")
 
 
+def _suffix(path, who):
+    for s in SUFFIXES:
+        if path.endswith(s):
+            return s
+    raise ValueError(f"{who}: the file name must end in .keras (a zip of config.json and weights, "
+                     f"as Keras 3 writes) or .npz (one NumPy archive), received {path!r}")
 
 
-def save_model(model, path):
-    path = os.fspath(path)
-    kind = type(model).__name__
-    if kind == "Sequential":
-        model.build()
-    config = {"kind": kind, "model": model.get_config(), "compile": None,
-              # Random generator states, so that resumed training draws the same dropout
-              # masks and shuffles as an uninterrupted run.
-              "rng": [g.bit_generator.state for g in model.random_generators()]}
-    if kind == "Seq2Seq":
-        if model.optimizer is not None:
-            config["compile"] = {"optimizer": optimizers_mod.serialize(model.optimizer),
-                                 "metrics": [model.metric_name] if model.metric_name else []}
-    elif model.loss is not None:
-        config["compile"] = dict(model._compile_args,
-                                 optimizer=optimizers_mod.serialize(model.optimizer))
-    arrays = {"__format__": np.array(FORMAT), "__version__": np.array(VERSION),
-              "__config__": np.array(json.dumps(config))}
-    for i, w in enumerate(model.get_weights()):
-        arrays[f"weight/{i}"] = w
-    if model.optimizer is not None:
-        for k, v in model.optimizer.get_state().items():
-            arrays[f"optimizer/{k}"] = v
+def _atomic_write(path, write):
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".lstm_np-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -63,42 +56,88 @@ def save_model(model, path):
         raise
 
 
-def load_model(path):
-    """Rebuild a Sequential saved by ``model.save(path)``: same layers, weights, optimizer state."""
-    from ..layers.registry import deserialize_layer
-    from .sequential import Sequential
-
+def save_model(model, path):
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no model file at {path!r}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-        raise ValueError(f"{path!r} is not a readable lstm_np model file: {exc}") from None
-    if arrays.get("__format__", np.array("")).item() != FORMAT:
-        raise ValueError(f"{path!r} is not an lstm_np model file (no {FORMAT!r} marker)")
-    version = int(arrays["__version__"])
+    suffix = _suffix(path, "save")
+    if getattr(model, "built", True) is False:
+        model.build()                       # a clear error when the input shape is unknown
+    config = {"kind": getattr(type(model), "_registered_name", type(model).__name__),
+              "model": model.get_config(), "compile": model.get_compile_config(),
+              # Random generator states, so that resumed training draws the same dropout
+              # masks and shuffles as an uninterrupted run.
+              "rng": [g.bit_generator.state for g in model.random_generators()]}
+    arrays = {f"weight/{i}": w for i, w in enumerate(model.get_weights())}
+    if model.optimizer is not None:
+        arrays.update({f"optimizer/{k}": v for k, v in model.optimizer.get_state().items()})
+    if suffix == ".npz":
+        arrays.update({"__format__": np.array(FORMAT), "__version__": np.array(VERSION),
+                       "__config__": np.array(json.dumps(config))})
+        _atomic_write(path, lambda f: np.savez(f, **arrays))
+        return
+    from .. import __version__
+
+    def write(f):
+        weights = io.BytesIO()
+        np.savez(weights, **arrays)
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("metadata.json", json.dumps({"format": FORMAT, "version": VERSION,
+                                                    "lstm_np_version": __version__}))
+            z.writestr("config.json", json.dumps(config))
+            z.writestr("model.weights.npz", weights.getvalue())
+    _atomic_write(path, write)
+
+
+def _read(path):
+    """(config dict, arrays dict) from either layout."""
+    bad = (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, json.JSONDecodeError)
+    if path.endswith(".keras"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                meta = json.loads(z.read("metadata.json"))
+                if meta.get("format") != FORMAT:
+                    raise ValueError(f"{path!r} is a .keras file not written by lstm_np (Keras's own "
+                                     "files hold Keras classes; load their weights instead)")
+                version = int(meta["version"])
+                config = json.loads(z.read("config.json"))
+                with np.load(io.BytesIO(z.read("model.weights.npz")), allow_pickle=False) as data:
+                    arrays = {k: data[k] for k in data.files}
+        except bad as exc:
+            raise ValueError(f"{path!r} is not a readable lstm_np model file: {exc}") from None
+    else:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except bad as exc:
+            raise ValueError(f"{path!r} is not a readable lstm_np model file: {exc}") from None
+        if arrays.get("__format__", np.array("")).item() != FORMAT:
+            raise ValueError(f"{path!r} is not an lstm_np model file (no {FORMAT!r} marker)")
+        version = int(arrays["__version__"])
+        try:
+            config = json.loads(arrays["__config__"].item())
+        except (KeyError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path!r} has a malformed model config: {exc}") from None
     if version > VERSION:
         raise ValueError(f"{path!r} has format version {version}; this lstm_np reads up to {VERSION}")
+    return config, arrays
+
+
+def load_model(path, compile=True):
+    """Rebuild a model saved by ``model.save(path)``: same layers and graph, weights,
+    optimizer state and random states."""
+    path = os.fspath(path)
+    _suffix(path, "load_model")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no model file at {path!r}")
+    config, arrays = _read(path)
     try:
-        config = json.loads(arrays["__config__"].item())
-        mcfg = config["model"]
-        if config.get("kind") == "Seq2Seq":
-            from .seq2seq import Seq2Seq
-            model = Seq2Seq(**mcfg)
-        else:
-            layers = [deserialize_layer(spec) for spec in mcfg["layers"]]
-            model = Sequential(layers, name=mcfg.get("name"))
-            if not model.built and mcfg.get("input_shape") is not None:
-                model.build(tuple(mcfg["input_shape"]))
-    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+        kind = config.get("kind", "Sequential")
+        model = get_class(kind).from_config(config["model"])
+    except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path!r} has a malformed model config: {exc}") from None
     n = sum(1 for k in arrays if k.startswith("weight/"))
-    weights = [arrays[f"weight/{i}"] for i in range(n)]
     try:
-        model.set_weights(weights)
-    except (ValueError, TypeError) as exc:
+        model.set_weights([arrays[f"weight/{i}"] for i in range(n)])
+    except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"{path!r}: stored weights do not fit the stored model: {exc}") from None
     states = config.get("rng", [])
     gens = model.random_generators()
@@ -110,12 +149,8 @@ def load_model(path):
         except (TypeError, ValueError, KeyError) as exc:
             raise ValueError(f"{path!r} has a malformed random state (generator {k}): {exc}") from None
     comp = config.get("compile")
-    if comp is not None:
-        if config.get("kind") == "Seq2Seq":
-            model.compile(optimizer=optimizers_mod.get(comp["optimizer"]), metrics=comp["metrics"])
-        else:
-            model.compile(loss=comp["loss"], optimizer=optimizers_mod.get(comp["optimizer"]),
-                          metrics=comp["metrics"])
+    if compile and comp is not None:
+        model.compile_from_config(comp)
         state = {k[len("optimizer/"):]: v for k, v in arrays.items() if k.startswith("optimizer/")}
         if state:
             model.optimizer.set_state(state)

@@ -17,14 +17,11 @@ Targets are the tokens, then ``end_token``, then padding; the decoder starts fro
 ``start_token``; the loss ignores ``pad_token``.
 """
 import math
-import sys
-import time
 
 import numpy as np
 
 from .. import optimizers as optimizers_mod
 from ..errors import NonFiniteError
-from ..callbacks import Callback, History
 from ..config import resolve_dtype
 from ..core import activations as A
 from ..core import attention as att
@@ -32,6 +29,8 @@ from ..core import lstm as core_lstm
 from ..core.dense import dense_backward, dense_forward
 from ..layers import LSTM, Bidirectional, Dense, Embedding
 from ..layers.base import Layer, check_positive_int, check_rate, unique_name
+from ..layers.registry import register
+from . import trainer
 
 ATTENTIONS = (None, "luong", "bahdanau")
 
@@ -47,6 +46,7 @@ class _Params(Layer):
         self.built = True
 
 
+@register
 class Seq2Seq:
     """Encoder–decoder (see the module docstring for the equations)."""
 
@@ -132,6 +132,8 @@ class Seq2Seq:
         self.output_layer = Dense(self.tgt_vocab_size, input_shape=(out_dim,), dtype=dt, seed=seed_(70),
                                   name="output")
         self.optimizer = None
+        self.metric_name = None
+        self.history = None
         self.track_accuracy = False
         self.stop_training = False
         self.last_attention = None
@@ -173,6 +175,10 @@ class Seq2Seq:
             n = len(layer.get_weights())
             layer.set_weights(list(weights[i:i + n]))
             i += n
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
     def get_config(self):
         return {"src_vocab_size": self.src_vocab_size, "tgt_vocab_size": self.tgt_vocab_size,
@@ -405,22 +411,45 @@ class Seq2Seq:
             d_seq = layer.backward(grads)
         self.src_embedding.backward(d_seq)
 
-    # -- training loop -------------------------------------------------------------------------
+    # -- training: the shared trainer (models/trainer.py) calls these steps ----------------------
     def compile(self, optimizer="adam", loss="sparse_categorical_crossentropy", metrics=None):
         """The loss is fixed (masked sparse cross-entropy from logits); ``metrics=["acc"]``
         adds token accuracy under teacher forcing to the History."""
         if loss not in ("sparse_categorical_crossentropy", None):
             raise ValueError(f"Seq2Seq trains with sparse_categorical_crossentropy, received loss={loss!r}")
-        self.optimizer = optimizers_mod.get(optimizer)
         metrics = list(metrics or [])
         for m in metrics:
             if m not in ("acc", "accuracy"):
                 raise ValueError(f"Seq2Seq metrics: 'acc' or 'accuracy', received {m!r}")
+        self.optimizer = optimizers_mod.get(optimizer)
         self.metric_name = metrics[0] if metrics else None
 
-    def train_on_batch(self, src, tgt, teacher_forcing=1.0):
+    def require_compiled(self, who):
         if self.optimizer is None:
-            raise ValueError("call compile(optimizer=...) before training")
+            raise ValueError(f"{who}: call compile(optimizer=...) first")
+
+    def get_compile_config(self):
+        if self.optimizer is None:
+            return None
+        return {"optimizer": optimizers_mod.serialize(self.optimizer),
+                "metrics": [self.metric_name] if self.metric_name else []}
+
+    def compile_from_config(self, config):
+        self.compile(optimizer=optimizers_mod.get(config["optimizer"]), metrics=config["metrics"])
+
+    def standardize(self, src, tgt, who):
+        """[src], [tgt] checked (ids in range, no empty source, an end_token in every target)."""
+        src = self._check_src(src, who)
+        return [src], ([] if tgt is None else [self._check_tgt(tgt, src, who)])
+
+    def _token_sums(self, loss, acc, tgt):
+        tok = float(np.sum(tgt != self.pad_token))
+        sums = {"loss": (loss * tok, tok)}
+        if self.metric_name:
+            sums[self.metric_name] = (acc * tok, tok)
+        return sums
+
+    def _train_batch(self, src, tgt, teacher_forcing):
         loss, acc = self.forward_loss(src, tgt, teacher_forcing, training=True)
         if not math.isfinite(loss):
             raise NonFiniteError(f"the loss became {loss}; weights left at their last finite values")
@@ -432,73 +461,37 @@ class Seq2Seq:
         self.optimizer.apply_gradients(params)
         return loss, acc
 
-    def fit(self, src, tgt, epochs=1, batch_size=32, teacher_forcing=1.0, verbose=1,
-            validation_data=None, shuffle=True, callbacks=None):
-        """Mini-batch training with teacher forcing; returns a History ("loss", "acc", "val_…")."""
-        who = "Seq2Seq.fit"
-        if self.optimizer is None:
-            raise ValueError(f"{who}: call compile(optimizer=...) first")
-        src = self._check_src(src, who)
-        tgt = self._check_tgt(tgt, src, who)
+    def train_step(self, xs, ys, teacher_forcing=1.0):
+        src, tgt = self._trim(xs[0], ys[0])
+        return self._token_sums(*self._train_batch(src, tgt, teacher_forcing), tgt)
+
+    def test_step(self, xs, ys):
+        src, tgt = self._trim(xs[0], ys[0])
+        loss, acc = self.forward_loss(src, tgt, 1.0, training=False)
+        self._cache = None
+        return self._token_sums(loss, acc, tgt)
+
+    def train_on_batch(self, src, tgt, teacher_forcing=1.0):
+        """One optimizer step on this batch (checked as fit checks it); returns (loss, accuracy)."""
+        who = "Seq2Seq.train_on_batch"
+        self.require_compiled(who)
+        (src,), (tgt,) = self.standardize(src, tgt, who)
+        return self._train_batch(*self._trim(src, tgt), self._check_teacher_forcing(teacher_forcing, who))
+
+    def _check_teacher_forcing(self, teacher_forcing, who):
         if isinstance(teacher_forcing, bool) or not isinstance(teacher_forcing, (int, float, np.floating)) \
                 or not 0.0 <= float(teacher_forcing) <= 1.0:
             raise ValueError(f"{who}: teacher_forcing must be a probability in [0, 1], received {teacher_forcing!r}")
-        batch_size = check_positive_int(batch_size, "batch_size")
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"{who}: epochs must be a non-negative int, received {epochs!r}")
-        if validation_data is not None:
-            vsrc = self._check_src(validation_data[0], who + " validation_data")
-            vtgt = self._check_tgt(validation_data[1], vsrc, who + " validation_data")
-        callbacks = list(callbacks or [])
-        for cb in callbacks:
-            if not isinstance(cb, Callback):
-                raise TypeError(f"{who}: callbacks must be Callback instances, received {type(cb).__name__}")
-        history = History()
-        cbs = [history] + callbacks
-        for cb in cbs:
-            cb.set_model(self)
-            cb.on_train_begin()
-        self.stop_training = False
-        n = len(src)
-        steps = -(-n // batch_size)
-        for epoch in range(epochs):
-            t0 = time.perf_counter()
-            order = self.rng.permutation(n) if shuffle else np.arange(n)
-            tot_loss = tot_acc = tot_tok = 0.0
-            bar = None
-            if verbose == 1:
-                from tqdm.auto import tqdm
-                bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="batch", file=sys.stdout)
-            for k in range(steps):
-                idx = order[k * batch_size:(k + 1) * batch_size]
-                s, y = self._trim(src[idx], tgt[idx])
-                loss, acc = self.train_on_batch(s, y, teacher_forcing)
-                tok = float(np.sum(y != self.pad_token))
-                tot_loss += loss * tok
-                tot_acc += acc * tok
-                tot_tok += tok
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{tot_loss / tot_tok:.4f}", refresh=False)
-            logs = {"loss": tot_loss / tot_tok}
-            if self.metric_name:
-                logs[self.metric_name] = tot_acc / tot_tok
-            if validation_data is not None:
-                vl = self.evaluate(vsrc, vtgt, batch_size=batch_size, return_dict=True)
-                logs.update({"val_" + key: val for key, val in vl.items()})
-            if bar is not None:
-                bar.set_postfix({k2: f"{v:.4f}" for k2, v in logs.items()})
-                bar.close()
-            elif verbose == 2:
-                print(f"Epoch {epoch + 1}/{epochs} - {time.perf_counter() - t0:.1f}s - "
-                      + " - ".join(f"{k2}: {v:.4f}" for k2, v in logs.items()))
-            for cb in cbs:
-                cb.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        for cb in cbs:
-            cb.on_train_end()
-        return history
+        return float(teacher_forcing)
+
+    def fit(self, src, tgt, epochs=1, batch_size=32, teacher_forcing=1.0, verbose=1,
+            validation_data=None, shuffle=True, callbacks=None, validation_split=0.0):
+        """Mini-batch training with teacher forcing; returns a History ("loss", "acc", "val_…")."""
+        who = "Seq2Seq.fit"
+        self.require_compiled(who)
+        tf = self._check_teacher_forcing(teacher_forcing, who)
+        return trainer.fit(self, src, tgt, batch_size, epochs, verbose, callbacks, validation_split,
+                           validation_data, shuffle, step_kwargs={"teacher_forcing": tf}, who=who)
 
     def _trim(self, src, tgt=None):
         """Drop all-padding columns at the right of a batch (less work, same result)."""
@@ -511,22 +504,7 @@ class Seq2Seq:
 
     def evaluate(self, src, tgt, batch_size=64, return_dict=False):
         """Teacher-forced loss (and token accuracy) on (src, tgt)."""
-        who = "Seq2Seq.evaluate"
-        src = self._check_src(src, who)
-        tgt = self._check_tgt(tgt, src, who)
-        tot_loss = tot_acc = tot_tok = 0.0
-        for k in range(0, len(src), batch_size):
-            s, y = self._trim(src[k:k + batch_size], tgt[k:k + batch_size])
-            loss, acc = self.forward_loss(s, y, 1.0, training=False)
-            tok = float(np.sum(y != self.pad_token))
-            tot_loss, tot_acc, tot_tok = tot_loss + loss * tok, tot_acc + acc * tok, tot_tok + tok
-        self._cache = None
-        logs = {"loss": tot_loss / tot_tok}
-        if getattr(self, "metric_name", None):
-            logs[self.metric_name] = tot_acc / tot_tok
-        if return_dict:
-            return logs
-        return logs["loss"] if len(logs) == 1 else list(logs.values())
+        return trainer.evaluate(self, src, tgt, batch_size, return_dict=return_dict, who="Seq2Seq.evaluate")
 
     # -- decoding ------------------------------------------------------------------------------
     def predict(self, src, max_length=50, beam_width=1, length_penalty=0.7, batch_size=256):

@@ -1,0 +1,388 @@
+"""Model(inputs, outputs): a graph of layer calls, run forward and backward.
+
+    enc_in = Input((None, 10));  dec_in = Input((None, 12))
+    _, h, c = enc_lstm(enc_in)                          Node 1 (return_state)
+    y = dec_lstm(dec_in, initial_state=[h, c])          Node 2
+    out = dense(y)                                      Node 3
+    model = Model([enc_in, dec_in], out)
+
+Forward visits the Nodes in creation order (a topological order) and keeps, per Node, the
+record its layer's ``forward`` left (``layer._cache``). Backward visits them in reverse:
+it puts each Node's record back, calls the layer's ``backward`` with the gradients that
+reached the Node's outputs, and sends the returned gradients to the Node's inputs
+(``initial_state`` included). A layer called k times is backpropagated k times; its weight
+gradients are summed over the calls.
+
+Masks flow as Keras's do: a Node gets its input tensors' masks (or the ``mask=`` it was
+called with) and its output carries ``layer.compute_mask``; a model output's mask leaves
+its padded steps out of the loss.
+"""
+import numpy as np
+
+from ..layers.base import Layer, unique_name
+from ..layers.core_layers import InputLayer
+from ..layers.graph import SymbolicTensor, flatten, is_symbolic
+from ..layers.registry import deserialize_layer, serialize_layer
+from .training import TrainingMixin
+
+
+def _as_tensor_list(structure, what):
+    tensors = flatten(structure)
+    for t in tensors:
+        if not is_symbolic(t):
+            raise TypeError(f"Model {what} must be symbolic tensors (from Input(...) and layer calls), "
+                            f"received {type(t).__name__}")
+    if not tensors:
+        raise ValueError(f"Model needs at least one {what[:-1]}")
+    return tensors
+
+
+class Graph:
+    """The Nodes between some input tensors and some output tensors, in run order."""
+
+    def __init__(self, inputs, outputs):
+        self.inputs, self.outputs = inputs, outputs
+        known = {id(t) for t in inputs}
+        if len(known) != len(inputs):
+            raise ValueError("Model inputs must be distinct tensors")
+        for t in inputs:
+            if not isinstance(t.layer, InputLayer):
+                raise ValueError(f"Model inputs must come from Input(...); {t.name!r} is the output of "
+                                 f"layer {t.layer.name!r}")
+        nodes, stack, seen = {}, list(outputs), set()
+        while stack:
+            t = stack.pop()
+            if id(t) in known or id(t) in seen:
+                continue
+            seen.add(id(t))
+            node = t.node
+            if node is None or isinstance(node.layer, InputLayer):
+                raise ValueError(f"Graph disconnected: the output needs tensor {t.name!r}, which does not "
+                                 f"come from the model inputs {[i.name for i in inputs]}")
+            nodes[node.id] = node
+            stack.extend(node.all_inputs)
+        self.nodes = [nodes[k] for k in sorted(nodes)]
+        self.layers = []
+        ids = set()
+        for layer in [t.layer for t in inputs] + [n.layer for n in self.nodes]:
+            if id(layer) not in ids:
+                ids.add(id(layer))
+                self.layers.append(layer)
+        names = [l.name for l in self.layers]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"layer names must be unique in a model; used more than once: {dup}")
+        # Slot of each Node among the calls of its layer (kernels keep one workspace per slot),
+        # and the gradient arrays that several Nodes write (summed over the calls).
+        count, self.slots = {}, []
+        for node in self.nodes:
+            self.slots.append(count.get(id(node.layer), 0))
+            count[id(node.layer)] = self.slots[-1] + 1
+        writes = {}
+        self.grad_arrays = []
+        for node in self.nodes:
+            arrays = [g for _, _, g, _ in node.layer.weight_entries()]
+            self.grad_arrays.append(arrays)
+            for g in arrays:
+                writes[id(g)] = writes.get(id(g), 0) + 1
+        self.shared_grads = {k for k, v in writes.items() if v > 1}
+        self.all_grads = {id(g): g for arrays in self.grad_arrays for g in arrays}
+
+    # -- forward ------------------------------------------------------------------------------
+    def run(self, xs, training, slot, input_masks=None):
+        """Values of the outputs for input arrays xs; returns (outputs, masks, records)."""
+        values = {id(t): x for t, x in zip(self.inputs, xs)}
+        masks = {id(t): m for t, m in zip(self.inputs, input_masks or [])}
+        records = []
+        for node, k in zip(self.nodes, self.slots):
+            layer = node.layer
+            args = [values[id(t)] for t in node.input_tensors]
+            if node.mask is not None:
+                mask = [None if m is None else values[id(m)] for m in node.mask]
+                mask = mask if len(mask) > 1 else mask[0]
+            else:
+                in_masks = [masks.get(id(t)) for t in node.input_tensors]
+                mask = in_masks if node.multi_input else in_masks[0]
+                if node.multi_input and all(m is None for m in in_masks):
+                    mask = None
+            init = None if node.initial_state is None else [values[id(t)] for t in node.initial_state]
+            layer.set_call_slot((slot, k))
+            out = layer.forward(args if node.multi_input else args[0],
+                                training=training if node.training is None else node.training,
+                                mask=mask, initial_state=init, **node.kwargs)
+            records.append(layer._cache)
+            layer._cache = None
+            outs = out if node.multi_output else [out]
+            for t, v in zip(node.outputs, outs):
+                values[id(t)] = v
+            masks[id(node.outputs[0])] = layer.compute_mask(mask)
+        return ([values[id(t)] for t in self.outputs], [masks.get(id(t)) for t in self.outputs],
+                records)
+
+    # -- backward -----------------------------------------------------------------------------
+    def backprop(self, records, output_grads):
+        """Gradients w.r.t. the inputs; fills every layer's grads (summed over its calls)."""
+        grads = {}
+
+        def send(t, g):
+            if g is None:
+                return
+            key = id(t)
+            grads[key] = g if key not in grads else grads[key] + g
+
+        for t, g in zip(self.outputs, output_grads):
+            send(t, g)
+        summed, touched = {}, set()
+        for i in range(len(self.nodes) - 1, -1, -1):
+            node = self.nodes[i]
+            gs = [grads.pop(id(t), None) for t in node.outputs]
+            if all(g is None for g in gs):
+                continue
+            layer = node.layer
+            layer._cache = records[i]
+            records[i] = None
+            if not node.multi_output:
+                gs = gs[0]                       # multi-output layers accept None entries
+            dx = layer.backward(gs)
+            for g in self.grad_arrays[i]:
+                key = id(g)
+                touched.add(key)
+                if key in self.shared_grads:
+                    if key in summed:
+                        summed[key] += g
+                    else:
+                        summed[key] = g.copy()
+            for t, d in zip(node.input_tensors, dx if node.multi_input else [dx]):
+                send(t, d)
+            if node.initial_state is not None:
+                for t, d in zip(node.initial_state, getattr(layer, "initial_state_grads", None) or []):
+                    send(t, d)
+        for key, total in summed.items():
+            self.all_grads[key][...] = total
+        for key, g in self.all_grads.items():
+            if key not in touched:
+                g.fill(0)                        # no gradient reached this layer's calls
+        return [grads.get(id(t)) for t in self.inputs]
+
+
+class Model(TrainingMixin, Layer):
+    """``Model(inputs, outputs, name=None)``: a graph of layer calls (Keras's functional model).
+
+    ``inputs``/``outputs``: one symbolic tensor, a list of them, or (inputs) a dict by name.
+    A Model has everything Sequential has (summary, compile, fit, evaluate, predict, weights,
+    save) and is itself a layer: calling it on tensors adds it to another graph."""
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, seed=None, **kwargs):
+        if inputs is None or outputs is None:
+            raise TypeError("Model needs inputs and outputs: Model(inputs=Input(...), outputs=...); "
+                            "subclassed models (a call method) are not supported")
+        super().__init__(name=name or unique_name("functional"), trainable=True, seed=seed, **kwargs)
+        self._init_training(seed)
+        self._set_graph(inputs, outputs)
+        if not trainable:
+            self.trainable = False
+
+    def _set_graph(self, inputs, outputs):
+        self._input_names = list(inputs) if isinstance(inputs, dict) else None
+        self._inputs_structure = inputs
+        self._outputs_structure = outputs
+        self.graph = Graph(_as_tensor_list(inputs, "inputs"), _as_tensor_list(outputs, "outputs"))
+        self.params, self.grads, names = {}, {}, []
+        for layer in self.layers:
+            for key, p, g, _ in layer.weight_entries():
+                self.params[f"{layer.name}/{key}"] = p
+                self.grads[f"{layer.name}/{key}"] = g
+                names.append(f"{layer.name}/{key}")
+        self.weight_names = tuple(names)
+        self.built = True
+        self.input_shape = self.graph.inputs[0].shape if len(self.graph.inputs) == 1 else \
+            [t.shape for t in self.graph.inputs]
+
+    # -- structure ----------------------------------------------------------------------------
+    @property
+    def layers(self):
+        """Input layers first, then the layers in the order of their first call (as Keras)."""
+        return list(self.graph.layers)
+
+    @property
+    def inputs(self):
+        return list(self.graph.inputs)
+
+    @property
+    def outputs(self):
+        return list(self.graph.outputs)
+
+    @property
+    def input(self):
+        ins = self.graph.inputs
+        return ins[0] if len(ins) == 1 and not isinstance(self._inputs_structure, (list, tuple)) else list(ins)
+
+    @property
+    def output(self):
+        outs = self.graph.outputs
+        return outs[0] if len(outs) == 1 and not isinstance(self._outputs_structure, (list, tuple)) else list(outs)
+
+    @property
+    def input_names(self):
+        return [t.layer.name for t in self.graph.inputs]
+
+    @property
+    def output_names(self):
+        names = []
+        for t in self.graph.outputs:
+            name = t.layer.name
+            while name in names:
+                name = f"{name}_{len(names)}"
+            names.append(name)
+        return names
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name`` (or at position ``index`` of ``model.layers``)."""
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"no layer named {name!r} in model {self.name!r}; layers: "
+                         f"{[l.name for l in self.layers]}")
+
+    def sublayers(self):
+        return list(getattr(self, "layers", []))
+
+    def weight_entries(self):
+        return [(f"{layer.name}/{k}", p, g, self.trainable and t)
+                for layer in self.layers for k, p, g, t in layer.weight_entries()]
+
+    def random_generators(self):
+        return [self.rng] + [g for layer in self.layers for g in layer.random_generators()]
+
+    def set_call_slot(self, slot):
+        self._slot = slot
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.graph.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def compute_output_shape(self, input_shape):
+        return self.output_shape if len(self.graph.outputs) == 1 else [t.shape for t in self.graph.outputs]
+
+    def output_dtype(self):
+        return self.graph.outputs[0].dtype
+
+    def compute_mask(self, mask):
+        return None
+
+    # -- running ------------------------------------------------------------------------------
+    def _as_input_list(self, x, who="forward"):
+        n = len(self.graph.inputs)
+        if isinstance(x, dict):
+            names = self.input_names
+            missing = [k for k in names if k not in x]
+            if missing:
+                raise ValueError(f"{who}: model {self.name!r} has inputs {names}; missing {missing}")
+            return [x[k] for k in names]
+        if isinstance(x, (list, tuple)) and (n > 1 or (len(x) == 1 and not np.isscalar(x[0])
+                                                      and np.ndim(x[0]) == len(self.graph.inputs[0].shape))):
+            if len(x) != n:
+                raise ValueError(f"{who}: model {self.name!r} has {n} inputs, received a list of {len(x)}")
+            return list(x)
+        if n != 1:
+            raise ValueError(f"{who}: model {self.name!r} has {n} inputs {self.input_names}; pass a list "
+                             "or a dict of arrays")
+        return [x]
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        """Run the graph; returns the output (a list for several outputs). Keeps one record per
+        Node for ``backward``."""
+        if initial_state is not None:
+            raise TypeError(f"model {self.name!r} takes no initial_state; make the states inputs")
+        xs = self._as_input_list(x)
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(xs)
+        outs, out_masks, records = self.graph.run(xs, training, getattr(self, "_slot", 0), masks)
+        self._output_masks = out_masks
+        self._cache = records
+        return outs[0] if len(outs) == 1 and not isinstance(self._outputs_structure, (list, tuple)) else outs
+
+    def backward(self, grad_output):
+        """Gradients of the outputs -> gradients of the inputs (a list for several inputs)."""
+        records = self._require_cache()
+        self._cache = None
+        gs = list(grad_output) if isinstance(grad_output, (list, tuple)) and len(self.graph.outputs) > 1 \
+            else [grad_output]
+        if isinstance(self._outputs_structure, (list, tuple)) and len(self.graph.outputs) == 1 \
+                and isinstance(grad_output, (list, tuple)):
+            gs = list(grad_output)
+        if len(gs) != len(self.graph.outputs):
+            raise ValueError(f"model {self.name!r} has {len(self.graph.outputs)} outputs; backward "
+                             f"expects as many gradients, received {len(gs)}")
+        dxs = self.graph.backprop(list(records), gs)
+        if len(dxs) == 1 and not isinstance(self._inputs_structure, (list, tuple, dict)):
+            return dxs[0]
+        return dxs
+
+    # -- config -------------------------------------------------------------------------------
+    def get_config(self):
+        """Layers (by registered class name) and the Nodes that connect them, in run order."""
+        index = {}                         # id(layer) -> its Nodes in this model, in order
+        for node in self.graph.nodes:
+            index.setdefault(id(node.layer), []).append(node)
+
+        def ref(t):
+            layer = t.layer
+            k = 0 if isinstance(layer, InputLayer) else index[id(layer)].index(t.node)
+            return [layer.name, k, t.index]
+
+        def refs(tensors):
+            return None if tensors is None else [None if t is None else ref(t) for t in tensors]
+
+        nodes = [{"layer": n.layer.name, "inputs": refs(n.input_tensors), "multi_input": n.multi_input,
+                  "initial_state": refs(n.initial_state), "mask": refs(n.mask), "training": n.training,
+                  "kwargs": n.kwargs} for n in self.graph.nodes]
+        return {"name": self.name, "trainable": self.trainable,
+                "layers": [serialize_layer(l) for l in self.layers], "nodes": nodes,
+                "input_layers": [ref(t) for t in self.graph.inputs],
+                "input_names": self._input_names,
+                "inputs_is_list": isinstance(self._inputs_structure, (list, tuple)),
+                "output_layers": [ref(t) for t in self.graph.outputs],
+                "outputs_is_list": isinstance(self._outputs_structure, (list, tuple))}
+
+    @classmethod
+    def from_config(cls, config):
+        layers = {}
+        for spec in config["layers"]:
+            layer = deserialize_layer(spec)
+            layers[layer.name] = layer
+        produced = {}                      # layer name -> list of its Nodes' outputs
+
+        def get(r):
+            if r is None:
+                return None
+            name, k, i = r
+            layer = layers[name]
+            if isinstance(layer, InputLayer):
+                return layer.output
+            return produced[name][k][i]
+
+        for spec in config["nodes"]:
+            layer = layers[spec["layer"]]
+            ins = [get(r) for r in spec["inputs"]]
+            call = dict(spec.get("kwargs") or {})
+            if spec.get("initial_state") is not None:
+                call["initial_state"] = [get(r) for r in spec["initial_state"]]
+            if spec.get("mask") is not None:
+                call["mask"] = [get(r) for r in spec["mask"]]
+            out = layer(ins if spec["multi_input"] else ins[0], training=spec.get("training"), **call)
+            produced.setdefault(layer.name, []).append(out if isinstance(out, list) else [out])
+        inputs = [get(r) for r in config["input_layers"]]
+        if config.get("input_names"):
+            inputs = dict(zip(config["input_names"], inputs))
+        elif not config.get("inputs_is_list") and len(inputs) == 1:
+            inputs = inputs[0]
+        outputs = [get(r) for r in config["output_layers"]]
+        if not config.get("outputs_is_list") and len(outputs) == 1:
+            outputs = outputs[0]
+        return cls(inputs, outputs, name=config["name"], trainable=config.get("trainable", True))
+
+    def __repr__(self):
+        return f"<Model name={self.name!r} inputs={len(self.graph.inputs)} outputs={len(self.graph.outputs)}>"

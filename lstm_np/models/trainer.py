@@ -1,0 +1,218 @@
+"""The one training loop: epochs, batches, shuffling, validation, callbacks, progress, History.
+
+Every model (``Model``, ``Sequential``, ``Seq2Seq``) trains through ``fit`` below. A model
+provides four steps on lists of arrays (one array per input / target), each returning
+*sums* so that batches of different sizes average exactly:
+
+    model.train_step(xs, ys, **step_kwargs)  -> {log key: (sum, count)}   one optimizer step
+    model.test_step(xs, ys)                  -> {log key: (sum, count)}   no update
+    model.predict_step(xs)                   -> list of output arrays
+    model.standardize(x, y, who)             -> (xs, ys), validated before anything changes
+
+A log value is sum / count over the epoch: the loss is weighted by samples (or by tokens,
+for Seq2Seq), accuracy by the entries it counts, as Keras's running means do.
+"""
+import sys
+import time
+
+import numpy as np
+
+from ..callbacks import Callback, CallbackList, TerminateOnNaN
+
+
+def check_int(value, who, what, low=0):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{who}: {what} must be an int >= {low}, received {value!r}")
+    return int(value)
+
+
+def check_batch_size(batch_size, who, default=32):
+    if batch_size is None:
+        return default
+    return check_int(batch_size, who, "batch_size", 1)
+
+
+def check_callbacks(callbacks, who):
+    callbacks = list(callbacks or [])
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"{who}: callbacks must be Callback instances, received {type(cb).__name__}")
+    return callbacks
+
+
+def take(arrays, idx):
+    return [None if a is None else a[idx] for a in arrays]
+
+
+def n_samples(arrays, who):
+    sizes = {len(a) for a in arrays if a is not None}
+    if len(sizes) != 1:
+        raise ValueError(f"{who}: every input and target must have the same number of samples, "
+                         f"received {sorted(sizes)}")
+    return sizes.pop()
+
+
+class Sums:
+    """Running (sum, count) per log key."""
+
+    def __init__(self):
+        self.totals = {}
+
+    def add(self, sums):
+        for key, (s, c) in sums.items():
+            a, b = self.totals.get(key, (0.0, 0.0))
+            self.totals[key] = (a + s, b + c)
+
+    def logs(self, prefix=""):
+        return {prefix + k: (s / c if c else 0.0) for k, (s, c) in self.totals.items()}
+
+
+def split_validation(xs, ys, validation_split, who):
+    """Keras takes the *last* samples of every array for validation."""
+    if not isinstance(validation_split, (int, float)) or not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"{who}: validation_split must be in [0, 1), received {validation_split!r}")
+    n = n_samples(xs + ys, who)
+    n_val = int(n * validation_split)
+    if n_val == 0 or n_val == n:
+        raise ValueError(f"{who}: validation_split={validation_split} leaves {n - n_val} training "
+                         f"and {n_val} validation samples")
+    head, tail = slice(0, n - n_val), slice(n - n_val, n)
+    return take(xs, head), take(ys, head), take(xs, tail), take(ys, tail)
+
+
+def fit(model, x, y, batch_size=None, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+        validation_data=None, shuffle=True, initial_epoch=0, step_kwargs=None, who="fit"):
+    """Train ``model`` for ``epochs`` passes over (x, y); returns its History."""
+    model.require_compiled(who)
+    xs, ys = model.standardize(x, y, who)
+    batch_size = check_batch_size(batch_size, who)
+    epochs = check_int(epochs, who, "epochs")
+    initial_epoch = check_int(initial_epoch, who, "initial_epoch")
+    if verbose not in (0, 1, 2, "auto"):
+        raise ValueError(f"{who}: verbose must be 0, 1 or 2, received {verbose!r}")
+    verbose = 1 if verbose == "auto" else verbose
+    val = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+            raise ValueError(f"{who}: validation_data must be (x_val, y_val)")
+        val = model.standardize(validation_data[0], validation_data[1], who + " validation_data")
+    elif validation_split:
+        xs, ys, vx, vy = split_validation(xs, ys, validation_split, who)
+        val = (vx, vy)
+    cbs = CallbackList(check_callbacks(callbacks, who), model)
+    history = cbs.history
+    n = n_samples(xs + ys, who)
+    steps = -(-n // batch_size)
+    step_kwargs = step_kwargs or {}
+    terminate_on_nan = cbs.has(TerminateOnNaN)
+    model.stop_training = False
+    cbs.call("on_train_begin")
+    for epoch in range(initial_epoch, epochs):
+        cbs.call("on_epoch_begin", epoch)
+        start = time.perf_counter()
+        order = model.rng.permutation(n) if shuffle else None
+        sums, seen = Sums(), 0
+        bar = progress_bar(verbose, steps, f"Epoch {epoch + 1}/{epochs}")
+        for step in range(steps):
+            sl = slice(step * batch_size, (step + 1) * batch_size)
+            idx = order[sl] if order is not None else sl
+            xb, yb = take(xs, idx), take(ys, idx)
+            cbs.call("on_train_batch_begin", step)
+            try:
+                batch_sums = model.train_step(xb, yb, **step_kwargs)
+            except FloatingPointError as exc:
+                if not terminate_on_nan:
+                    raise
+                print(f"Batch {step}: {exc}; terminating training")
+                model.stop_training = True
+                break
+            sums.add(batch_sums)
+            seen += n_samples(xb, who)
+            batch_logs = sums.logs()
+            cbs.call("on_train_batch_end", step, batch_logs)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(batch_logs, refresh=False)
+            if model.stop_training:
+                break
+        if seen == 0:
+            if bar is not None:
+                bar.close()
+            break
+        logs = sums.logs()
+        if val is not None:
+            logs.update(evaluate_logs(model, val[0], val[1], batch_size, cbs, prefix="val_"))
+        elapsed = time.perf_counter() - start
+        if bar is not None:
+            bar.set_postfix(logs)
+            bar.close()
+        elif verbose == 2:
+            print(f"Epoch {epoch + 1}/{epochs}\n{steps}/{steps} - {elapsed:.0f}s - "
+                  f"{1000 * elapsed / steps:.0f}ms/step - "
+                  + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+        cbs.call("on_epoch_end", epoch, logs)
+        if model.stop_training:
+            break
+    cbs.call("on_train_end")
+    return history
+
+
+def progress_bar(verbose, steps, desc):
+    if verbose != 1:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=steps, desc=desc, unit="batch", file=sys.stdout, leave=True, dynamic_ncols=True)
+
+
+def evaluate_logs(model, xs, ys, batch_size, cbs=None, prefix=""):
+    """Loss and metrics over (xs, ys) in batches, without updates."""
+    sums = Sums()
+    n = n_samples(xs + ys, "evaluate")
+    if cbs is not None:
+        cbs.call("on_test_begin")
+    for k, start in enumerate(range(0, n, batch_size)):
+        sl = slice(start, start + batch_size)
+        if cbs is not None:
+            cbs.call("on_test_batch_begin", k)
+        sums.add(model.test_step(take(xs, sl), take(ys, sl)))
+        if cbs is not None:
+            cbs.call("on_test_batch_end", k, sums.logs())
+    logs = sums.logs()
+    if cbs is not None:
+        cbs.call("on_test_end", logs)
+    return {prefix + k: v for k, v in logs.items()}
+
+
+def evaluate(model, x, y, batch_size=None, verbose=0, callbacks=None, return_dict=False, who="evaluate"):
+    """Loss (and metrics): a float, or [loss, metric, ...] as Keras, or a dict."""
+    xs, ys = model.standardize(x, y, who)
+    cbs = CallbackList(check_callbacks(callbacks, who), model, history=False)
+    logs = evaluate_logs(model, xs, ys, check_batch_size(batch_size, who), cbs)
+    if verbose:
+        print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+    return as_result(logs, return_dict)
+
+
+def as_result(logs, return_dict):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def predict(model, x, batch_size=None, verbose=0, callbacks=None, who="predict"):
+    """Outputs for x, in batches, in inference mode: an array, or a list for several outputs."""
+    xs, _ = model.standardize(x, None, who)
+    batch_size = check_batch_size(batch_size, who)
+    cbs = CallbackList(check_callbacks(callbacks, who), model, history=False)
+    n = n_samples(xs, who)
+    cbs.call("on_predict_begin")
+    outs = []
+    for k, start in enumerate(range(0, n, batch_size)):
+        cbs.call("on_predict_batch_begin", k)
+        batch = model.predict_step(take(xs, slice(start, start + batch_size)))
+        outs.append(batch)
+        cbs.call("on_predict_batch_end", k, {"outputs": batch})
+    cbs.call("on_predict_end")
+    joined = [np.concatenate([o[i] for o in outs], axis=0) for i in range(len(outs[0]))]
+    return joined[0] if len(joined) == 1 else joined

@@ -1,0 +1,414 @@
+"""What a Model (functional or Sequential) adds for training: compile, the three steps the
+trainer calls, input checks, weights, summary, save.
+
+One training step::
+
+    outputs = graph.run(xs, training=True)                   every Node keeps its record
+    loss = Σ_k w_k · loss_k(y_k, output_k)                  masked steps left out, as Keras
+    d loss / d output_k = w_k · loss_k.grad
+    graph.backprop(d outputs)                               raw gradients in layer.grads
+    optimizer.apply_gradients(trainable (name, param, grad))  clipping + update
+"""
+import numpy as np
+
+from .. import losses as losses_mod
+from .. import metrics as metrics_mod
+from .. import optimizers as optimizers_mod
+from ..errors import NonFiniteError
+from ..layers.checks import as_float_array, check_token_ids
+from ..layers.core_layers import InputLayer
+from ..layers.embedding import Embedding
+from . import trainer
+
+
+def _is_loss(obj):
+    return isinstance(obj, losses_mod.Loss) or (isinstance(obj, str) and obj in losses_mod._BY_NAME)
+
+
+def _is_optimizer(obj):
+    return isinstance(obj, optimizers_mod.Optimizer) or (
+        isinstance(obj, str) and obj.lower() in optimizers_mod._BY_NAME)
+
+
+def _finite_checker():
+    """np.all(np.isfinite(g)), or its compiled one-pass twin on the numba backend."""
+    from .. import backend
+    if backend.get_backend() == "numba":
+        from ..core.kernels.optim import all_finite
+        return all_finite
+    return lambda g: bool(np.all(np.isfinite(g)))
+
+
+def _per_output(value, names, what, default):
+    """A single value, a list (one per output) or a dict (by output name) -> a list."""
+    n = len(names)
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(f"compile: {what} names unknown outputs {unknown}; the outputs are {names}")
+        return [value.get(name, default) for name in names]
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"compile: {what} is a list of {len(value)} for a model with {n} outputs {names}")
+        return list(value)
+    return [value] * n
+
+
+class TrainingMixin:
+    """compile / fit / evaluate / predict for a model with a ``graph`` (see functional.py)."""
+
+    def _init_training(self, seed=None):
+        self.loss = None                 # the loss of the single output (Keras's model.loss)
+        self.losses_per_output = None
+        self.optimizer = None
+        self.metric_fns = []
+        self.stop_training = False
+        self.history = None
+        self._output_masks = None
+
+    # -- compile ------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile="auto",
+                **kwargs):
+        """Choose the optimizer, the loss(es) and the metrics (Keras strings or objects).
+
+        Several outputs: ``loss`` may be one loss for all, a list (one per output) or a dict by
+        output name; ``loss_weights`` and ``metrics`` likewise. Keras's argument order
+        ``compile('adam', 'mse')`` and the swapped ``compile('mse', 'adam')`` both work.
+        (run_eagerly, steps_per_execution, jit_compile are accepted and have nothing to do here.)"""
+        if kwargs:
+            raise TypeError(f"compile got unexpected arguments {sorted(kwargs)}")
+        if _is_loss(optimizer) and (loss is None or _is_optimizer(loss)):
+            optimizer, loss = ("rmsprop" if loss is None else loss), optimizer
+        if loss is None:
+            raise ValueError("compile needs a loss, e.g. loss='binary_crossentropy'")
+        names = self.output_names
+        loss_objs = [None if l is None else losses_mod.get(l) for l in _per_output(loss, names, "loss", None)]
+        if all(l is None for l in loss_objs):
+            raise ValueError("compile needs a loss for at least one output")
+        weights = [float(w) for w in _per_output(1.0 if loss_weights is None else loss_weights, names,
+                                                  "loss_weights", 0.0)]
+        if isinstance(metrics, str):
+            raise TypeError(f"metrics must be a list, e.g. ['acc'], received {metrics!r}")
+        if metrics is None:
+            per_out = [[] for _ in names]
+        elif isinstance(metrics, dict):
+            per_out = _per_output(metrics, names, "metrics", [])
+        elif len(names) == 1:
+            per_out = [list(metrics)]
+        else:
+            per_out = _per_output(list(metrics), names, "metrics", [])
+        per_out = [[m] if isinstance(m, str) else list(m or []) for m in per_out]
+        opt = optimizers_mod.get(optimizer)
+        fns = []                                   # (log key, output index, per-sample function)
+        for k, (ms, lobj) in enumerate(zip(per_out, loss_objs)):
+            for m in ms:
+                key, fn = metrics_mod.get(m, lobj.name if lobj is not None else None)
+                fns.append((key if len(names) == 1 else f"{names[k]}_{key}", k, fn))
+        self.losses_per_output, self.loss_weights = loss_objs, weights
+        self.loss = loss_objs[0] if len(names) == 1 else loss_objs
+        self.optimizer, self.metric_fns = opt, fns
+        self._compile_args = {"loss": [None if l is None else losses_mod.serialize(l) for l in loss_objs],
+                              "loss_weights": weights, "metrics": per_out}
+
+    def get_compile_config(self):
+        """What ``compile`` was given (serialised), or None before compile."""
+        if self.optimizer is None:
+            return None
+        return dict(self._compile_args, optimizer=optimizers_mod.serialize(self.optimizer))
+
+    def compile_from_config(self, config):
+        loss = config["loss"]
+        loss = [None if l is None else losses_mod.get(l) for l in loss] if isinstance(loss, list) \
+            else losses_mod.get(loss)
+        metrics = config.get("metrics") or []
+        if metrics and all(isinstance(m, list) for m in metrics) and len(metrics) == len(self.output_names):
+            metrics = dict(zip(self.output_names, metrics))
+        self.compile(optimizer=optimizers_mod.get(config["optimizer"]), loss=loss, metrics=metrics,
+                     loss_weights=config.get("loss_weights"))
+
+    def require_compiled(self, who):
+        if self.optimizer is None or self.losses_per_output is None:
+            raise ValueError(f"{who}: call compile(loss=..., optimizer=...) first")
+
+    # -- data checks --------------------------------------------------------------------------
+    def _consumers(self, tensor):
+        return [n.layer for n in self.graph.nodes if any(t is tensor for t in n.input_tensors)]
+
+    def _check_input(self, x, tensor, who):
+        consumers = self._consumers(tensor)
+        embeddings = [l for l in consumers if isinstance(l, Embedding)]
+        layer = tensor.layer
+        name = f"input {layer.name!r}" if len(self.graph.inputs) > 1 else "x"
+        if embeddings or (isinstance(layer, InputLayer) and layer.dtype.kind in "iub"):
+            vocab = min([e.input_dim for e in embeddings], default=np.iinfo(np.int64).max)
+            arr = check_token_ids(x, vocab, f"{who}: " + (f"Embedding {embeddings[0].name!r}" if embeddings else name))
+        else:
+            dtype = layer.dtype if getattr(layer, "dtype_given", False) else \
+                max([l.dtype for l in consumers if l.dtype.kind == "f"], default=layer.dtype,
+                    key=lambda d: d.itemsize)
+            arr = as_float_array(x, dtype, who)
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{who}: {name} contains NaN or inf ({int(np.sum(~np.isfinite(arr)))} values)")
+        want = tensor.shape
+        if arr.ndim != len(want):
+            raise ValueError(f"{who} expects {name} of rank {len(want)}, shape {want}, received shape {arr.shape}")
+        for got, exp in zip(arr.shape[1:], want[1:]):
+            if exp is not None and got != exp:
+                raise ValueError(f"{who} expects {name} of shape {want}, received {arr.shape}")
+        if arr.shape[0] == 0:
+            raise ValueError(f"{who} expects a non-empty batch, received shape {arr.shape}")
+        return arr
+
+    def _check_target(self, y, k, n, who):
+        name = "y" if len(self.graph.outputs) == 1 else f"target {self.output_names[k]!r}"
+        try:
+            arr = np.asarray(y)
+        except Exception as exc:
+            raise TypeError(f"{who} expects {name} as a numeric array: {exc}") from None
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise TypeError(f"{who} expects {name} as a numeric array, received dtype {arr.dtype}")
+        if arr.ndim == 0 or arr.shape[0] != n:
+            raise ValueError(f"{who}: x and {name} must have the same number of samples, received "
+                             f"x with {n} and {name} with shape {arr.shape}")
+        if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+            raise ValueError(f"{who}: {name} contains NaN or inf")
+        loss = self.losses_per_output[k]
+        if loss is None:
+            return arr
+        out = self.graph.outputs[k].shape
+        sparse = loss.name == "sparse_categorical_crossentropy"
+        known = [(arr.shape[i] if i < arr.ndim else None) if d is None else d for i, d in enumerate(out)]
+        known[0] = n
+        if not sparse and known[-1] == 1 and arr.shape == tuple(known[:-1]):
+            arr = arr[..., None]              # Keras accepts labels (N,) for an output (N, 1)
+        loss.check_target_shape(arr.shape, tuple(known))
+        if sparse and arr.size:
+            c = known[-1]
+            if arr.min() < 0 or arr.max() >= c or np.any(arr != np.round(arr)):
+                raise ValueError(f"{who}: sparse targets must be class ids in [0, {c - 1}], "
+                                 f"received values from {arr.min()} to {arr.max()}")
+        return arr
+
+    def standardize(self, x, y, who):
+        """Inputs and targets as lists of checked arrays (one per model input / output)."""
+        if x is None:
+            raise ValueError(f"{who} needs x")
+        xs = [self._check_input(a, t, who) for a, t in zip(self._as_input_list(x, who), self.graph.inputs)]
+        n = trainer.n_samples(xs, who)
+        if y is None:
+            return xs, []
+        names = self.output_names
+        if isinstance(y, dict):
+            missing = [k for k in names if k not in y and self.losses_per_output[names.index(k)] is not None]
+            if missing:
+                raise ValueError(f"{who}: targets missing for outputs {missing}")
+            ys = [y.get(k) for k in names]
+        elif len(names) > 1:
+            if not isinstance(y, (list, tuple)) or len(y) != len(names):
+                raise ValueError(f"{who}: the model has {len(names)} outputs {names}; pass a list or a dict "
+                                 "of as many target arrays")
+            ys = list(y)
+        else:
+            ys = [y]
+        return xs, [None if a is None else self._check_target(a, k, n, who) for k, a in enumerate(ys)]
+
+    # -- steps --------------------------------------------------------------------------------
+    def _loss_mask(self, k, y_pred):
+        m = None if self._output_masks is None else self._output_masks[k]
+        if m is not None and np.shape(m) == y_pred.shape[:-1]:
+            return m
+        return None
+
+    def _losses(self, ys, outs, with_grads):
+        """Total loss, per-output losses and d loss / d outputs."""
+        total, per, grads = 0.0, [], []
+        for k, (loss, w) in enumerate(zip(self.losses_per_output, self.loss_weights)):
+            if loss is None or ys[k] is None:
+                per.append(None)
+                grads.append(None)
+                continue
+            mask = self._loss_mask(k, outs[k])
+            if with_grads:
+                v, g = loss.value_and_grad(ys[k], outs[k], mask=mask)
+                grads.append(g if w == 1.0 else g * g.dtype.type(w))
+            else:
+                v = loss(ys[k], outs[k], mask=mask)
+            per.append(v)
+            total += w * v
+        return total, per, grads
+
+    def _sums(self, total, per, ys, outs, n):
+        sums = {"loss": (total * n, n)}
+        if len(self.graph.outputs) > 1:
+            for name, v in zip(self.output_names, per):
+                if v is not None:
+                    sums[f"{name}_loss"] = (v * n, n)
+        for key, k, fn in self.metric_fns:
+            v = fn(ys[k], outs[k])
+            mask = self._loss_mask(k, outs[k])
+            sums[key] = ((float(np.sum(v * mask)), float(mask.sum())) if mask is not None
+                         else (float(np.sum(v)), float(v.size)))
+        return sums
+
+    def _run_graph(self, xs, training):
+        outs, self._output_masks, records = self.graph.run(xs, training, 0)
+        return outs, records
+
+    def train_step(self, xs, ys):
+        outs, records = self._run_graph(xs, training=True)
+        total, per, grads = self._losses(ys, outs, with_grads=True)
+        if not np.isfinite(total):
+            raise NonFiniteError(f"the loss became {total} at iteration {self.optimizer.iterations}; "
+                                 "weights are left at their last finite values")
+        self.graph.backprop(records, grads)
+        params = self.parameters()
+        finite = _finite_checker()
+        for name, _, g in params:
+            if not finite(g):
+                raise NonFiniteError(f"the gradient of {name} is not finite at iteration "
+                                     f"{self.optimizer.iterations}; weights left unchanged")
+        self.optimizer.apply_gradients(params)
+        return self._sums(total, per, ys, outs, len(xs[0]))
+
+    def test_step(self, xs, ys):
+        outs, _ = self._run_graph(xs, training=False)
+        total, per, _ = self._losses(ys, outs, with_grads=False)
+        return self._sums(total, per, ys, outs, len(xs[0]))
+
+    def predict_step(self, xs):
+        return self._run_graph(xs, training=False)[0]
+
+    # -- the Keras methods --------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0):
+        """Train for ``epochs`` passes over (x, y) in mini-batches; returns a History."""
+        return trainer.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                           validation_data, shuffle, initial_epoch)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, callbacks=None, return_dict=False):
+        """Loss (and metrics) on (x, y): a float, or [loss, metric, ...] as Keras."""
+        self.require_compiled("evaluate")
+        return trainer.evaluate(self, x, y, batch_size, verbose, callbacks, return_dict)
+
+    def predict(self, x, batch_size=None, verbose=0, callbacks=None):
+        """Outputs for x, computed in batches of ``batch_size`` (default 32) in inference mode."""
+        return trainer.predict(self, x, batch_size, verbose, callbacks)
+
+    def train_on_batch(self, x, y, return_dict=False):
+        """One optimizer step on exactly this batch; returns the loss (and metrics)."""
+        who = "train_on_batch"
+        self.require_compiled(who)
+        xs, ys = self.standardize(x, y, who)
+        sums = trainer.Sums()
+        sums.add(self.train_step(xs, ys))
+        return trainer.as_result(sums.logs(), return_dict)
+
+    def test_on_batch(self, x, y, return_dict=False):
+        who = "test_on_batch"
+        self.require_compiled(who)
+        xs, ys = self.standardize(x, y, who)
+        sums = trainer.Sums()
+        sums.add(self.test_step(xs, ys))
+        return trainer.as_result(sums.logs(), return_dict)
+
+    def predict_on_batch(self, x):
+        xs, _ = self.standardize(x, None, "predict_on_batch")
+        outs = self.predict_step(xs)
+        return outs[0] if len(outs) == 1 else outs
+
+    def predict_classes(self, x, batch_size=None, verbose=0):
+        """The old Keras helper: argmax over classes, or (p > 0.5) for a single sigmoid unit."""
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
+    def predict_proba(self, x, batch_size=None, verbose=0):
+        return self.predict(x, batch_size=batch_size, verbose=verbose)
+
+    # -- weights ------------------------------------------------------------------------------
+    def count_params(self):
+        return sum(layer.count_params() for layer in self.layers)
+
+    def get_weights(self):
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        """Weights in Keras order; count and every shape are checked before anything changes."""
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"set_weights expects a list of arrays, received {type(weights).__name__}")
+        expected = [w.shape for w in self.get_weights()]
+        if len(weights) != len(expected):
+            raise ValueError(f"model {self.name!r} expects {len(expected)} weight arrays, "
+                             f"received {len(weights)}")
+        for i, (w, shape) in enumerate(zip(weights, expected)):
+            got = np.shape(w)
+            if got != shape:
+                raise ValueError(f"weight {i} of model {self.name!r} expects shape {shape}, received {got}")
+            arr = np.asarray(w)
+            if not np.issubdtype(arr.dtype, np.number) or not np.all(np.isfinite(arr)):
+                raise ValueError(f"weight {i} of model {self.name!r} must be finite numbers")
+        i = 0
+        for layer in self.layers:
+            n = len(layer.get_weights())
+            layer.set_weights(list(weights[i:i + n]))
+            i += n
+
+    def parameters(self, trainable_only=True):
+        """(name, param, grad) for every parameter, as the optimizer and gradcheck see them."""
+        return [(f"{layer.name}/{key}", p, g) for layer in self.layers
+                for key, p, g, trainable in layer.weight_entries() if trainable or not trainable_only]
+
+    # -- summary ------------------------------------------------------------------------------
+    def _summary_rows(self):
+        """(name (type), output shape, params, connected to) per layer."""
+        rows = []
+        for layer in self._summary_layers():
+            nodes = [n for n in self.graph.nodes if n.layer is layer]
+            if isinstance(layer, InputLayer):
+                shape, conn = layer.output.shape, "-"
+            else:
+                outs = nodes[0].outputs
+                shape = outs[0].shape if not nodes[0].multi_output else [t.shape for t in outs]
+                conn = ", ".join(f"{t.layer.name}[{t.layer._inbound_nodes.index(t.node)}][{t.index}]"
+                                 for n in nodes for t in n.all_inputs)
+            rows.append((f"{layer.name} ({type(layer).__name__})", str(shape), f"{layer.count_params():,}", conn))
+        return rows
+
+    def _summary_layers(self):
+        return self.graph.layers
+
+    def summary(self, print_fn=None, connected_to=True):
+        """Print a Keras-style table: layer (type), output shape, param #, connected to; totals."""
+        print_fn = print_fn or print
+        rows = self._summary_rows()
+        if not connected_to:
+            rows = [r[:3] for r in rows]
+        heads = ("Layer (type)", "Output Shape", "Param #", "Connected to")[:len(rows[0]) if rows else 3]
+        widths = [max([len(h)] + [len(r[i]) for r in rows]) + 2 for i, h in enumerate(heads)]
+
+        def line(cells):
+            out = " "
+            for i, (c, w) in enumerate(zip(cells, widths)):
+                out += f"{c:>{w - 2}}  " if i == 2 else f"{c:<{w}}"
+            return out.rstrip()
+
+        width = sum(widths) + 1
+        total = self.count_params()
+        trainable = sum(l.count_trainable_params() for l in self.layers)
+        lines = [f'Model: "{self.name}"', "_" * width, line(heads), "=" * width]
+        for i, r in enumerate(rows):
+            lines.append(line(r))
+            lines.append("_" * width if i < len(rows) - 1 else "=" * width)
+        lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                  f"Non-trainable params: {total - trainable:,}", "_" * width]
+        for l in lines:
+            print_fn(l)
+        return "\n".join(lines)
+
+    # -- persistence --------------------------------------------------------------------------
+    def save(self, path):
+        """Write config, weights and optimizer state to one archive (see ``models.saving``)."""
+        from .saving import save_model
+        save_model(self, path)
