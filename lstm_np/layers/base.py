@@ -208,6 +208,15 @@ class Layer:
                 raise ValueError(f"{type(self).__name__} {self.name!r} was built for inputs of shape "
                                  f"{want}, called on a tensor of shape {got}")
 
+    def compute_dtype(self, *arrays):
+        """The float type to compute in: the layer's own when it was given a dtype or holds
+        weights; otherwise its inputs' precision (a weightless layer never rounds its input)."""
+        if self._dtype_arg is not None or self.params:
+            return self.dtype
+        floats = [np.asarray(a).dtype for a in arrays]
+        floats = [d for d in floats if d.kind == "f" and d.itemsize >= 4]
+        return max(floats, key=lambda d: d.itemsize) if floats else self.dtype
+
     def output_dtype(self):
         """The dtype of what ``forward`` returns."""
         return self.dtype

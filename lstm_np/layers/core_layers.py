@@ -75,7 +75,7 @@ class Dropout(Layer):
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
 
     def forward(self, x, training=False, mask=None, initial_state=None):
-        x = as_float_array(x, self.dtype, f"Dropout {self.name!r}")
+        x = as_float_array(x, self.compute_dtype(x), f"Dropout {self.name!r}")
         self._ensure_built(x)
         if not training or self.rate == 0:
             self._cache = (None,)                 # nothing dropped: backward passes g through
@@ -84,13 +84,13 @@ class Dropout(Layer):
         if self.noise_shape is not None:
             shape = tuple(s if n is None else n for s, n in zip(x.shape, self.noise_shape))
         keep = 1.0 - self.rate
-        m = (self.rng.random(shape) < keep).astype(self.dtype) / self.dtype.type(keep)
+        m = (self.rng.random(shape) < keep).astype(x.dtype) / x.dtype.type(keep)
         self._cache = (m,)
         return x * m
 
     def backward(self, grad_output):
         (m,) = self._require_cache()
-        g = np.asarray(grad_output, self.dtype)
+        g = np.asarray(grad_output, self.dtype if m is None else m.dtype)
         return g if m is None else g * m
 
     def get_config(self):
@@ -114,13 +114,13 @@ class RepeatVector(Layer):
 
     def forward(self, x, training=False, mask=None, initial_state=None):
         who = f"RepeatVector {self.name!r}"
-        x = as_float_array(x, self.dtype, who)
+        x = as_float_array(x, self.compute_dtype(x), who)
         check_rank(x, 2, who, "(batch, features)")
         self._ensure_built(x)
         return np.repeat(x[:, None, :], self.n, axis=1)          # (B, n, D)
 
     def backward(self, grad_output):
-        return np.asarray(grad_output, self.dtype).sum(axis=1)    # (B, D)
+        return np.asarray(grad_output).sum(axis=1)                # (B, D)
 
     def get_config(self):
         cfg = super().get_config()
@@ -144,14 +144,14 @@ class Masking(Layer):
 
     def forward(self, x, training=False, mask=None, initial_state=None):
         who = f"Masking {self.name!r}"
-        x = as_float_array(x, self.dtype, who)
+        x = as_float_array(x, self.compute_dtype(x), who)
         check_rank(x, 3, who, "(batch, timesteps, features)")
         self._ensure_built(x)
         self._mask = self._cache = np.any(x != self.mask_value, axis=-1)        # (B, T)
         return x * self._mask[..., None]
 
     def backward(self, grad_output):
-        return np.asarray(grad_output, self.dtype) * self._require_cache()[..., None]
+        return np.asarray(grad_output) * self._require_cache()[..., None]
 
     def get_config(self):
         cfg = super().get_config()
@@ -171,7 +171,7 @@ class Activation(Layer):
 
     def forward(self, x, training=False, mask=None, initial_state=None):
         from ..core import activations as A
-        x = as_float_array(x, self.dtype, f"Activation {self.name!r}")
+        x = as_float_array(x, self.compute_dtype(x), f"Activation {self.name!r}")
         self._ensure_built(x)
         y = A.softmax(x) if self.activation == "softmax" else A.get_elementwise(self.activation)[0](x)
         self._cache = y
@@ -179,7 +179,8 @@ class Activation(Layer):
 
     def backward(self, grad_output):
         from ..core import activations as A
-        y, g = self._require_cache(), np.asarray(grad_output, self.dtype)
+        y = self._require_cache()
+        g = np.asarray(grad_output, y.dtype)
         if self.activation == "softmax":
             return A.softmax_backward(y, g)
         return g * A.get_elementwise(self.activation)[1](y)

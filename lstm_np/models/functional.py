@@ -110,12 +110,12 @@ class Graph:
             out = layer.forward(args if node.multi_input else args[0],
                                 training=training if node.training is None else node.training,
                                 mask=mask, initial_state=init, **node.kwargs)
+            masks[id(node.outputs[0])] = layer.compute_mask(mask)      # right after its forward
             records.append(layer._cache)
             layer._cache = None
             outs = out if node.multi_output else [out]
             for t, v in zip(node.outputs, outs):
                 values[id(t)] = v
-            masks[id(node.outputs[0])] = layer.compute_mask(mask)
         return ([values[id(t)] for t in self.outputs], [masks.get(id(t)) for t in self.outputs],
                 records)
 

@@ -1,0 +1,184 @@
+"""Attention layers as Keras 3 has them: ``Attention`` (Luong, dot product) and
+``AdditiveAttention`` (Bahdanau). Called on ``[query, value]`` or ``[query, value, key]``
+(key defaults to value), with ``mask=[query_mask, value_mask]``:
+
+    Attention:          S = s · Q Kᵀ                        (B, Tq, Tv), s a learned scalar if use_scale
+    AdditiveAttention:  S_ij = Σ_d s_d tanh(q_id + k_jd)    s a learned (dim,) vector if use_scale
+    S_ij -= 1e9 where value j is masked (and, with use_causal_mask, where j > i)
+    W = softmax(S) along Tv;  W' = dropout(W) in training
+    O = W' V                                                (B, Tq, dim);  O_i = 0 where query i is masked
+
+Backward (G = d loss / d O, and d loss / d W' when the scores are returned too):
+
+    dW' = G Vᵀ (+ G_scores);  dV = W'ᵀ G;  dW = dW' ⊙ dropout mask
+    dS = W ⊙ (dW - Σ_j dW ⊙ W)                              the softmax's Jacobian
+    Attention:          dQ = s dS K,  dK = s dSᵀ Q,  ds = Σ dS ⊙ Q Kᵀ
+    AdditiveAttention:  dP = (dS ⊗ s) ⊙ (1 - tanh²),  dQ = Σ_j dP,  dK = Σ_i dP,  ds = Σ dS ⊗ tanh
+"""
+import numpy as np
+
+from .. import initializers
+from ..core import activations as A
+from .base import Layer, check_bool, check_rate
+from .checks import as_float_array
+
+MASKED = 1e9
+
+
+class BaseAttention(Layer):
+    weight_names = ("scale",)
+
+    def __init__(self, use_scale=False, dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.use_scale = check_bool(use_scale, "use_scale")
+        self.dropout = check_rate(dropout, "dropout")
+
+    def _who(self):
+        return f"{type(self).__name__} {self.name!r}"
+
+    def build(self, input_shape):
+        if not isinstance(input_shape, (list, tuple)) or len(input_shape) not in (2, 3) or \
+                not isinstance(input_shape[0], (list, tuple)):
+            raise ValueError(f"{self._who()} expects [query, value] or [query, value, key], "
+                             f"received shapes {input_shape!r}")
+        if self.use_scale:
+            self._add_scale(input_shape[0][-1])
+        super().build(input_shape)
+
+    def _check_symbolic_call(self, shapes, initial_state, kwargs):
+        unknown = set(kwargs) - {"return_attention_scores", "use_causal_mask"}
+        if unknown:
+            raise TypeError(f"{self._who()} got unexpected call arguments {sorted(unknown)}")
+
+    def compute_output_shape(self, input_shape, return_attention_scores=False, use_causal_mask=False):
+        q, v = input_shape[0], input_shape[1]
+        out = tuple(q[:-1]) + (v[-1],)
+        return [out, tuple(q[:-1]) + (v[1],)] if return_attention_scores else out
+
+    def compute_mask(self, mask):
+        if isinstance(mask, (list, tuple)):
+            return None if mask[0] is None else np.asarray(mask[0], bool)
+        return None
+
+    # -- forward ------------------------------------------------------------------------------
+    def forward(self, x, training=False, mask=None, initial_state=None, return_attention_scores=False,
+                use_causal_mask=False):
+        who = self._who()
+        if not isinstance(x, (list, tuple)) or len(x) not in (2, 3):
+            raise ValueError(f"{who} expects [query, value] or [query, value, key], received "
+                             f"{type(x).__name__}")
+        q, v = (as_float_array(a, self.dtype, who) for a in x[:2])
+        k = v if len(x) == 2 else as_float_array(x[2], self.dtype, who)
+        for name, a in (("query", q), ("value", v), ("key", k)):
+            if a.ndim != 3:
+                raise ValueError(f"{who} expects {name} of rank 3 (batch, steps, dim), received {a.shape}")
+        if not self.built:
+            self.build([(None,) + a.shape[1:] for a in ([q, v] if len(x) == 2 else [q, v, k])])
+        if k.shape[:2] != v.shape[:2] or q.shape[0] != v.shape[0]:
+            raise ValueError(f"{who}: key {k.shape} and value {v.shape} must share batch and steps, "
+                             f"query {q.shape} the batch")
+        q_mask = v_mask = None
+        if isinstance(mask, (list, tuple)):
+            q_mask = None if mask[0] is None else np.asarray(mask[0], bool)
+            v_mask = None if len(mask) < 2 or mask[1] is None else np.asarray(mask[1], bool)
+        elif mask is not None:
+            raise ValueError(f"{who} expects mask=[query_mask, value_mask]")
+        S, score_cache = self._scores(q, k)                          # (B, Tq, Tv)
+        valid = None
+        if v_mask is not None:
+            valid = np.broadcast_to(v_mask[:, None, :], S.shape)
+        if use_causal_mask:
+            causal = np.tril(np.ones(S.shape[1:], bool))[None]
+            valid = causal if valid is None else valid & causal
+        if valid is not None:
+            S = np.where(valid, S, S - MASKED)
+        W = A.softmax(S)                                            # (B, Tq, Tv)
+        drop = None
+        if training and self.dropout > 0:
+            keep = 1.0 - self.dropout
+            drop = (self.rng.random(W.shape) < keep).astype(self.dtype) / self.dtype.type(keep)
+        Wd = W if drop is None else W * drop
+        O = Wd @ v                                                  # (B, Tq, dim)
+        if q_mask is not None:
+            O = O * q_mask[..., None]
+        self._cache = (q, v, k, len(x) == 2, score_cache, W, Wd, drop, q_mask, return_attention_scores)
+        return [O, Wd] if return_attention_scores else O
+
+    # -- backward -----------------------------------------------------------------------------
+    def backward(self, grad_output):
+        q, v, k, k_is_v, score_cache, W, Wd, drop, q_mask, with_scores = self._require_cache()
+        if with_scores:
+            g, g_scores = grad_output
+        else:
+            g, g_scores = grad_output, None
+        g = np.zeros(q.shape[:2] + (v.shape[-1],), self.dtype) if g is None else np.asarray(g, self.dtype)
+        if q_mask is not None:
+            g = g * q_mask[..., None]
+        dWd = g @ np.swapaxes(v, 1, 2)                              # (B, Tq, Tv)
+        if g_scores is not None:
+            dWd = dWd + np.asarray(g_scores, self.dtype)
+        dv = np.swapaxes(Wd, 1, 2) @ g                              # (B, Tv, dim)
+        dW = dWd if drop is None else dWd * drop
+        dS = A.softmax_backward(W, dW)
+        dq, dk = self._scores_backward(dS, q, k, score_cache)
+        if k_is_v:
+            return [dq, dv + dk]
+        return [dq, dv, dk]
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(use_scale=self.use_scale, dropout=self.dropout)
+        return cfg
+
+
+class Attention(BaseAttention):
+    """Dot-product (Luong) attention: ``Attention(use_scale=False, score_mode="dot", dropout=0.0)``."""
+
+    def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, **kwargs):
+        if score_mode != "dot":
+            raise ValueError(f"Attention supports score_mode='dot' (Luong); for additive scores use "
+                             f"AdditiveAttention; received score_mode={score_mode!r}")
+        super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
+        self.score_mode = score_mode
+
+    def _add_scale(self, dim):
+        self.add_weight("scale", (), initializers.get("ones"))
+
+    def _scores(self, q, k):
+        qk = q @ np.swapaxes(k, 1, 2)                               # (B, Tq, Tv)
+        if not self.use_scale:
+            return qk, qk
+        return qk * self.params["scale"], qk
+
+    def _scores_backward(self, dS, q, k, qk):
+        s = self.params["scale"] if self.use_scale else self.dtype.type(1)
+        if self.use_scale:
+            self.grads["scale"][...] = np.sum(dS * qk)
+        return (dS @ k) * s, (np.swapaxes(dS, 1, 2) @ q) * s
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["score_mode"] = self.score_mode
+        return cfg
+
+
+class AdditiveAttention(BaseAttention):
+    """Additive (Bahdanau) attention: ``AdditiveAttention(use_scale=True, dropout=0.0)``."""
+
+    def __init__(self, use_scale=True, dropout=0.0, **kwargs):
+        super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
+
+    def _add_scale(self, dim):
+        self.add_weight("scale", (dim,), initializers.get("glorot_uniform"))
+
+    def _scores(self, q, k):
+        T = np.tanh(q[:, :, None, :] + k[:, None, :, :])           # (B, Tq, Tv, dim)
+        s = self.params["scale"] if self.use_scale else np.ones(q.shape[-1], self.dtype)
+        return T @ s, T
+
+    def _scores_backward(self, dS, q, k, T):
+        s = self.params["scale"] if self.use_scale else np.ones(q.shape[-1], self.dtype)
+        if self.use_scale:
+            self.grads["scale"][...] = np.einsum("bij,bijd->d", dS, T)
+        dP = dS[..., None] * s * (1 - T * T)                       # (B, Tq, Tv, dim)
+        return dP.sum(axis=2), dP.sum(axis=1)
