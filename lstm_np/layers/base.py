@@ -131,7 +131,7 @@ class Layer:
         self.built = True
 
     def add_weight(self, key, shape, initializer):
-        value = np.ascontiguousarray(initializer(tuple(shape), self.dtype, self.rng), dtype=self.dtype)
+        value = np.array(initializer(tuple(shape), self.dtype, self.rng), dtype=self.dtype, order="C")
         if value.shape != tuple(shape):
             raise ValueError(f"initializer for {self.name}.{key} returned shape {value.shape}, "
                              f"expected {tuple(shape)}")

@@ -60,8 +60,9 @@ class Lambda(Layer):
         else:
             x = np.asarray(x)
         y = np.asarray(self.function(x, **self.arguments))
-        if y.dtype.kind == "f" and y.dtype != self.dtype:
-            y = y.astype(self.dtype)
+        dt = self.compute_dtype(*(x if isinstance(x, list) else [x]))
+        if y.dtype.kind == "f" and y.dtype != dt:
+            y = y.astype(dt)
         self._cache = (x, y)
         return y
 
@@ -71,13 +72,13 @@ class Lambda(Layer):
             raise RuntimeError(f"Lambda {self.name!r} has no backward: NumPy cannot differentiate "
                                "the function for you. Pass backward=lambda inputs, output, grad: "
                                "<gradient w.r.t. inputs> to train through it")
-        g = self.backward_function(x, y, np.asarray(grad_output, self.dtype))
+        g = self.backward_function(x, y, np.asarray(grad_output, y.dtype))
         if isinstance(x, list):
             if not isinstance(g, (list, tuple)) or len(g) != len(x):
                 raise ValueError(f"Lambda {self.name!r} backward must return one gradient per input "
                                  f"({len(x)})")
-            return [np.asarray(a, self.dtype) for a in g]
-        g = np.asarray(g, self.dtype)
+            return [np.asarray(a, y.dtype) for a in g]
+        g = np.asarray(g, y.dtype)
         if g.shape != x.shape:
             raise ValueError(f"Lambda {self.name!r} backward returned shape {g.shape}, expected {x.shape}")
         return g

@@ -37,6 +37,53 @@ def _as_tensor_list(structure, what):
     return tensors
 
 
+def keras_layer_order(inputs, outputs):
+    """The layers of the graph in Keras's order (``keras.src.ops.function.map_graph``), so that
+    ``model.layers`` and ``get_weights()`` list what Keras lists:
+
+    1. a depth-first walk from each output (in order) through every Node's inputs numbers
+       each layer when first reached, and lists the Nodes in post-order;
+    2. depth = distance from the outputs: visiting Nodes outputs-first, a Node's depth is the
+       largest of its own and its layer's, and each producer of its inputs gets at least
+       depth + 1 (a shared layer takes its deepest call);
+    3. layers sorted by depth, deepest first (the inputs), ties by their number from 1.
+    """
+    input_ids = {id(t) for t in inputs}
+    index, post, done = {}, [], set()
+    stack = [(t, False) for t in reversed(outputs)]
+    while stack:                                   # iterative DFS (graphs may be deep)
+        t, expanded = stack.pop()
+        node = t.node
+        if expanded:
+            if node.id not in done:
+                done.add(node.id)
+                post.append(node)
+            continue
+        if node.id in done:
+            continue
+        is_input = isinstance(node.layer, InputLayer)
+        if not is_input and id(t) in input_ids:
+            done.add(node.id)
+            continue
+        index.setdefault(id(node.layer), len(index))
+        stack.append((t, True))
+        if not is_input:
+            stack.extend((u, False) for u in reversed(node.all_inputs))
+    in_graph = {n.id for n in post}
+    node_depth, layer_depth, layers = {}, {}, {}
+    for node in reversed(post):
+        depth = max(node_depth.setdefault(node.id, 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[node.id] = depth
+        layers[id(node.layer)] = node.layer
+        for u in node.all_inputs:
+            if u.node.id in in_graph:
+                node_depth[u.node.id] = max(depth + 1, node_depth.get(u.node.id, 0))
+    for t in inputs:                               # an input no output depends on
+        if id(t.layer) not in layer_depth:
+            layer_depth[id(t.layer)], index[id(t.layer)], layers[id(t.layer)] = 0, -1, t.layer
+    return sorted(layers.values(), key=lambda l: (-layer_depth[id(l)], index[id(l)]))
+
+
 class Graph:
     """The Nodes between some input tensors and some output tensors, in run order."""
 
@@ -62,12 +109,7 @@ class Graph:
             nodes[node.id] = node
             stack.extend(node.all_inputs)
         self.nodes = [nodes[k] for k in sorted(nodes)]
-        self.layers = []
-        ids = set()
-        for layer in [t.layer for t in inputs] + [n.layer for n in self.nodes]:
-            if id(layer) not in ids:
-                ids.add(id(layer))
-                self.layers.append(layer)
+        self.layers = keras_layer_order(inputs, outputs)
         names = [l.name for l in self.layers]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
