@@ -14,7 +14,7 @@ from .config import floatx, set_floatx
 from .layers import Input
 from .models import Model, Sequential, load_model
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["Model", "Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "errors", "utils", "preprocessing", "initializers", "gradcheck", "core", "floatx", "set_floatx", "get_backend", "set_backend"]

@@ -74,7 +74,7 @@ def save_model(model, path):
                        "__config__": np.array(json.dumps(config))})
         _atomic_write(path, lambda f: np.savez(f, **arrays))
         return
-    from .. import __version__
+    from ..version import __version__
 
     def write(f):
         weights = io.BytesIO()

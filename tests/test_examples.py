@@ -1,0 +1,40 @@
+"""The Keras example scripts in examples/ run (short settings), each in its own process, in a
+temporary directory (the seq2seq example saves and reloads its model there)."""
+import ast
+import os
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples")
+
+
+def run_example(name, tmp_path, **settings):
+    env = dict(os.environ, **{k: str(v) for k, v in settings.items()})
+    out = subprocess.run([sys.executable, os.path.join(EXAMPLES, name)], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+def test_character_level_seq2seq_example_runs(tmp_path):
+    out = run_example("lstm_seq2seq.py", tmp_path, EXAMPLE_EPOCHS=2, EXAMPLE_SAMPLES=120, EXAMPLE_LATENT=16)
+    assert (tmp_path / "s2s_model.keras").exists()
+    assert out.count("Decoded sentence:") == 20
+    assert "Input sentence:" in out
+
+
+def test_functional_bilstm_sentiment_example_runs(tmp_path):
+    out = run_example("bidirectional_lstm_sentiment.py", tmp_path, EXAMPLE_EPOCHS=1, EXAMPLE_SAMPLES=400,
+                      EXAMPLE_UNITS=8)
+    assert "Total params" in out and "400 Training sequences" in out
+
+
+@pytest.mark.parametrize("name", ["lstm_seq2seq.py", "bidirectional_lstm_sentiment.py", "addition_rnn.py"])
+def test_examples_differ_from_keras_only_in_imports(name):
+    """Every line that names lstm_np is an import marked with the Keras line it replaces."""
+    source = open(os.path.join(EXAMPLES, name)).read()
+    docstring_end = ast.parse(source).body[0].end_lineno          # the module docstring
+    code = [l for l in source.splitlines()[docstring_end:] if "lstm_np" in l and not l.lstrip().startswith("#")]
+    assert code and all(l.startswith(("import lstm_np", "from lstm_np")) and "# was: " in l for l in code)
