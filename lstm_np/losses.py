@@ -66,7 +66,12 @@ class Loss:
         if sample_weight is None:
             w = np.ones_like(per)
         else:
-            w = np.broadcast_to(np.asarray(sample_weight, per.dtype), per.shape)
+            w = np.asarray(sample_weight, per.dtype)
+            while w.ndim < per.ndim:            # (B,) weighs every step of a sequence output
+                w = w[..., None]
+            while w.ndim > per.ndim and w.shape[-1] == 1:
+                w = w[..., 0]
+            w = np.broadcast_to(w, per.shape)
         if mask is not None:
             mask = np.broadcast_to(np.asarray(mask, bool), per.shape)
             valid = int(mask.sum())

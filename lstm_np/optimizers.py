@@ -12,12 +12,18 @@ Update rules (g = clipped gradient, t = iterations + 1):
     Adam      m += (g - m)(1-β1);  v += (g² - v)(1-β2)
               p -= lr sqrt(1-β2^t)/(1-β1^t) · m / (sqrt(v) + ε)
     Adagrad   a += g²;  p -= lr g / sqrt(a + ε)     (a starts at initial_accumulator_value)
+    Nadam, Adadelta, Adamax: see their classes;  AdamW = Adam with weight_decay=0.004
+
+Every optimizer takes ``weight_decay`` (decoupled, applied before the update as Keras 3 does:
+p -= p · weight_decay · lr) and a ``learning_rate`` that is a float, a schedule from
+``optimizers.schedules`` (evaluated at ``iterations``) or a zero-argument callable;
+``optimizer.learning_rate`` reads and sets it (callbacks change it).
 """
 import math
 
 import numpy as np
 
-from . import backend
+from . import backend, schedules
 
 _KERNELS = None
 
@@ -42,15 +48,27 @@ def _check_float(value, what, low=0.0, inclusive=True, high=None):
 
 
 class Optimizer:
+    """Base class: learning rate (a float, a schedule, or a zero-argument callable), clipping,
+    decoupled weight decay, per-parameter slots, and the step counter ``iterations``."""
+
     slot_names = ()
 
-    def __init__(self, learning_rate, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name=None, lr=None, **kwargs):
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None, lr=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
+                 **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(kwargs)}")
+        unsupported = [k for k, v in (("use_ema", use_ema), ("ema_overwrite_frequency", ema_overwrite_frequency),
+                                      ("loss_scale_factor", loss_scale_factor),
+                                      ("gradient_accumulation_steps", gradient_accumulation_steps)) if v]
+        if unsupported:
+            raise ValueError(f"{type(self).__name__}: {unsupported} are not supported by lstm_np "
+                             "(leave them at their defaults)")
         if lr is not None:                      # old Keras spelling
             learning_rate = lr
-        self.learning_rate = _check_float(learning_rate, "learning_rate")
+        self._learning_rate = self._check_learning_rate(learning_rate)
+        self.weight_decay = None if weight_decay is None else _check_float(weight_decay, "weight_decay")
         given = [k for k, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
                                 ("global_clipnorm", global_clipnorm)) if v is not None]
         if len(given) > 1:
@@ -63,6 +81,33 @@ class Optimizer:
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
         self.slots = {s: {} for s in self.slot_names}   # slot -> {param name: array}
+
+    # -- learning rate -------------------------------------------------------------------
+    @staticmethod
+    def _check_learning_rate(value):
+        if isinstance(value, schedules.LearningRateSchedule) or callable(value):
+            return value
+        return _check_float(value, "learning_rate")
+
+    @property
+    def learning_rate(self):
+        """The learning rate of the next step (a schedule evaluated at ``iterations``)."""
+        lr = self._learning_rate
+        if isinstance(lr, schedules.LearningRateSchedule):
+            return float(lr(self.iterations))
+        if callable(lr):
+            return float(lr())
+        return lr
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule) and \
+                not isinstance(value, schedules.LearningRateSchedule) and not callable(value):
+            raise TypeError("This optimizer was created with a LearningRateSchedule as its learning_rate, "
+                            "hence its learning rate is not settable; create it with a float learning_rate")
+        self._learning_rate = self._check_learning_rate(value)
+
+    lr = learning_rate                       # Keras 2's name (model.optimizer.lr)
 
     # -- clipping ------------------------------------------------------------------------
     def clip_gradients(self, grads):
@@ -90,9 +135,15 @@ class Optimizer:
         return table[name]
 
     def apply_gradients(self, pairs):
-        """pairs: list of (name, param, grad). Updates params in place, then iterations += 1."""
+        """pairs: list of (name, param, grad). Keras's order: clip the gradients, decay the
+        weights (p -= p · weight_decay · lr), update each param in place, iterations += 1."""
         pairs = list(pairs)
         grads = self.clip_gradients([np.asarray(g) for _, _, g in pairs])
+        lr = self.learning_rate
+        self._lr_now = lr
+        if self.weight_decay:
+            for _, p, _ in pairs:
+                p -= p * (p.dtype.type(self.weight_decay) * p.dtype.type(lr))
         for (name, p, _), g in zip(pairs, grads):
             self.update_step(name, p, g.astype(p.dtype, copy=False))
         self.iterations += 1
@@ -102,9 +153,21 @@ class Optimizer:
 
     # -- state (for save/load) -----------------------------------------------------------
     def get_config(self):
-        return {"learning_rate": self.learning_rate, "clipnorm": self.clipnorm,
+        lr = self._learning_rate
+        if isinstance(lr, schedules.LearningRateSchedule):
+            lr = schedules.serialize(lr)
+        elif callable(lr):
+            lr = float(lr())                   # a Python callable cannot be saved: its value is
+        return {"learning_rate": lr, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
                 "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
                 "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
+        return cls(**config)
 
     def get_state(self):
         """Flat dict of arrays: the iteration count and every slot variable."""
@@ -138,7 +201,7 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def update_step(self, name, p, g):
-        lr = self.learning_rate
+        lr = self._lr_now
         if self.momentum == 0:
             p -= g * lr
             return
@@ -165,7 +228,7 @@ class RMSprop(Optimizer):
         self.centered = bool(centered)
 
     def update_step(self, name, p, g):
-        rho, lr = self.rho, self.learning_rate
+        rho, lr = self.rho, self._lr_now
         v = self.slot("velocity", name, p)
         v[...] = rho * v + (1 - rho) * np.square(g)
         if self.centered:
@@ -202,12 +265,12 @@ class Adam(Optimizer):
     def _scalars(self, dt):
         """α_t = lr·sqrt(1-β2^t)/(1-β1^t) and the constants, in the parameter's precision
         (as Keras computes them), once per step and dtype."""
-        key = (self.iterations, dt)
+        key = (self.iterations, dt, self._lr_now)
         if self._cached_key != key:
             t = dt.type(self.iterations + 1)
             one = dt.type(1)
             b1t, b2t = dt.type(self.beta_1) ** t, dt.type(self.beta_2) ** t
-            alpha = dt.type(self.learning_rate) * np.sqrt(one - b2t) / (one - b1t)
+            alpha = dt.type(self._lr_now) * np.sqrt(one - b2t) / (one - b1t)
             self._cached = (alpha, dt.type(1 - self.beta_1), dt.type(1 - self.beta_2), dt.type(self.epsilon))
             self._cached_key = key
         return self._cached
@@ -245,14 +308,129 @@ class Adagrad(Optimizer):
     def update_step(self, name, p, g):
         a = self.slot("accumulator", name, p, self.initial_accumulator_value)
         a += np.square(g)
-        p -= self.learning_rate * g / np.sqrt(a + self.epsilon)
+        p -= self._lr_now * g / np.sqrt(a + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
                 "epsilon": self.epsilon}
 
 
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad}
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): weight_decay defaults to 0.004."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, **kwargs):
+        if weight_decay is None:
+            raise ValueError("AdamW needs a weight_decay (a float); use Adam for none")
+        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
+                         weight_decay=weight_decay, **kwargs)
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum (Dozat 2016), as Keras 3 computes it::
+
+        u_t = β1 (1 - ½ 0.96^t),  u_{t+1} likewise,  Π_t = Π_{t-1} u_t
+        m += (g - m)(1-β1);  v += (g² - v)(1-β2)
+        m̂ = u_{t+1} m / (1 - Π_t u_{t+1}) + (1 - u_t) g / (1 - Π_t);   v̂ = v / (1 - β2^t)
+        p -= lr m̂ / (sqrt(v̂) + ε)
+    """
+
+    slot_names = ("m", "v")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = _check_float(beta_1, "beta_1", high=1.0)
+        self.beta_2 = _check_float(beta_2, "beta_2", high=1.0)
+        self.epsilon = _check_float(epsilon, "epsilon")
+        self.u_product = 1.0
+        self._u_step = None
+
+    def apply_gradients(self, pairs):
+        t = self.iterations + 1                 # Π_t is updated once per step, before the updates
+        self.u_product = float(np.float32(self.u_product) * np.float32(self.beta_1)
+                               * (np.float32(1) - np.float32(0.5) * np.float32(0.96) ** np.float32(t)))
+        super().apply_gradients(pairs)
+
+    def update_step(self, name, p, g):
+        dt = p.dtype.type
+        t, t1 = dt(self.iterations + 1), dt(self.iterations + 2)
+        b1, b2 = dt(self.beta_1), dt(self.beta_2)
+        u_t = b1 * (dt(1) - dt(0.5) * dt(0.96) ** t)
+        u_t1 = b1 * (dt(1) - dt(0.5) * dt(0.96) ** t1)
+        prod = dt(self.u_product)
+        m, v = self.slot("m", name, p), self.slot("v", name, p)
+        m += (g - m) * (dt(1) - b1)
+        v += (np.square(g) - v) * (dt(1) - b2)
+        m_hat = u_t1 * m / (dt(1) - prod * u_t1) + (dt(1) - u_t) * g / (dt(1) - prod)
+        v_hat = v / (dt(1) - b2 ** t)
+        p -= m_hat * dt(self._lr_now) / (np.sqrt(v_hat) + dt(self.epsilon))
+
+    def get_state(self):
+        return {**super().get_state(), "u_product": np.array(self.u_product)}
+
+    def set_state(self, state):
+        state = dict(state)
+        self.u_product = float(state.pop("u_product", 1.0))
+        super().set_state(state)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler 2012)::
+
+        a = ρ a + (1-ρ) g²;   Δ = -sqrt(d + ε) g / sqrt(a + ε);   d = ρ d + (1-ρ) Δ²;   p += lr Δ
+    """
+
+    slot_names = ("accumulated_grad", "accumulated_delta_var")
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho = _check_float(rho, "rho", high=1.0)
+        self.epsilon = _check_float(epsilon, "epsilon")
+
+    def update_step(self, name, p, g):
+        dt = p.dtype.type
+        rho, eps = dt(self.rho), dt(self.epsilon)
+        a, d = self.slot("accumulated_grad", name, p), self.slot("accumulated_delta_var", name, p)
+        a[...] = rho * a + (dt(1) - rho) * np.square(g)
+        delta = -(np.sqrt(d + eps) * g) / np.sqrt(a + eps)
+        d[...] = rho * d + (dt(1) - rho) * np.square(delta)
+        p += dt(self._lr_now) * delta
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adamax(Optimizer):
+    """Adamax (Kingma & Ba 2015, the infinity norm)::
+
+        m += (g - m)(1-β1);   u = max(β2 u, |g|);   p -= lr m / ((1 - β1^t)(u + ε))
+    """
+
+    slot_names = ("m", "u")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = _check_float(beta_1, "beta_1", high=1.0)
+        self.beta_2 = _check_float(beta_2, "beta_2", high=1.0)
+        self.epsilon = _check_float(epsilon, "epsilon")
+
+    def update_step(self, name, p, g):
+        dt = p.dtype.type
+        b1t = dt(self.beta_1) ** dt(self.iterations + 1)
+        m, u = self.slot("m", name, p), self.slot("u", name, p)
+        m += (g - m) * (dt(1) - dt(self.beta_1))
+        np.maximum(dt(self.beta_2) * u, np.abs(g), out=u)
+        p -= dt(self._lr_now) * m / ((dt(1) - b1t) * (u + dt(self.epsilon)))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad, "adamw": AdamW,
+            "nadam": Nadam, "adadelta": Adadelta, "adamax": Adamax}
 _CLASSES = {c.__name__: c for c in _BY_NAME.values()}
 
 
@@ -266,7 +444,7 @@ def get(identifier):
             raise ValueError(f"unknown optimizer {identifier!r}; expected one of {sorted(_BY_NAME)}")
         return _BY_NAME[key]()
     if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]](**identifier["config"])
+        return _CLASSES[identifier["class_name"]].from_config(identifier["config"])
     raise TypeError(f"optimizer must be a name or an Optimizer, received {type(identifier).__name__}")
 
 

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
 from ..errors import NonFiniteError
 from ..config import resolve_dtype
@@ -437,17 +438,28 @@ class Seq2Seq:
     def compile_from_config(self, config):
         self.compile(optimizer=optimizers_mod.get(config["optimizer"]), metrics=config["metrics"])
 
-    def standardize(self, src, tgt, who):
-        """[src], [tgt] checked (ids in range, no empty source, an end_token in every target)."""
+    def standardize(self, src, tgt, who, sample_weight=None, class_weight=None):
+        """[src], [tgt], [None] checked (ids in range, no empty source, an end_token in every target)."""
+        if sample_weight is not None or class_weight is not None:
+            raise ValueError(f"{who}: Seq2Seq weighs every target token alike; sample_weight and "
+                             "class_weight are not supported")
         src = self._check_src(src, who)
-        return [src], ([] if tgt is None else [self._check_tgt(tgt, src, who)])
+        if tgt is None:
+            return [src], [], []
+        return [src], [self._check_tgt(tgt, src, who)], [None]
 
-    def _token_sums(self, loss, acc, tgt):
-        tok = float(np.sum(tgt != self.pad_token))
-        sums = {"loss": (loss * tok, tok)}
+    def reset_metrics(self):
+        self._trackers = {"loss": metrics_mod.Mean("loss")}
         if self.metric_name:
-            sums[self.metric_name] = (acc * tok, tok)
-        return sums
+            self._trackers[self.metric_name] = metrics_mod.Mean(self.metric_name)
+
+    def _token_logs(self, loss, acc, tgt):
+        """The running means, weighted by target tokens."""
+        tok = float(np.sum(tgt != self.pad_token))
+        self._trackers["loss"].update_state(loss, tok)
+        if self.metric_name:
+            self._trackers[self.metric_name].update_state(acc, tok)
+        return {k: t.result() for k, t in self._trackers.items()}
 
     def _train_batch(self, src, tgt, teacher_forcing):
         loss, acc = self.forward_loss(src, tgt, teacher_forcing, training=True)
@@ -461,21 +473,21 @@ class Seq2Seq:
         self.optimizer.apply_gradients(params)
         return loss, acc
 
-    def train_step(self, xs, ys, teacher_forcing=1.0):
+    def train_step(self, xs, ys, sws=None, teacher_forcing=1.0):
         src, tgt = self._trim(xs[0], ys[0])
-        return self._token_sums(*self._train_batch(src, tgt, teacher_forcing), tgt)
+        return self._token_logs(*self._train_batch(src, tgt, teacher_forcing), tgt)
 
-    def test_step(self, xs, ys):
+    def test_step(self, xs, ys, sws=None):
         src, tgt = self._trim(xs[0], ys[0])
         loss, acc = self.forward_loss(src, tgt, 1.0, training=False)
         self._cache = None
-        return self._token_sums(loss, acc, tgt)
+        return self._token_logs(loss, acc, tgt)
 
     def train_on_batch(self, src, tgt, teacher_forcing=1.0):
         """One optimizer step on this batch (checked as fit checks it); returns (loss, accuracy)."""
         who = "Seq2Seq.train_on_batch"
         self.require_compiled(who)
-        (src,), (tgt,) = self.standardize(src, tgt, who)
+        (src,), (tgt,), _ = self.standardize(src, tgt, who)
         return self._train_batch(*self._trim(src, tgt), self._check_teacher_forcing(teacher_forcing, who))
 
     def _check_teacher_forcing(self, teacher_forcing, who):

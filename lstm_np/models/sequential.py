@@ -140,7 +140,7 @@ class Sequential(Model):
     def _summary_layers(self):
         return self._layers
 
-    def standardize(self, x, y, who):
+    def standardize(self, x, y, who, sample_weight=None, class_weight=None):
         if not self.built:
             try:
                 shape = np.shape(x)
@@ -149,7 +149,7 @@ class Sequential(Model):
             if len(shape) < 1:
                 raise ValueError(f"{who} expects an array with a batch axis, received {type(x).__name__}")
             self.build((None,) + tuple(shape[1:]))
-        return super().standardize(x, y, who)
+        return super().standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight)
 
     def forward(self, x, training=False, mask=None, initial_state=None):
         if not self.built:

@@ -1,16 +1,18 @@
 """The one training loop: epochs, batches, shuffling, validation, callbacks, progress, History.
 
 Every model (``Model``, ``Sequential``, ``Seq2Seq``) trains through ``fit`` below. A model
-provides four steps on lists of arrays (one array per input / target), each returning
-*sums* so that batches of different sizes average exactly:
+provides these, on lists of arrays (one per input / target / sample-weight array):
 
-    model.train_step(xs, ys, **step_kwargs)  -> {log key: (sum, count)}   one optimizer step
-    model.test_step(xs, ys)                  -> {log key: (sum, count)}   no update
-    model.predict_step(xs)                   -> list of output arrays
-    model.standardize(x, y, who)             -> (xs, ys), validated before anything changes
+    model.standardize(x, y, who, sample_weight, class_weight) -> (xs, ys, sws), checked
+                                              before anything changes
+    model.reset_metrics()                     start the running means (each epoch, each evaluation)
+    model.train_step(xs, ys, sws, **kw)       one optimizer step -> the running logs
+    model.test_step(xs, ys, sws)              no update -> the running logs
+    model.predict_step(xs)                    -> list of output arrays
 
-A log value is sum / count over the epoch: the loss is weighted by samples (or by tokens,
-for Seq2Seq), accuracy by the entries it counts, as Keras's running means do.
+The logs are Keras's running means over the epoch so far: the loss weighted by batch size
+(or by tokens, for Seq2Seq), each metric by what it counts (stateful metrics — AUC,
+Precision, Recall — accumulate their counts).
 """
 import sys
 import time
@@ -52,39 +54,25 @@ def n_samples(arrays, who):
     return sizes.pop()
 
 
-class Sums:
-    """Running (sum, count) per log key."""
-
-    def __init__(self):
-        self.totals = {}
-
-    def add(self, sums):
-        for key, (s, c) in sums.items():
-            a, b = self.totals.get(key, (0.0, 0.0))
-            self.totals[key] = (a + s, b + c)
-
-    def logs(self, prefix=""):
-        return {prefix + k: (s / c if c else 0.0) for k, (s, c) in self.totals.items()}
-
-
-def split_validation(xs, ys, validation_split, who):
-    """Keras takes the *last* samples of every array for validation."""
+def split_validation(arrays, validation_split, who):
+    """Keras takes the *last* samples of every array for validation: (train, validation)."""
     if not isinstance(validation_split, (int, float)) or not 0.0 <= validation_split < 1.0:
         raise ValueError(f"{who}: validation_split must be in [0, 1), received {validation_split!r}")
-    n = n_samples(xs + ys, who)
+    n = n_samples([a for group in arrays for a in group], who)
     n_val = int(n * validation_split)
     if n_val == 0 or n_val == n:
         raise ValueError(f"{who}: validation_split={validation_split} leaves {n - n_val} training "
                          f"and {n_val} validation samples")
     head, tail = slice(0, n - n_val), slice(n - n_val, n)
-    return take(xs, head), take(ys, head), take(xs, tail), take(ys, tail)
+    return [take(g, head) for g in arrays], [take(g, tail) for g in arrays]
 
 
 def fit(model, x, y, batch_size=None, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
-        validation_data=None, shuffle=True, initial_epoch=0, step_kwargs=None, who="fit"):
+        validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None,
+        step_kwargs=None, who="fit"):
     """Train ``model`` for ``epochs`` passes over (x, y); returns its History."""
     model.require_compiled(who)
-    xs, ys = model.standardize(x, y, who)
+    data = list(model.standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight))
     batch_size = check_batch_size(batch_size, who)
     epochs = check_int(epochs, who, "epochs")
     initial_epoch = check_int(initial_epoch, who, "initial_epoch")
@@ -94,54 +82,56 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose=1, callbacks=None, valid
     val = None
     if validation_data is not None:
         if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
-            raise ValueError(f"{who}: validation_data must be (x_val, y_val)")
-        val = model.standardize(validation_data[0], validation_data[1], who + " validation_data")
+            raise ValueError(f"{who}: validation_data must be (x_val, y_val) or (x_val, y_val, sample_weight)")
+        val = model.standardize(validation_data[0], validation_data[1], who + " validation_data",
+                                sample_weight=validation_data[2] if len(validation_data) == 3 else None)
     elif validation_split:
-        xs, ys, vx, vy = split_validation(xs, ys, validation_split, who)
-        val = (vx, vy)
+        data, val = split_validation(data, validation_split, who)
+    xs, ys, sws = data
     cbs = CallbackList(check_callbacks(callbacks, who), model)
     history = cbs.history
     n = n_samples(xs + ys, who)
     steps = -(-n // batch_size)
+    for cb in cbs.callbacks:
+        cb.set_params({"epochs": epochs, "steps": steps, "verbose": verbose})
     step_kwargs = step_kwargs or {}
     terminate_on_nan = cbs.has(TerminateOnNaN)
     model.stop_training = False
     cbs.call("on_train_begin")
+    logs = {}
     for epoch in range(initial_epoch, epochs):
         cbs.call("on_epoch_begin", epoch)
         start = time.perf_counter()
         order = model.rng.permutation(n) if shuffle else None
-        sums, seen = Sums(), 0
+        model.reset_metrics()
+        seen = 0
         bar = progress_bar(verbose, steps, f"Epoch {epoch + 1}/{epochs}")
         for step in range(steps):
             sl = slice(step * batch_size, (step + 1) * batch_size)
             idx = order[sl] if order is not None else sl
-            xb, yb = take(xs, idx), take(ys, idx)
             cbs.call("on_train_batch_begin", step)
             try:
-                batch_sums = model.train_step(xb, yb, **step_kwargs)
+                logs = model.train_step(take(xs, idx), take(ys, idx), take(sws, idx), **step_kwargs)
             except FloatingPointError as exc:
                 if not terminate_on_nan:
                     raise
                 print(f"Batch {step}: {exc}; terminating training")
                 model.stop_training = True
                 break
-            sums.add(batch_sums)
-            seen += n_samples(xb, who)
-            batch_logs = sums.logs()
-            cbs.call("on_train_batch_end", step, batch_logs)
+            seen += 1
+            cbs.call("on_train_batch_end", step, dict(logs))
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(batch_logs, refresh=False)
+                bar.set_postfix(logs, refresh=False)
             if model.stop_training:
                 break
         if seen == 0:
             if bar is not None:
                 bar.close()
             break
-        logs = sums.logs()
+        logs = dict(logs)
         if val is not None:
-            logs.update(evaluate_logs(model, val[0], val[1], batch_size, cbs, prefix="val_"))
+            logs.update(evaluate_logs(model, *val, batch_size, cbs, prefix="val_"))
         elapsed = time.perf_counter() - start
         if bar is not None:
             bar.set_postfix(logs)
@@ -153,7 +143,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose=1, callbacks=None, valid
         cbs.call("on_epoch_end", epoch, logs)
         if model.stop_training:
             break
-    cbs.call("on_train_end")
+    cbs.call("on_train_end", logs)
     return history
 
 
@@ -164,30 +154,32 @@ def progress_bar(verbose, steps, desc):
     return tqdm(total=steps, desc=desc, unit="batch", file=sys.stdout, leave=True, dynamic_ncols=True)
 
 
-def evaluate_logs(model, xs, ys, batch_size, cbs=None, prefix=""):
+def evaluate_logs(model, xs, ys, sws, batch_size, cbs=None, prefix=""):
     """Loss and metrics over (xs, ys) in batches, without updates."""
-    sums = Sums()
     n = n_samples(xs + ys, "evaluate")
+    model.reset_metrics()
+    logs = {}
     if cbs is not None:
         cbs.call("on_test_begin")
     for k, start in enumerate(range(0, n, batch_size)):
         sl = slice(start, start + batch_size)
         if cbs is not None:
             cbs.call("on_test_batch_begin", k)
-        sums.add(model.test_step(take(xs, sl), take(ys, sl)))
+        logs = model.test_step(take(xs, sl), take(ys, sl), take(sws, sl))
         if cbs is not None:
-            cbs.call("on_test_batch_end", k, sums.logs())
-    logs = sums.logs()
+            cbs.call("on_test_batch_end", k, dict(logs))
+    logs = dict(logs)
     if cbs is not None:
         cbs.call("on_test_end", logs)
     return {prefix + k: v for k, v in logs.items()}
 
 
-def evaluate(model, x, y, batch_size=None, verbose=0, callbacks=None, return_dict=False, who="evaluate"):
+def evaluate(model, x, y, batch_size=None, verbose=0, callbacks=None, return_dict=False, sample_weight=None,
+             who="evaluate"):
     """Loss (and metrics): a float, or [loss, metric, ...] as Keras, or a dict."""
-    xs, ys = model.standardize(x, y, who)
+    xs, ys, sws = model.standardize(x, y, who, sample_weight=sample_weight)
     cbs = CallbackList(check_callbacks(callbacks, who), model, history=False)
-    logs = evaluate_logs(model, xs, ys, check_batch_size(batch_size, who), cbs)
+    logs = evaluate_logs(model, xs, ys, sws, check_batch_size(batch_size, who), cbs)
     if verbose:
         print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
     return as_result(logs, return_dict)
@@ -202,7 +194,7 @@ def as_result(logs, return_dict):
 
 def predict(model, x, batch_size=None, verbose=0, callbacks=None, who="predict"):
     """Outputs for x, in batches, in inference mode: an array, or a list for several outputs."""
-    xs, _ = model.standardize(x, None, who)
+    xs, _, _ = model.standardize(x, None, who)
     batch_size = check_batch_size(batch_size, who)
     cbs = CallbackList(check_callbacks(callbacks, who), model, history=False)
     n = n_samples(xs, who)

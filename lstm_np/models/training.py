@@ -54,6 +54,14 @@ def _per_output(value, names, what, default):
     return [value] * n
 
 
+def _weights_like(sw, mask):
+    """A sample weight (B,) or (B, T) broadcast to a mask's shape."""
+    w = np.asarray(sw, np.float64)
+    while w.ndim < mask.ndim:
+        w = w[..., None]
+    return np.broadcast_to(w, mask.shape)
+
+
 class TrainingMixin:
     """compile / fit / evaluate / predict for a model with a ``graph`` (see functional.py)."""
 
@@ -98,18 +106,24 @@ class TrainingMixin:
             per_out = [list(metrics)]
         else:
             per_out = _per_output(list(metrics), names, "metrics", [])
-        per_out = [[m] if isinstance(m, str) else list(m or []) for m in per_out]
+        per_out = [[m] if isinstance(m, (str, metrics_mod.Metric)) or callable(m) and not isinstance(m, type)
+                   else list(m or []) for m in per_out]
         opt = optimizers_mod.get(optimizer)
-        fns = []                                   # (log key, output index, per-sample function)
+        fns = []                                   # (log key, output index, Metric)
         for k, (ms, lobj) in enumerate(zip(per_out, loss_objs)):
             for m in ms:
-                key, fn = metrics_mod.get(m, lobj.name if lobj is not None else None)
-                fns.append((key if len(names) == 1 else f"{names[k]}_{key}", k, fn))
+                metric = metrics_mod.get(m, lobj.name if lobj is not None else None)
+                fns.append((metric.name if len(names) == 1 else f"{names[k]}_{metric.name}", k, metric))
         self.losses_per_output, self.loss_weights = loss_objs, weights
         self.loss = loss_objs[0] if len(names) == 1 else loss_objs
         self.optimizer, self.metric_fns = opt, fns
+        self._loss_trackers = {"loss": metrics_mod.Mean("loss")}
+        if len(names) > 1:
+            self._loss_trackers.update({f"{n}_loss": metrics_mod.Mean(f"{n}_loss")
+                                        for n, l in zip(names, loss_objs) if l is not None})
         self._compile_args = {"loss": [None if l is None else losses_mod.serialize(l) for l in loss_objs],
-                              "loss_weights": weights, "metrics": per_out}
+                              "loss_weights": weights,
+                              "metrics": [[metrics_mod.serialize(m) for m in ms] for ms in per_out]}
 
     def get_compile_config(self):
         """What ``compile`` was given (serialised), or None before compile."""
@@ -122,6 +136,7 @@ class TrainingMixin:
         loss = [None if l is None else losses_mod.get(l) for l in loss] if isinstance(loss, list) \
             else losses_mod.get(loss)
         metrics = config.get("metrics") or []
+        metrics = [[metrics_mod.deserialize(m) for m in ms] if isinstance(ms, list) else ms for ms in metrics]
         if metrics and all(isinstance(m, list) for m in metrics) and len(metrics) == len(self.output_names):
             metrics = dict(zip(self.output_names, metrics))
         self.compile(optimizer=optimizers_mod.get(config["optimizer"]), loss=loss, metrics=metrics,
@@ -190,14 +205,62 @@ class TrainingMixin:
                                  f"received values from {arr.min()} to {arr.max()}")
         return arr
 
-    def standardize(self, x, y, who):
-        """Inputs and targets as lists of checked arrays (one per model input / output)."""
+    def standardize(self, x, y, who, sample_weight=None, class_weight=None):
+        """Inputs, targets and sample weights as lists of checked arrays (one per model input /
+        output; a sample-weight entry is None where none was given)."""
         if x is None:
             raise ValueError(f"{who} needs x")
         xs = [self._check_input(a, t, who) for a, t in zip(self._as_input_list(x, who), self.graph.inputs)]
         n = trainer.n_samples(xs, who)
         if y is None:
-            return xs, []
+            return xs, [], []
+        ys = self._targets(y, n, who)
+        return xs, ys, self._sample_weights(sample_weight, class_weight, ys, n, who)
+
+    def _sample_weights(self, sample_weight, class_weight, ys, n, who):
+        """Keras's rules: one array for all outputs or one per output (list/dict); class_weight
+        ({class: weight}, one output only) becomes per-sample weights; not both."""
+        names = self.output_names
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError(f"{who}: You cannot `class_weight` and `sample_weight` at the same time.")
+            if len(names) > 1:
+                raise ValueError(f"{who}: `class_weight` is only supported for Models with a single output.")
+            if not isinstance(class_weight, dict):
+                raise TypeError(f"{who}: class_weight must be a dict {{class id: weight}}, "
+                                f"received {type(class_weight).__name__}")
+            y = np.asarray(ys[0])
+            if y.ndim > 2:
+                raise ValueError(f"{who}: class_weight needs targets of rank <= 2, received shape {y.shape}")
+            cls = np.argmax(y, -1) if y.ndim == 2 and y.shape[-1] != 1 else y.reshape(len(y), -1)[:, 0]
+            cls = np.round(cls).astype(np.int64)
+            return [np.array([float(class_weight.get(int(c), 1.0)) for c in cls], np.float64)]
+        if sample_weight is None:
+            return [None] * len(names)
+        if isinstance(sample_weight, dict):
+            sws = [sample_weight.get(k) for k in names]
+        elif isinstance(sample_weight, (list, tuple)) and len(names) > 1:
+            if len(sample_weight) != len(names):
+                raise ValueError(f"{who}: You should provide one `sample_weight` array per output "
+                                 f"({len(names)}), received {len(sample_weight)}")
+            sws = list(sample_weight)
+        else:
+            sws = [sample_weight] * len(names)
+        out = []
+        for k, sw in enumerate(sws):
+            if sw is None:
+                out.append(None)
+                continue
+            w = np.asarray(sw, np.float64)
+            if w.ndim == 0 or w.shape[0] != n:
+                raise ValueError(f"{who}: sample_weight must have one row per sample ({n}), "
+                                 f"received shape {w.shape}")
+            if not np.all(np.isfinite(w)):
+                raise ValueError(f"{who}: sample_weight contains NaN or inf")
+            out.append(w)
+        return out
+
+    def _targets(self, y, n, who):
         names = self.output_names
         if isinstance(y, dict):
             missing = [k for k in names if k not in y and self.losses_per_output[names.index(k)] is not None]
@@ -211,7 +274,7 @@ class TrainingMixin:
             ys = list(y)
         else:
             ys = [y]
-        return xs, [None if a is None else self._check_target(a, k, n, who) for k, a in enumerate(ys)]
+        return [None if a is None else self._check_target(a, k, n, who) for k, a in enumerate(ys)]
 
     # -- steps --------------------------------------------------------------------------------
     def _loss_mask(self, k, y_pred):
@@ -220,8 +283,10 @@ class TrainingMixin:
             return m
         return None
 
-    def _losses(self, ys, outs, with_grads):
-        """Total loss, per-output losses and d loss / d outputs."""
+    def _losses(self, ys, outs, with_grads, sws=None):
+        """Total loss, per-output losses and d loss / d outputs (Keras 3's reduction: the
+        weighted per-sample losses summed over the batch's entries, divided by their number;
+        a mask's padded steps weigh 0 and the valid ones total/valid)."""
         total, per, grads = 0.0, [], []
         for k, (loss, w) in enumerate(zip(self.losses_per_output, self.loss_weights)):
             if loss is None or ys[k] is None:
@@ -229,35 +294,48 @@ class TrainingMixin:
                 grads.append(None)
                 continue
             mask = self._loss_mask(k, outs[k])
+            sw = None if sws is None else sws[k]
             if with_grads:
-                v, g = loss.value_and_grad(ys[k], outs[k], mask=mask)
+                v, g = loss.value_and_grad(ys[k], outs[k], sample_weight=sw, mask=mask)
                 grads.append(g if w == 1.0 else g * g.dtype.type(w))
             else:
-                v = loss(ys[k], outs[k], mask=mask)
+                v = loss(ys[k], outs[k], sample_weight=sw, mask=mask)
             per.append(v)
             total += w * v
         return total, per, grads
 
-    def _sums(self, total, per, ys, outs, n):
-        sums = {"loss": (total * n, n)}
-        if len(self.graph.outputs) > 1:
-            for name, v in zip(self.output_names, per):
-                if v is not None:
-                    sums[f"{name}_loss"] = (v * n, n)
-        for key, k, fn in self.metric_fns:
-            v = fn(ys[k], outs[k])
+    def reset_metrics(self):
+        for tracker in getattr(self, "_loss_trackers", {}).values():
+            tracker.reset_state()
+        for _, _, metric in self.metric_fns:
+            metric.reset_state()
+
+    def _update_metrics(self, total, per, ys, outs, sws, n):
+        """Add this batch to the running logs; returns them."""
+        self._loss_trackers["loss"].update_state(total, n)
+        for name, v in zip(self.output_names, per):
+            if v is not None and f"{name}_loss" in self._loss_trackers:
+                self._loss_trackers[f"{name}_loss"].update_state(v, n)
+        for _, k, metric in self.metric_fns:
             mask = self._loss_mask(k, outs[k])
-            sums[key] = ((float(np.sum(v * mask)), float(mask.sum())) if mask is not None
-                         else (float(np.sum(v)), float(v.size)))
-        return sums
+            sw = None if not sws else sws[k]
+            if mask is not None:
+                sw = mask.astype(np.float64) if sw is None else _weights_like(sw, mask) * mask
+            metric.update_state(ys[k], outs[k], sample_weight=sw)
+        return self.metric_logs()
+
+    def metric_logs(self):
+        logs = {key: t.result() for key, t in self._loss_trackers.items()}
+        logs.update({key: metric.result() for key, _, metric in self.metric_fns})
+        return logs
 
     def _run_graph(self, xs, training):
         outs, self._output_masks, records = self.graph.run(xs, training, 0)
         return outs, records
 
-    def train_step(self, xs, ys):
+    def train_step(self, xs, ys, sws=None):
         outs, records = self._run_graph(xs, training=True)
-        total, per, grads = self._losses(ys, outs, with_grads=True)
+        total, per, grads = self._losses(ys, outs, with_grads=True, sws=sws)
         if not np.isfinite(total):
             raise NonFiniteError(f"the loss became {total} at iteration {self.optimizer.iterations}; "
                                  "weights are left at their last finite values")
@@ -269,51 +347,58 @@ class TrainingMixin:
                 raise NonFiniteError(f"the gradient of {name} is not finite at iteration "
                                      f"{self.optimizer.iterations}; weights left unchanged")
         self.optimizer.apply_gradients(params)
-        return self._sums(total, per, ys, outs, len(xs[0]))
+        return self._update_metrics(total, per, ys, outs, sws, len(xs[0]))
 
-    def test_step(self, xs, ys):
+    def test_step(self, xs, ys, sws=None):
         outs, _ = self._run_graph(xs, training=False)
-        total, per, _ = self._losses(ys, outs, with_grads=False)
-        return self._sums(total, per, ys, outs, len(xs[0]))
+        total, per, _ = self._losses(ys, outs, with_grads=False, sws=sws)
+        return self._update_metrics(total, per, ys, outs, sws, len(xs[0]))
 
     def predict_step(self, xs):
         return self._run_graph(xs, training=False)[0]
 
     # -- the Keras methods --------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0):
-        """Train for ``epochs`` passes over (x, y) in mini-batches; returns a History."""
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` passes over (x, y) in mini-batches; returns a History.
+        (steps_per_epoch and the validation_* step options, for generators, are not supported.)"""
+        if steps_per_epoch is not None or validation_steps is not None or validation_freq != 1:
+            raise ValueError("fit: steps_per_epoch, validation_steps and validation_freq are not "
+                             "supported (lstm_np trains on arrays, one full pass per epoch)")
         return trainer.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
-                           validation_data, shuffle, initial_epoch)
+                           validation_data, shuffle, initial_epoch, sample_weight=sample_weight,
+                           class_weight=class_weight)
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, callbacks=None, return_dict=False):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
         """Loss (and metrics) on (x, y): a float, or [loss, metric, ...] as Keras."""
         self.require_compiled("evaluate")
-        return trainer.evaluate(self, x, y, batch_size, verbose, callbacks, return_dict)
+        return trainer.evaluate(self, x, y, batch_size, verbose, callbacks, return_dict,
+                                sample_weight=sample_weight)
 
     def predict(self, x, batch_size=None, verbose=0, callbacks=None):
         """Outputs for x, computed in batches of ``batch_size`` (default 32) in inference mode."""
         return trainer.predict(self, x, batch_size, verbose, callbacks)
 
-    def train_on_batch(self, x, y, return_dict=False):
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on exactly this batch; returns the loss (and metrics)."""
         who = "train_on_batch"
         self.require_compiled(who)
-        xs, ys = self.standardize(x, y, who)
-        sums = trainer.Sums()
-        sums.add(self.train_step(xs, ys))
-        return trainer.as_result(sums.logs(), return_dict)
+        xs, ys, sws = self.standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight)
+        self.reset_metrics()
+        return trainer.as_result(self.train_step(xs, ys, sws), return_dict)
 
-    def test_on_batch(self, x, y, return_dict=False):
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         who = "test_on_batch"
         self.require_compiled(who)
-        xs, ys = self.standardize(x, y, who)
-        sums = trainer.Sums()
-        sums.add(self.test_step(xs, ys))
-        return trainer.as_result(sums.logs(), return_dict)
+        xs, ys, sws = self.standardize(x, y, who, sample_weight=sample_weight)
+        self.reset_metrics()
+        return trainer.as_result(self.test_step(xs, ys, sws), return_dict)
 
     def predict_on_batch(self, x):
-        xs, _ = self.standardize(x, None, "predict_on_batch")
+        xs, _, _ = self.standardize(x, None, "predict_on_batch")
         outs = self.predict_step(xs)
         return outs[0] if len(outs) == 1 else outs
 
