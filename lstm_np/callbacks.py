@@ -1,5 +1,12 @@
-"""Callbacks in Keras's shape: the Callback hooks, History (returned by fit), EarlyStopping,
-ModelCheckpoint, TerminateOnNaN. ``fit``/``evaluate``/``predict`` call every hook."""
+"""Callbacks with Keras 3's names, arguments and rules: the Callback hooks (fit, evaluate and
+predict call every one of them), History (returned by fit), EarlyStopping, ModelCheckpoint,
+ReduceLROnPlateau, LearningRateScheduler, CSVLogger, LambdaCallback, TerminateOnNaN."""
+
+import csv
+import os
+import warnings
+
+import numpy as np
 
 HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
          "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
@@ -96,28 +103,65 @@ class History(Callback):
             self.history.setdefault(k, []).append(v)
 
 
-def _better(mode, monitor):
-    if mode == "auto":
-        mode = "max" if ("acc" in monitor or monitor.startswith("fmeasure")) else "min"
-    if mode not in ("min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max', received {mode!r}")
-    return mode
+class MonitorCallback(Callback):
+    """Watches ``monitor`` in the epoch logs (Keras 3's rules): ``mode="auto"`` minimises a loss
+    and follows a metric's own direction (accuracy, AUC up; mae down); an improvement must beat
+    the best so far by ``min_delta``; ``baseline`` is the first best."""
 
-
-class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs;
-    with ``restore_best_weights`` the best epoch's weights come back at the end."""
-
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
         super().__init__()
-        self.monitor = monitor
+        if mode not in ("auto", "min", "max"):
+            warnings.warn(f"{type(self).__name__} mode {mode!r} is unknown, fallback to auto mode.",
+                          stacklevel=2)
+            mode = "auto"
+        self.monitor, self.mode, self.best = monitor, mode, baseline
         self.min_delta = abs(float(min_delta))
+        self.monitor_op = None
+
+    def _set_monitor_op(self):
+        if self.mode in ("min", "max"):
+            self.monitor_op = np.less if self.mode == "min" else np.greater
+        else:
+            name = self.monitor[len("val_"):] if self.monitor.startswith("val_") else self.monitor
+            direction = "down" if name == "loss" or name.endswith("_loss") else None
+            for key, _, metric in getattr(self.model, "metric_fns", []):
+                if key == name or metric.name == name:
+                    direction = metric.direction
+            if name in ("acc", "accuracy") or name.endswith(("_acc", "_accuracy")):
+                direction = "up"
+            if direction is None:
+                raise ValueError(f"{type(self).__name__} callback received monitor={self.monitor}, but "
+                                 "lstm_np cannot tell whether that metric should be maximized or "
+                                 "minimized. Pass mode='max' or mode='min'.")
+            self.monitor_op = np.greater if direction == "up" else np.less
+        if self.monitor_op is np.less:
+            self.min_delta = -abs(self.min_delta)
+
+    def _is_improvement(self, value, reference):
+        if reference is None:
+            return True
+        return bool(self.monitor_op(value - self.min_delta, reference))
+
+    def _value(self, logs, what):
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            warnings.warn(f"{what} conditioned on metric `{self.monitor}` which is not available. "
+                          f"Available metrics are: {','.join(list((logs or {}).keys()))}", stacklevel=3)
+        return value
+
+
+class EarlyStopping(MonitorCallback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs (counting
+    from ``start_from_epoch``); with ``restore_best_weights`` the best epoch's weights are put
+    back when training ends (Keras 3)."""
+
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        super().__init__(monitor, mode, baseline, min_delta)
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"patience must be a non-negative int, received {patience!r}")
         self.patience = patience
         self.verbose = verbose
-        self.mode = _better(mode, monitor)
         self.baseline = baseline
         self.restore_best_weights = bool(restore_best_weights)
         self.start_from_epoch = int(start_from_epoch)
@@ -125,31 +169,24 @@ class EarlyStopping(Callback):
     def on_train_begin(self, logs=None):
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = float("inf") if self.mode == "min" else -float("inf")
+        self.best = None
         self.best_weights = None
         self.best_epoch = 0
 
-    def _improved(self, value, reference):
-        if self.mode == "min":
-            return value < reference - self.min_delta
-        return value > reference + self.min_delta
-
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if self.monitor not in logs:
-            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, which fit did not log; "
-                             f"available: {sorted(logs)}")
-        if epoch < self.start_from_epoch:
+        if self.monitor_op is None:
+            self._set_monitor_op()
+        current = self._value(logs, "Early stopping")
+        if current is None or epoch < self.start_from_epoch:
             return
-        value = float(logs[self.monitor])
         if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = self.model.get_weights()
+            self.best_weights, self.best_epoch = self.model.get_weights(), epoch
         self.wait += 1
-        if self._improved(value, self.best):
-            self.best, self.best_epoch = value, epoch
+        if self._is_improvement(current, self.best):
+            self.best, self.best_epoch = current, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
-            if self.baseline is None or self._improved(value, self.baseline):
+            if self.baseline is None or self._is_improvement(current, self.baseline):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:
@@ -157,41 +194,226 @@ class EarlyStopping(Callback):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
-        if self.stopped_epoch and self.verbose:
+        if self.stopped_epoch > 0 and self.verbose > 0:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-        if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch:
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)
 
 
-class ModelCheckpoint(Callback):
-    """Save the model (``model.save``, atomic) after each epoch, or only when ``monitor``
-    improves with ``save_best_only``. ``filepath`` may hold ``{epoch}`` and log keys,
-    e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.npz"``."""
+class ModelCheckpoint(MonitorCallback):
+    """Save the model (``model.save``: ``.keras`` or ``.npz``) or, with ``save_weights_only``,
+    its weights (``.weights.h5`` / ``.weights.npz``) after each epoch — or only when
+    ``monitor`` improves, with ``save_best_only``. ``filepath`` may hold ``{epoch}`` and log
+    keys, e.g. ``"ckpt-{epoch:02d}-{val_loss:.3f}.keras"``. ``save_freq`` an int saves every
+    that many batches instead."""
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, mode="auto"):
-        super().__init__()
-        self.filepath = str(filepath)
-        self.monitor = monitor
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
+        super().__init__(monitor, mode, initial_value_threshold)
+        self.filepath = os.fspath(filepath)
         self.verbose = verbose
         self.save_best_only = bool(save_best_only)
-        self.mode = _better(mode, monitor)
-        self.best = float("inf") if self.mode == "min" else -float("inf")
+        self.save_weights_only = bool(save_weights_only)
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
+            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer values")
+        self.save_freq = save_freq
+        suffixes = (".weights.h5", ".weights.npz") if self.save_weights_only else (".keras", ".npz")
+        if not self.filepath.endswith(suffixes):
+            what = "weights" if self.save_weights_only else "model"
+            raise ValueError(f"ModelCheckpoint: the filepath of a {what} checkpoint must end in "
+                             f"{' or '.join(suffixes)}, received filepath={self.filepath}")
+        self._batches = 0
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq != "epoch":
+            self._batches += 1
+            if self._batches >= self.save_freq:
+                self._batches = 0
+                self._save(self._epoch, logs, batch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch, logs)
+
+    def _save(self, epoch, logs, batch=None):
+        logs = dict(logs or {})
+        path = self.filepath.format(epoch=epoch + 1, batch=batch, **logs)
+        if self.save_best_only:
+            if self.monitor_op is None:
+                self._set_monitor_op()
+            current = self._value(logs, "Can save best model only with")
+            if current is None or not self._is_improvement(current, self.best):
+                if self.verbose > 0 and current is not None:
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+                return
+            if self.verbose > 0:
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to {current:.5f}, "
+                      f"saving model to {path}")
+            self.best = current
+        elif self.verbose > 0:
+            print(f"Epoch {epoch + 1}: saving model to {path}")
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+
+
+class ReduceLROnPlateau(MonitorCallback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` has not improved for
+    ``patience`` epochs (not below ``min_lr``), then wait ``cooldown`` epochs (Keras 3)."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+        super().__init__(monitor, mode, min_delta=min_delta)
+        if "epsilon" in kwargs:                     # Keras 2's name for min_delta
+            self.min_delta = abs(float(kwargs.pop("epsilon")))
+        if kwargs:
+            raise TypeError(f"ReduceLROnPlateau got unexpected arguments {sorted(kwargs)}")
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
+        self.factor, self.min_lr, self.patience = float(factor), float(min_lr), int(patience)
+        self.verbose, self.cooldown = verbose, int(cooldown)
+        self.cooldown_counter = 0
+        self.wait = 0
+
+    def on_train_begin(self, logs=None):
+        self.best, self.cooldown_counter, self.wait = None, 0, 0
+
+    def in_cooldown(self):
+        return self.cooldown_counter > 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:
+            self._set_monitor_op()
+        logs = logs if logs is not None else {}
+        logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+        current = self._value(logs, "Learning rate reduction is")
+        if current is None:
+            return
+        if self.in_cooldown():
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._is_improvement(current, self.best):
+            self.best = current
+            self.wait = 0
+        elif not self.in_cooldown():
+            self.wait += 1
+            if self.wait >= self.patience:
+                old = float(self.model.optimizer.learning_rate)
+                if old > np.float32(self.min_lr):
+                    new = max(old * self.factor, self.min_lr)
+                    self.model.optimizer.learning_rate = new
+                    if self.verbose > 0:
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
+                    self.cooldown_counter = self.cooldown
+                    self.wait = 0
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at each epoch's start to ``schedule(epoch, lr)`` (or, for old
+    scripts, ``schedule(epoch)``); the epoch logs get "learning_rate" (Keras 3)."""
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"LearningRateScheduler needs a callable schedule, received {schedule!r}")
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        lr = float(self.model.optimizer.learning_rate)
+        try:
+            lr = self.schedule(epoch, lr)
+        except TypeError:                        # the old one-argument form
+            lr = self.schedule(epoch)
+        if not isinstance(lr, (float, np.floating, int)) or isinstance(lr, bool):
+            raise ValueError(f"The output of the `schedule` function should be a float. Got: {lr}")
+        self.model.optimizer.learning_rate = float(lr)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(lr)}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+
+
+class CSVLogger(Callback):
+    """Write each epoch's logs as a CSV row: ``epoch`` then the log keys, sorted (Keras 3)."""
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.filename, self.sep, self.append = os.fspath(filename), separator, bool(append)
+        self.keys = None
+        self.csv_file = None
+
+    def on_train_begin(self, logs=None):
+        self.append_header = True
+        if self.append and os.path.exists(self.filename):
+            with open(self.filename) as f:
+                self.append_header = not bool(len(f.readline()))
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.csv_file = open(self.filename, "a" if self.append else "w", newline="")
+        self.writer, self.keys = None, None
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **logs)
-        if self.save_best_only:
-            if self.monitor not in logs:
-                raise ValueError(f"ModelCheckpoint monitors {self.monitor!r}, which fit did not log; "
-                                 f"available: {sorted(logs)}")
-            value = float(logs[self.monitor])
-            better = value < self.best if self.mode == "min" else value > self.best
-            if not better:
-                return
-            self.best = value
-        self.model.save(path)
-        if self.verbose:
-            print(f"Epoch {epoch + 1}: saved {path}")
+        if self.keys is None:
+            self.keys = sorted(logs.keys())
+            if self.keys and not any(k.startswith("val_") for k in self.keys):
+                self.keys.extend([f"val_{k}" for k in self.keys])
+        if self.writer is None:
+            class Dialect(csv.excel):
+                delimiter = self.sep
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys, dialect=Dialect)
+            if self.append_header:
+                self.writer.writeheader()
+        self.writer.writerow({"epoch": epoch, **{k: logs.get(k, "NA") for k in self.keys}})
+        self.csv_file.flush()
+
+    def on_train_end(self, logs=None):
+        if self.csv_file is not None:
+            self.csv_file.close()
+        self.writer = None
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions: ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch,
+    logs)``, ``on_train_begin(logs)``, ``on_train_end(logs)``, ``on_train_batch_begin(batch,
+    logs)``, ``on_train_batch_end(batch, logs)`` (``on_batch_begin``/``on_batch_end`` are
+    Keras's older names for the batch pair), and any other hook by its name."""
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
+                 on_train_batch_begin=None, on_train_batch_end=None, **kwargs):
+        super().__init__()
+        hooks = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end, on_train_begin=on_train_begin,
+                     on_train_end=on_train_end, on_train_batch_begin=on_train_batch_begin,
+                     on_train_batch_end=on_train_batch_end)
+        for old, new in (("on_batch_begin", "on_train_batch_begin"), ("on_batch_end", "on_train_batch_end")):
+            if old in kwargs:
+                hooks[new] = kwargs.pop(old)
+        unknown = [k for k in kwargs if k not in HOOKS]
+        if unknown:
+            raise TypeError(f"LambdaCallback got unknown hooks {unknown}")
+        hooks.update(kwargs)
+        for name, fn in hooks.items():
+            if fn is not None:
+                if not callable(fn):
+                    raise TypeError(f"LambdaCallback {name} must be callable, received {fn!r}")
+                setattr(self, name, fn)
+
+
+class ProgbarLogger(Callback):
+    """Accepted for Keras scripts: fit's own ``verbose`` draws the progress bar (tqdm) or prints
+    one line per epoch (``verbose=2``); this callback adds nothing to that."""
+
+    def __init__(self, count_mode=None, stateful_metrics=None):
+        super().__init__()
 
 
 class TerminateOnNaN(Callback):

@@ -493,6 +493,17 @@ class TrainingMixin:
         return "\n".join(lines)
 
     # -- persistence --------------------------------------------------------------------------
+    def save_weights(self, filepath, overwrite=True):
+        """The weights alone: ``x.weights.h5`` in Keras 3's layout (h5py) or ``x.weights.npz``."""
+        from .weights_io import save_weights
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False):
+        """Weights saved by ``save_weights`` here or by Keras 3, matched to ``model.layers`` by
+        position (or by layer name); all are checked before any is set."""
+        from .weights_io import load_weights
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
     def save(self, path):
         """Write config, weights and optimizer state to one archive (see ``models.saving``)."""
         from .saving import save_model

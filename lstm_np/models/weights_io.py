@@ -1,0 +1,203 @@
+"""model.save_weights / model.load_weights: the weights alone, in Keras 3's HDF5 layout or in
+one NumPy archive.
+
+``x.weights.h5`` (needs h5py: ``pip install "lstm-np[keras]"``) is laid out as Keras 3 writes
+it, so ``keras_model.load_weights`` reads a file written here and the other way round::
+
+    layers/<key>/vars/<i>                   a plain layer's weights, in get_weights order
+    layers/<key>/cell/vars/<i>              LSTM / GRU / SimpleRNN (Keras keeps them on the cell)
+    layers/<key>/forward_layer/...          Bidirectional: both directions, as above
+    layers/<key>/backward_layer/...
+    layers/<key>/layer/...                  TimeDistributed's inner layer
+    layers/<key>/layers/...                 a nested model
+    vars/                                   the model itself (no weights)
+
+``<key>`` is the class name in snake case, numbered in the order of ``model.layers`` (lstm,
+lstm_1, …); every ``vars`` group carries the layer's name as an attribute.
+
+``x.weights.npz``: one array per weight, ``<layer name>/<i>``, plus the layer order.
+
+Loading matches layers by position in ``model.layers`` (Keras 3), or by layer name with
+``by_name=True``; ``skip_mismatch=True`` skips (with a warning) a layer whose weights do not
+fit instead of refusing. Every weight is read and checked before any is set.
+"""
+import os
+import tempfile
+import warnings
+
+import numpy as np
+
+from ..layers.base import _snake
+from ..layers.bidirectional import Bidirectional
+from ..layers.core_layers import InputLayer
+from ..layers.recurrent import Recurrent
+from ..layers.wrappers import TimeDistributed
+
+
+def _h5py():
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError('reading or writing .weights.h5 files needs h5py: pip install "lstm-np[keras]" '
+                          '(or save to a .weights.npz file)') from None
+    return h5py
+
+
+def _kind(path, who):
+    if path.endswith(".h5"):
+        return "h5"
+    if path.endswith(".npz"):
+        return "npz"
+    raise ValueError(f"{who}: the file name must end in .weights.h5 (Keras 3's HDF5 layout) or "
+                     f".weights.npz (NumPy), received {path!r}")
+
+
+def keyed_layers(layers):
+    """[(key, layer)]: Keras's snake-case class names, numbered per class in order."""
+    counts, out = {}, []
+    for layer in layers:
+        base = _snake(type(layer).__name__)
+        n = counts.get(base, 0)
+        counts[base] = n + 1
+        out.append((base if n == 0 else f"{base}_{n}", layer))
+    return out
+
+
+def _model_layers(model):
+    return [l for l in model.layers if not (isinstance(l, InputLayer) and type(model).__name__ == "Sequential")]
+
+
+# -- HDF5 (Keras 3) -----------------------------------------------------------------------------
+def _write_layer(group, layer):
+    vars_group = group.create_group("vars")
+    vars_group.attrs["name"] = layer.name
+    if isinstance(layer, Bidirectional):
+        _write_layer(group.create_group("forward_layer"), layer.forward_layer)
+        _write_layer(group.create_group("backward_layer"), layer.backward_layer)
+    elif isinstance(layer, TimeDistributed):
+        _write_layer(group.create_group("layer"), layer.layer)
+    elif isinstance(layer, Recurrent):
+        cell = group.create_group("cell").create_group("vars")
+        cell.attrs["name"] = _snake(type(layer).__name__) + "_cell"
+        for i, w in enumerate(layer.get_weights()):
+            cell.create_dataset(str(i), data=w)
+    elif hasattr(layer, "graph"):
+        _write_layers(group.create_group("layers"), _model_layers(layer))
+    else:
+        for i, w in enumerate(layer.get_weights()):
+            vars_group.create_dataset(str(i), data=w)
+
+
+def _write_layers(group, layers):
+    for key, layer in keyed_layers(layers):
+        _write_layer(group.create_group(key), layer)
+
+
+def _read_vars(group):
+    return [np.array(group[str(i)]) for i in range(len(group))] if group is not None else []
+
+
+def _read_layer(group, layer):
+    """The weights stored for ``layer`` in ``group``, in get_weights order."""
+    if isinstance(layer, Bidirectional):
+        return _read_layer(group["forward_layer"], layer.forward_layer) + \
+            _read_layer(group["backward_layer"], layer.backward_layer)
+    if isinstance(layer, TimeDistributed):
+        return _read_layer(group["layer"], layer.layer)
+    if isinstance(layer, Recurrent):
+        return _read_vars(group["cell"]["vars"]) if "cell" in group else _read_vars(group.get("vars"))
+    if hasattr(layer, "graph"):
+        return [w for key, sub in keyed_layers(_model_layers(layer)) for w in _read_layer(group["layers"][key], sub)]
+    return _read_vars(group.get("vars"))
+
+
+def _h5_pairs(f, model, by_name):
+    """[(layer, stored weights or None)] for every layer of the model that has weights."""
+    layers_group = f["layers"] if "layers" in f else None
+    if layers_group is None:
+        raise ValueError("not a Keras 3 weights file (no 'layers' group)")
+    pairs = []
+    if by_name:
+        stored = {layers_group[k]["vars"].attrs.get("name"): k for k in layers_group}
+        for layer in _model_layers(model):
+            key = stored.get(layer.name)
+            pairs.append((layer, None if key is None else _read_layer(layers_group[key], layer)))
+        return pairs
+    for key, layer in keyed_layers(_model_layers(model)):
+        pairs.append((layer, _read_layer(layers_group[key], layer) if key in layers_group else None))
+    return pairs
+
+
+# -- the two entry points ---------------------------------------------------------------------
+def save_weights(model, path, overwrite=True):
+    path = os.fspath(path)
+    kind = _kind(path, "save_weights")
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"save_weights: {path!r} exists and overwrite=False")
+    layers = _model_layers(model)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".lstm_np-", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        if kind == "h5":
+            with _h5py().File(tmp, "w") as f:
+                _write_layers(f.create_group("layers"), layers)
+                f.create_group("vars").attrs["name"] = model.name
+        else:
+            arrays = {"__order__": np.array([l.name for l in layers])}
+            for layer in layers:
+                for i, w in enumerate(layer.get_weights()):
+                    arrays[f"{layer.name}/{i}"] = w
+            with open(tmp, "wb") as f:
+                np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def load_weights(model, path, skip_mismatch=False, by_name=False):
+    path = os.fspath(path)
+    kind = _kind(path, "load_weights")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no weights file at {path!r}")
+    try:
+        if kind == "h5":
+            with _h5py().File(path, "r") as f:
+                pairs = _h5_pairs(f, model, by_name)
+        else:
+            with np.load(path, allow_pickle=False) as data:
+                order = [str(n) for n in data["__order__"]]
+                stored = {name: [data[f"{name}/{i}"] for i in range(sum(1 for k in data.files
+                                                                       if k.startswith(name + "/")))]
+                          for name in order}
+            layers = _model_layers(model)
+            if by_name:
+                pairs = [(l, stored.get(l.name)) for l in layers]
+            else:
+                pairs = [(l, stored[order[i]] if i < len(order) else None) for i, l in enumerate(layers)]
+    except (OSError, KeyError, ValueError) as exc:
+        raise ValueError(f"{path!r} is not a readable weights file for model {model.name!r}: {exc}") from None
+    plan = []
+    for layer, weights in pairs:
+        expected = [w.shape for w in layer.get_weights()]
+        if weights is None:
+            weights = []
+        problem = None
+        if len(weights) != len(expected):
+            problem = f"expects {len(expected)} weights, the file has {len(weights)}"
+        else:
+            bad = [(e, w.shape) for e, w in zip(expected, weights) if tuple(e) != w.shape]
+            if bad:
+                problem = f"expects shapes {[b[0] for b in bad]}, the file has {[b[1] for b in bad]}"
+        if problem is None:
+            if expected:
+                plan.append((layer, weights))
+        elif skip_mismatch:
+            warnings.warn(f"load_weights: skipping layer {layer.name!r}: {problem}", stacklevel=3)
+        else:
+            raise ValueError(f"load_weights: layer {layer.name!r} {problem} ({path!r}); "
+                             "pass skip_mismatch=True to skip such layers")
+    for layer, weights in plan:
+        layer.set_weights(weights)
