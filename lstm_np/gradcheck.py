@@ -179,12 +179,16 @@ def check_model(model, x, y=None, training=False, seed=0, eps=1e-3, n_entries=20
         def run():
             out = model.forward(arg, training=training)
             last["outs"] = outs = out if isinstance(out, list) else [out]
-            return np.array(model._losses(ys, outs, with_grads=False)[0])
+            return np.array(model._losses(ys, outs, with_grads=False)[0] + model.last_activity_loss
+                            + model.regularization_loss())
 
         def backward(G):
             grads = model._losses(ys, last["outs"], with_grads=True)[2]   # the forward just run
             grads = [None if g is None else g * float(G) for g in grads]
-            return model.backward(grads if len(grads) > 1 else grads[0]), None
+            dx = model.backward(grads if len(grads) > 1 else grads[0], activity_scale=float(G))
+            for p, g, reg in model.regularized_entries():       # the weight penalties' gradients
+                g += reg.gradient(p) * float(G)
+            return dx, None
     floats = [a for a in xs if isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.floating)]
     return _check(model, run, backward, xs if many else xs[0], [], seed, eps, n_entries,
                   check_input and bool(floats), points=5)

@@ -9,6 +9,8 @@ finite losses; the gradient is zero where the clip is active, as in Keras.
     categorical_crossentropy  l = -Σ_k y_k log(p_k / Σ_j p_j)
     sparse_categorical        l = -log(p_y / Σ_j p_j)
     mse                       l = mean_k (p - y)²
+    mae, huber, log_cosh, kl_divergence, poisson, binary_focal_crossentropy: see their classes
+    a NumPy function          LossFunctionWrapper(fn, gradient=dfn)  (a gradient is required)
 
 The per-sample losses (one per element of every axis but the last) are averaged.
 With ``sample_weight`` (e.g. a padding mask) the weighted per-sample losses are summed
@@ -33,8 +35,13 @@ def _clip_grad(p):
 class Loss:
     name = "loss"
 
-    def __init__(self, from_logits=False):
+    def __init__(self, from_logits=False, reduction="sum_over_batch_size", name=None, dtype=None):
+        if reduction not in ("sum_over_batch_size", "mean", "auto", None) :
+            raise ValueError(f"{type(self).__name__}: only the Keras default reduction "
+                             f"'sum_over_batch_size' is supported, received {reduction!r}")
         self.from_logits = bool(from_logits)
+        if name is not None:
+            self.name = name
 
     def per_sample(self, y_true, y_pred):
         """Per-sample loss (shape y_pred.shape[:-1]) and its gradient w.r.t. y_pred."""
@@ -151,11 +158,161 @@ class MeanSquaredError(Loss):
         return {}
 
 
+class MeanAbsoluteError(Loss):
+    """l = mean_k |p - y|;  dl/dp = sign(p - y) / K."""
+    name = "mean_absolute_error"
+
+    def per_sample(self, y, p):
+        d = p - y
+        return np.mean(np.abs(d), -1), np.sign(d) / p.shape[-1]
+
+    def get_config(self):
+        return {}
+
+
+class Huber(Loss):
+    """x = p - y;  l = mean_k (½x² if |x| <= δ else δ|x| - ½δ²);  dl/dp = clip(x, -δ, δ) / K."""
+    name = "huber_loss"
+
+    def __init__(self, delta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.delta = float(delta)
+
+    def per_sample(self, y, p):
+        x = p - y
+        a, d = np.abs(x), p.dtype.type(self.delta)
+        loss = np.where(a <= d, 0.5 * x * x, d * a - 0.5 * d * d)
+        return loss.mean(-1), np.clip(x, -d, d) / p.shape[-1]
+
+    def get_config(self):
+        return {"delta": self.delta}
+
+
+class LogCosh(Loss):
+    """x = p - y;  l = mean_k log cosh x = mean_k (x + softplus(-2x) - log 2);  dl/dp = tanh(x) / K."""
+    name = "log_cosh"
+
+    def per_sample(self, y, p):
+        x = p - y
+        softplus = np.maximum(-2 * x, 0) + np.log1p(np.exp(-np.abs(2 * x)))
+        return np.mean(x + softplus - np.log(p.dtype.type(2)), -1), np.tanh(x) / p.shape[-1]
+
+    def get_config(self):
+        return {}
+
+
+class KLDivergence(Loss):
+    """y, q = clip(y, ε, 1), clip(p, ε, 1);  l = Σ_k y log(y / q);  dl/dp = -y / q where p is unclipped."""
+    name = "kl_divergence"
+
+    def per_sample(self, y, p):
+        yc = np.clip(y, EPSILON, 1)
+        q = np.clip(p, EPSILON, 1)
+        grad = np.where((p >= EPSILON) & (p <= 1), -yc / q, 0)
+        return np.sum(yc * np.log(yc / q), -1), grad.astype(p.dtype)
+
+    def get_config(self):
+        return {}
+
+
+class Poisson(Loss):
+    """l = mean_k (p - y log(p + ε));  dl/dp = (1 - y / (p + ε)) / K."""
+    name = "poisson"
+
+    def per_sample(self, y, p):
+        return np.mean(p - y * np.log(p + EPSILON), -1), (1 - y / (p + EPSILON)) / p.shape[-1]
+
+    def get_config(self):
+        return {}
+
+
+class BinaryFocalCrossentropy(Loss):
+    """Focal loss (Lin et al. 2017) as Keras 3 computes it:
+
+        p = σ(z) with from_logits;  p_t = y p + (1 - y)(1 - p);  f = (1 - p_t)^γ
+        l = mean_k w f · bce(y, p)      w = y α + (1 - y)(1 - α) with apply_class_balancing, else 1
+        dl/dp = w [ -γ (1 - p_t)^(γ-1) (2y - 1) · bce + f · d bce/dp ] / K
+    """
+    name = "binary_focal_crossentropy"
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+                 label_smoothing=0.0, **kwargs):
+        super().__init__(from_logits=from_logits, **kwargs)
+        self.apply_class_balancing = bool(apply_class_balancing)
+        self.alpha, self.gamma, self.label_smoothing = float(alpha), float(gamma), float(label_smoothing)
+
+    def per_sample(self, y, z):
+        if self.label_smoothing:
+            y = y * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
+        p = sigmoid(z) if self.from_logits else z
+        q = _clip(p)
+        bce = -(y * np.log(q) + (1 - y) * np.log(1 - q))
+        dbce = -(y / q - (1 - y) / (1 - q)) * _clip_grad(p)
+        pt = y * p + (1 - y) * (1 - p)
+        g = self.gamma
+        f = (1 - pt) ** g
+        df = -g * (1 - pt) ** (g - 1) * (2 * y - 1) if g else np.zeros_like(p)
+        w = y * self.alpha + (1 - y) * (1 - self.alpha) if self.apply_class_balancing else 1.0
+        loss = w * f * bce
+        dp = w * (df * bce + f * dbce)
+        if self.from_logits:
+            dp = dp * p * (1 - p)
+        return loss.mean(-1), dp / p.shape[-1]
+
+    def get_config(self):
+        return {"apply_class_balancing": self.apply_class_balancing, "alpha": self.alpha, "gamma": self.gamma,
+                "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+
+
+class LossFunctionWrapper(Loss):
+    """A NumPy loss function as a Loss: ``fn(y_true, y_pred)`` returns the per-sample loss
+    (y_pred's shape without the last axis, as Keras's loss functions do) and
+    ``gradient(y_true, y_pred)`` returns its derivative w.r.t. y_pred (y_pred's shape: entry
+    [..., k] is d loss[...] / d y_pred[..., k]). A gradient is needed to train: NumPy cannot
+    differentiate ``fn`` for you."""
+
+    def __init__(self, fn, gradient=None, name=None):
+        super().__init__()
+        if not callable(fn):
+            raise TypeError(f"LossFunctionWrapper needs a callable, received {type(fn).__name__}")
+        gradient = gradient if gradient is not None else getattr(fn, "gradient", None)
+        if gradient is None or not callable(gradient):
+            raise TypeError(f"the loss function {getattr(fn, '__name__', fn)!r} has no gradient: NumPy cannot "
+                            "differentiate it for you. Pass losses.LossFunctionWrapper(fn, gradient=dfn), "
+                            "where dfn(y_true, y_pred) returns d loss / d y_pred with y_pred's shape "
+                            "(or set fn.gradient = dfn)")
+        self.fn, self.gradient = fn, gradient
+        self.name = name or getattr(fn, "__name__", "loss")
+
+    def check_target_shape(self, y_shape, pred_shape):
+        pass                                    # the user's function knows its targets
+
+    def per_sample(self, y, p):
+        per = np.asarray(self.fn(y, p), p.dtype)
+        grad = np.asarray(self.gradient(y, p), p.dtype)
+        if per.shape != p.shape[:-1]:
+            raise ValueError(f"loss {self.name!r} must return one value per sample, shape {p.shape[:-1]}, "
+                             f"received {per.shape}")
+        if grad.shape != p.shape:
+            raise ValueError(f"the gradient of loss {self.name!r} must have y_pred's shape {p.shape}, "
+                             f"received {grad.shape}")
+        return per, grad
+
+    def get_config(self):
+        raise TypeError(f"loss {self.name!r} is a Python function, which cannot be saved without pickle")
+
+
 _BY_NAME = {
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
+    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
+    "huber": Huber, "huber_loss": Huber,
+    "log_cosh": LogCosh, "logcosh": LogCosh,
+    "kl_divergence": KLDivergence, "kld": KLDivergence, "kullback_leibler_divergence": KLDivergence,
+    "poisson": Poisson,
+    "binary_focal_crossentropy": BinaryFocalCrossentropy,
 }
 _CLASSES = {c.__name__: c for c in _BY_NAME.values()}
 
@@ -170,7 +327,11 @@ def get(identifier):
         return _BY_NAME[identifier]()
     if isinstance(identifier, dict):
         return _CLASSES[identifier["class_name"]](**identifier["config"])
-    raise TypeError(f"loss must be a name or a Loss, received {type(identifier).__name__}")
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if callable(identifier):
+        return LossFunctionWrapper(identifier)
+    raise TypeError(f"loss must be a name, a Loss or a function, received {type(identifier).__name__}")
 
 
 def serialize(loss):
@@ -182,3 +343,9 @@ binary_crossentropy = "binary_crossentropy"
 categorical_crossentropy = "categorical_crossentropy"
 sparse_categorical_crossentropy = "sparse_categorical_crossentropy"
 mse = mean_squared_error = "mse"
+mae = mean_absolute_error = "mae"
+huber = "huber"
+log_cosh = logcosh = "log_cosh"
+kl_divergence = kld = "kl_divergence"
+poisson = "poisson"
+binary_focal_crossentropy = "binary_focal_crossentropy"

@@ -10,6 +10,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from .. import constraints as constraints_mod
+from .. import regularizers as regularizers_mod
 from ..config import resolve_dtype
 from .graph import Node, SymbolicTensor, any_symbolic, flatten, is_symbolic
 from .registry import register
@@ -79,7 +81,7 @@ class Layer:
         register(cls)                              # saved configs name classes, loading looks them up
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
-                 batch_input_shape=None, seed=None, **kwargs):
+                 batch_input_shape=None, seed=None, activity_regularizer=None, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(kwargs)}")
         self.name = name if name is not None else unique_name(_snake(type(self).__name__))
@@ -99,6 +101,9 @@ class Layer:
         self.rng = np.random.default_rng(seed)
         self.params = {}
         self.grads = {}
+        self.regularizers = {}      # weight key -> Regularizer (see set_weight_options)
+        self.constraints = {}       # weight key -> Constraint
+        self.activity_regularizer = regularizers_mod.get(activity_regularizer)
         self.built = False
         self.input_shape = None     # (None, ...) once built
         self._cache = None          # the record of the last forward (the one-call case)
@@ -123,6 +128,43 @@ class Layer:
     def weight_entries(self):
         """(key, param, grad, trainable) for every weight, inner layers' included."""
         return [(k, self.params[k], self.grads[k], self.trainable) for k in self.params]
+
+    def set_weight_options(self, **options):
+        """``<key>_regularizer`` / ``<key>_constraint`` arguments (kernel, recurrent, bias,
+        embeddings) -> ``self.regularizers`` / ``self.constraints`` by weight key."""
+        for arg, value in options.items():
+            key, kind = arg.rsplit("_", 1)
+            key = "recurrent_kernel" if key == "recurrent" else key
+            if kind == "regularizer":
+                value = regularizers_mod.get(value)
+                if value is not None:
+                    self.regularizers[key] = value
+            else:
+                value = constraints_mod.get(value)
+                if value is not None:
+                    self.constraints[key] = value
+
+    def regularized_entries(self, trainable=True):
+        """(param, grad, regularizer) of every regularized trainable weight, inner layers' too."""
+        trainable = trainable and self.trainable
+        own = [(self.params[k], self.grads[k], r) for k, r in self.regularizers.items()
+               if k in self.params and trainable]
+        return own + [e for sub in self.sublayers() for e in sub.regularized_entries(trainable)]
+
+    def constrained_entries(self):
+        """(param, constraint) of every constrained weight, inner layers' too."""
+        own = [(self.params[k], c) for k, c in self.constraints.items() if k in self.params]
+        return own + [e for sub in self.sublayers() for e in sub.constrained_entries()]
+
+    def _weight_options_config(self):
+        cfg = {}
+        for key, reg in self.regularizers.items():
+            cfg[f"{'recurrent' if key == 'recurrent_kernel' else key}_regularizer"] = regularizers_mod.serialize(reg)
+        for key, con in self.constraints.items():
+            cfg[f"{'recurrent' if key == 'recurrent_kernel' else key}_constraint"] = constraints_mod.serialize(con)
+        if self.activity_regularizer is not None:
+            cfg["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
+        return cfg
 
     # -- building ----------------------------------------------------------------------
     def build(self, input_shape):
@@ -292,6 +334,7 @@ class Layer:
             cfg["input_shape"] = list(self.input_shape_arg)
         if self.seed is not None:
             cfg["seed"] = int(self.seed)
+        cfg.update(self._weight_options_config())
         return cfg
 
     @classmethod

@@ -17,7 +17,8 @@ class Embedding(Layer):
     weight_names = ("embeddings",)
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 mask_zero=False, input_length=None, weights=None, **kwargs):
+                 mask_zero=False, input_length=None, weights=None, embeddings_regularizer=None,
+                 embeddings_constraint=None, **kwargs):
         self.input_dim = check_positive_int(input_dim, "Embedding input_dim")
         self.output_dim = check_positive_int(output_dim, "Embedding output_dim")
         if input_length is not None:
@@ -27,6 +28,8 @@ class Embedding(Layer):
         self.input_length = input_length
         super().__init__(**kwargs)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.set_weight_options(embeddings_regularizer=embeddings_regularizer,
+                                embeddings_constraint=embeddings_constraint)
         self.mask_zero = check_bool(mask_zero, "mask_zero")
         self._mask = None
         # The table does not depend on the input shape: build at once, as Keras does.

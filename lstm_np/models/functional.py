@@ -132,10 +132,15 @@ class Graph:
 
     # -- forward ------------------------------------------------------------------------------
     def run(self, xs, training, slot, input_masks=None):
-        """Values of the outputs for input arrays xs; returns (outputs, masks, records)."""
+        """Values of the outputs for input arrays xs; returns (outputs, masks, records).
+
+        ``self.activity_loss`` is then the sum of the activity regularizers' penalties
+        (r(y) / batch size per output, as Keras, nested models' included), and
+        ``records[i]`` carries node i's layer record and the penalty's gradient."""
         values = {id(t): x for t, x in zip(self.inputs, xs)}
         masks = {id(t): m for t, m in zip(self.inputs, input_masks or [])}
         records = []
+        self.activity_loss = 0.0
         for node, k in zip(self.nodes, self.slots):
             layer = node.layer
             args = [values[id(t)] for t in node.input_tensors]
@@ -153,17 +158,26 @@ class Graph:
                                 training=training if node.training is None else node.training,
                                 mask=mask, initial_state=init, **node.kwargs)
             masks[id(node.outputs[0])] = layer.compute_mask(mask)      # right after its forward
-            records.append(layer._cache)
-            layer._cache = None
             outs = out if node.multi_output else [out]
+            activity = None
+            reg = layer.activity_regularizer
+            if reg is not None:
+                floats = [v for v in outs if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
+                self.activity_loss += sum(reg(v) / v.shape[0] for v in floats)
+                activity = [reg.gradient(v) / v.dtype.type(v.shape[0])
+                            if isinstance(v, np.ndarray) and v.dtype.kind == "f" else None for v in outs]
+            self.activity_loss += getattr(layer, "last_activity_loss", 0.0)     # a nested model's
+            records.append((layer._cache, activity))
+            layer._cache = None
             for t, v in zip(node.outputs, outs):
                 values[id(t)] = v
         return ([values[id(t)] for t in self.outputs], [masks.get(id(t)) for t in self.outputs],
                 records)
 
     # -- backward -----------------------------------------------------------------------------
-    def backprop(self, records, output_grads):
-        """Gradients w.r.t. the inputs; fills every layer's grads (summed over its calls)."""
+    def backprop(self, records, output_grads, activity_scale=1.0):
+        """Gradients w.r.t. the inputs; fills every layer's grads (summed over its calls).
+        The activity penalties' gradients join in, times ``activity_scale``."""
         grads = {}
 
         def send(t, g):
@@ -177,11 +191,15 @@ class Graph:
         summed, touched = {}, set()
         for i in range(len(self.nodes) - 1, -1, -1):
             node = self.nodes[i]
+            record, activity = records[i]
             gs = [grads.pop(id(t), None) for t in node.outputs]
+            if activity is not None:                  # d (r(y) / B) / d y joins the output's gradient
+                activity = [None if a is None else a * a.dtype.type(activity_scale) for a in activity]
+                gs = [a if g is None else (g if a is None else g + a) for g, a in zip(gs, activity)]
             if all(g is None for g in gs):
                 continue
             layer = node.layer
-            layer._cache = records[i]
+            layer._cache = record
             records[i] = None
             if not node.multi_output:
                 gs = gs[0]                       # multi-output layers accept None entries
@@ -291,6 +309,22 @@ class Model(TrainingMixin, Layer):
     def sublayers(self):
         return list(getattr(self, "layers", []))
 
+    def regularized_entries(self, trainable=True):
+        seen, out = set(), []
+        for entry in super().regularized_entries(trainable):
+            if id(entry[0]) not in seen:              # a shared layer counts once
+                seen.add(id(entry[0]))
+                out.append(entry)
+        return out
+
+    def constrained_entries(self):
+        seen, out = set(), []
+        for entry in super().constrained_entries():
+            if id(entry[0]) not in seen:
+                seen.add(id(entry[0]))
+                out.append(entry)
+        return out
+
     def weight_entries(self):
         return [(f"{layer.name}/{k}", p, g, self.trainable and t)
                 for layer in self.layers for k, p, g, t in layer.weight_entries()]
@@ -343,11 +377,13 @@ class Model(TrainingMixin, Layer):
         masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(xs)
         outs, out_masks, records = self.graph.run(xs, training, getattr(self, "_slot", 0), masks)
         self._output_masks = out_masks
+        self.last_activity_loss = self.graph.activity_loss
         self._cache = records
         return outs[0] if len(outs) == 1 and not isinstance(self._outputs_structure, (list, tuple)) else outs
 
-    def backward(self, grad_output):
-        """Gradients of the outputs -> gradients of the inputs (a list for several inputs)."""
+    def backward(self, grad_output, activity_scale=1.0):
+        """Gradients of the outputs -> gradients of the inputs (a list for several inputs).
+        Activity regularizers add their penalty's gradient, times ``activity_scale``."""
         records = self._require_cache()
         self._cache = None
         gs = list(grad_output) if isinstance(grad_output, (list, tuple)) and len(self.graph.outputs) > 1 \
@@ -358,7 +394,7 @@ class Model(TrainingMixin, Layer):
         if len(gs) != len(self.graph.outputs):
             raise ValueError(f"model {self.name!r} has {len(self.graph.outputs)} outputs; backward "
                              f"expects as many gradients, received {len(gs)}")
-        dxs = self.graph.backprop(list(records), gs)
+        dxs = self.graph.backprop(list(records), gs, activity_scale)
         if len(dxs) == 1 and not isinstance(self._inputs_structure, (list, tuple, dict)):
             return dxs[0]
         return dxs

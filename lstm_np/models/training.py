@@ -333,13 +333,34 @@ class TrainingMixin:
         outs, self._output_masks, records = self.graph.run(xs, training, 0)
         return outs, records
 
+    def regularization_loss(self):
+        """Σ r(w) over the regularized trainable weights (each counted once)."""
+        return sum(reg(p) for p, _, reg in self.regularized_entries())
+
+    def _objective(self, ys, outs, sws, with_grads):
+        """What training minimises: Σ_k w_k loss_k + activity penalties (from the run just made)
+        + weight penalties. Returns (total, per-output losses, d total / d outputs)."""
+        total, per, grads = self._losses(ys, outs, with_grads=with_grads, sws=sws)
+        return total + self.graph.activity_loss + self.regularization_loss(), per, grads
+
+    def _backprop(self, records, grads):
+        """Gradients of the objective: the graph's, plus each weight penalty's r'(w)."""
+        dxs = self.graph.backprop(records, grads)
+        for p, g, reg in self.regularized_entries():
+            g += reg.gradient(p)
+        return dxs
+
+    def apply_constraints(self):
+        for p, constraint in self.constrained_entries():
+            p[...] = constraint(p)
+
     def train_step(self, xs, ys, sws=None):
         outs, records = self._run_graph(xs, training=True)
-        total, per, grads = self._losses(ys, outs, with_grads=True, sws=sws)
+        total, per, grads = self._objective(ys, outs, sws, with_grads=True)
         if not np.isfinite(total):
             raise NonFiniteError(f"the loss became {total} at iteration {self.optimizer.iterations}; "
                                  "weights are left at their last finite values")
-        self.graph.backprop(records, grads)
+        self._backprop(records, grads)
         params = self.parameters()
         finite = _finite_checker()
         for name, _, g in params:
@@ -347,11 +368,12 @@ class TrainingMixin:
                 raise NonFiniteError(f"the gradient of {name} is not finite at iteration "
                                      f"{self.optimizer.iterations}; weights left unchanged")
         self.optimizer.apply_gradients(params)
+        self.apply_constraints()
         return self._update_metrics(total, per, ys, outs, sws, len(xs[0]))
 
     def test_step(self, xs, ys, sws=None):
         outs, _ = self._run_graph(xs, training=False)
-        total, per, _ = self._losses(ys, outs, with_grads=False, sws=sws)
+        total, per, _ = self._objective(ys, outs, sws, with_grads=False)
         return self._update_metrics(total, per, ys, outs, sws, len(xs[0]))
 
     def predict_step(self, xs):
