@@ -7,8 +7,8 @@
     model.add(keras.layers.TimeDistributed(keras.layers.Dense(1, activation="sigmoid")))
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"])
 """
-from . import (callbacks, core, errors, gradcheck, initializers, layers, losses, metrics, models,
-               optimizers, preprocessing, utils)
+from . import (callbacks, constraints, core, errors, gradcheck, initializers, layers, losses, metrics,
+               models, optimizers, preprocessing, regularizers, utils)
 from .backend import get_backend, set_backend
 from .config import floatx, set_floatx
 from .layers import Input
@@ -17,4 +17,4 @@ from .models import Model, Sequential, load_model
 from .version import __version__
 
 __all__ = ["Model", "Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
-           "metrics", "callbacks", "errors", "utils", "preprocessing", "initializers", "gradcheck", "core", "floatx", "set_floatx", "get_backend", "set_backend"]
+           "metrics", "callbacks", "errors", "utils", "regularizers", "constraints", "preprocessing", "initializers", "gradcheck", "core", "floatx", "set_floatx", "get_backend", "set_backend"]

@@ -1,8 +1,17 @@
-"""Global *configuration* (not state that affects randomness): the default float type.
+"""Global *configuration*: the default float type, and the seed that layers created without
+their own ``seed=`` draw from.
 
 ``set_floatx("float64")`` makes newly built layers use float64, which is what the
 gradient checks need. A layer may also take ``dtype=`` to override it.
+
+``set_random_seed(s)`` (``keras.utils.set_random_seed``) seeds Python's ``random``, NumPy's
+legacy global generator (as Keras does, for scripts that use them) and a SeedSequence from
+which every layer and model created afterwards *without* a seed takes its own independent
+seed: the same script then builds the same weights and draws the same masks. Layers never
+draw from a shared generator; each owns its ``np.random.Generator``.
 """
+import random
+
 import numpy as np
 
 _FLOATX = "float32"
@@ -33,3 +42,23 @@ def resolve_dtype(dtype):
     if dt not in (np.float32, np.float64):
         raise ValueError(f"dtype must be 'float32' or 'float64', received {dtype!r}")
     return dt
+
+
+_SEEDS = None
+
+
+def set_random_seed(seed):
+    """Make every layer/model created from now on without a seed= reproducible."""
+    global _SEEDS
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"set_random_seed expects a non-negative int, received {seed!r}")
+    random.seed(int(seed))
+    np.random.seed(int(seed) % 2**32)
+    _SEEDS = np.random.SeedSequence(int(seed))
+
+
+def next_seed():
+    """A fresh seed from set_random_seed's sequence, or None (fresh OS entropy) when unset."""
+    if _SEEDS is None:
+        return None
+    return int(_SEEDS.spawn(1)[0].generate_state(1, np.uint64)[0])

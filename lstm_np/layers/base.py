@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import constraints as constraints_mod
 from .. import regularizers as regularizers_mod
-from ..config import resolve_dtype
+from ..config import next_seed, resolve_dtype
 from .graph import Node, SymbolicTensor, any_symbolic, flatten, is_symbolic
 from .registry import register
 
@@ -81,7 +81,7 @@ class Layer:
         register(cls)                              # saved configs name classes, loading looks them up
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
-                 batch_input_shape=None, seed=None, activity_regularizer=None, **kwargs):
+                 batch_input_shape=None, seed=None, activity_regularizer=None, batch_size=None, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(kwargs)}")
         self.name = name if name is not None else unique_name(_snake(type(self).__name__))
@@ -90,7 +90,7 @@ class Layer:
         self._trainable = check_bool(trainable, "trainable")
         self._dtype_arg = dtype
         self.dtype = resolve_dtype(dtype)
-        self.batch_size_arg = None
+        self.batch_size_arg = batch_size
         if batch_input_shape is not None:
             self.batch_size_arg = tuple(batch_input_shape)[0]
             input_shape = tuple(batch_input_shape)[1:]
@@ -98,7 +98,7 @@ class Layer:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
             raise TypeError(f"seed must be an int or None, received {seed!r}")
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(seed if seed is not None else next_seed())
         self.params = {}
         self.grads = {}
         self.regularizers = {}      # weight key -> Regularizer (see set_weight_options)

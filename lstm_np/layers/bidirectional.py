@@ -198,6 +198,14 @@ class Bidirectional(Layer):
     def random_generators(self):
         return [self.rng] + self.forward_layer.random_generators() + self.backward_layer.random_generators()
 
+    def _check_symbolic_call(self, shapes, initial_state, kwargs):
+        super()._check_symbolic_call(shapes, initial_state, kwargs)
+        for sub in self.sublayers():
+            sub._check_symbolic_call(shapes, None, {})
+
+    def reset_state(self, states=None):
+        self.reset_states(states)
+
     def reset_states(self, states=None):
         """Forget the carried states (or set them: forward layer's states, then backward's)."""
         if states is None:

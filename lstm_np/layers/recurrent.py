@@ -109,6 +109,11 @@ class Recurrent(Layer):
 
     def _check_states(self, initial_state, batch):
         n, H = len(self.state_names), self.units
+        want = self.stateful_batch_size
+        if self.stateful and want is not None and batch != want:
+            raise ValueError(f"stateful {self._who()} has a fixed batch size of {want} (from its batch_shape); "
+                             f"received a batch of {batch}. Pass batch_size={want} to fit/predict/evaluate "
+                             f"and give it a multiple of {want} samples")
         if initial_state is None:
             if self.stateful and self.states is not None:
                 if self.states[0].shape[0] != batch:
@@ -203,10 +208,24 @@ class Recurrent(Layer):
             return self.params["bias"]
         return np.zeros(self.gates * self.units, self.dtype)
 
+    @property
+    def stateful_batch_size(self):
+        """The batch size a stateful layer was declared with (batch_shape), or None."""
+        return getattr(self, "_stateful_batch", None) or self.batch_size_arg
+
+    def _check_symbolic_call(self, shapes, initial_state, kwargs):
+        super()._check_symbolic_call(shapes, initial_state, kwargs)
+        if self.stateful and shapes[0] is not None:
+            self._stateful_batch = shapes[0]           # Input(batch_shape=(B, T, F))
+
     def reset_states(self, states=None):
         """Forget the carried state of a stateful layer (or set it to ``states``: a list of
         (batch, units) arrays, h then c for an LSTM)."""
         self.states = None if states is None else self._checked_states(states)
+
+    def reset_state(self, states=None):
+        """Keras 3's name for ``reset_states``."""
+        self.reset_states(states)
 
     def _checked_states(self, states):
         who, n, H = self._who(), len(self.state_names), self.units

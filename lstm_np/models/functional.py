@@ -335,6 +335,29 @@ class Model(TrainingMixin, Layer):
     def set_call_slot(self, slot):
         self._slot = slot
 
+    def _leaf_layers(self):
+        out, stack = [], list(self.sublayers())
+        while stack:
+            layer = stack.pop(0)
+            out.append(layer)
+            stack.extend(layer.sublayers())
+        return out
+
+    def reset_states(self):
+        """Forget the carried states of every stateful layer (a convenience: Keras 3 resets
+        each layer with ``layer.reset_state()``)."""
+        for layer in self._leaf_layers():
+            if getattr(layer, "stateful", False):
+                layer.reset_states()
+
+    reset_state = reset_states
+
+    def stateful_batch_size(self):
+        """The fixed batch size of the model's stateful layers, or None."""
+        sizes = {getattr(l, "stateful_batch_size", None) for l in self._leaf_layers() if getattr(l, "stateful", False)}
+        sizes.discard(None)
+        return sizes.pop() if len(sizes) == 1 else None
+
     @property
     def output_shape(self):
         shapes = [t.shape for t in self.graph.outputs]

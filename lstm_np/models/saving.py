@@ -155,3 +155,12 @@ def load_model(path, compile=True):
         if state:
             model.optimizer.set_state(state)
     return model
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A new model (fresh weights) from ``model.to_json()``."""
+    try:
+        spec = json.loads(json_string)
+        return get_class(spec["class_name"]).from_config(spec["config"])
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValueError(f"model_from_json: not a model description written by to_json: {exc}") from None

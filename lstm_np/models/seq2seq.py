@@ -23,7 +23,7 @@ import numpy as np
 from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
 from ..errors import NonFiniteError
-from ..config import resolve_dtype
+from ..config import next_seed, resolve_dtype
 from ..core import activations as A
 from ..core import attention as att
 from ..core import lstm as core_lstm
@@ -78,7 +78,7 @@ class Seq2Seq:
         self.pad_token, self.start_token, self.end_token = int(pad_token), int(start_token), int(end_token)
         self.dtype = resolve_dtype(dtype)
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(seed if seed is not None else next_seed())
         self.name = name or unique_name("seq2seq")
         self._dtype_arg = dtype
 

@@ -132,10 +132,10 @@ class Sequential(Model):
     def count_params(self):
         return sum(layer.count_params() for layer in self._layers)
 
-    def summary(self, print_fn=None):
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, **kwargs):
         """Print a Keras-style table: layer (type), output shape, param #, and the totals."""
         self._require_built()
-        return super().summary(print_fn=print_fn, connected_to=False)
+        return super().summary(print_fn=print_fn, expand_nested=expand_nested, connected_to=False)
 
     def _summary_layers(self):
         return self._layers
@@ -156,10 +156,10 @@ class Sequential(Model):
             self.build((None,) + tuple(np.shape(x)[1:]))
         return super().forward(x, training=training, mask=mask, initial_state=initial_state)
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, activity_scale=1.0):
         if not self.built:
             raise RuntimeError(f"model {self.name!r}: backward needs a forward first")
-        return super().backward(grad_output)
+        return super().backward(grad_output, activity_scale)
 
     # -- config -------------------------------------------------------------------------------
     def get_config(self):

@@ -28,9 +28,11 @@ def check_int(value, who, what, low=0):
     return int(value)
 
 
-def check_batch_size(batch_size, who, default=32):
+def check_batch_size(batch_size, who, default=32, model=None):
+    """The batch size given, else a stateful model's fixed one, else 32 (Keras)."""
     if batch_size is None:
-        return default
+        fixed = getattr(model, "stateful_batch_size", lambda: None)()
+        return fixed or default
     return check_int(batch_size, who, "batch_size", 1)
 
 
@@ -73,7 +75,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose=1, callbacks=None, valid
     """Train ``model`` for ``epochs`` passes over (x, y); returns its History."""
     model.require_compiled(who)
     data = list(model.standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight))
-    batch_size = check_batch_size(batch_size, who)
+    batch_size = check_batch_size(batch_size, who, model=model)
     epochs = check_int(epochs, who, "epochs")
     initial_epoch = check_int(initial_epoch, who, "initial_epoch")
     if verbose not in (0, 1, 2, "auto"):
@@ -179,7 +181,7 @@ def evaluate(model, x, y, batch_size=None, verbose=0, callbacks=None, return_dic
     """Loss (and metrics): a float, or [loss, metric, ...] as Keras, or a dict."""
     xs, ys, sws = model.standardize(x, y, who, sample_weight=sample_weight)
     cbs = CallbackList(check_callbacks(callbacks, who), model, history=False)
-    logs = evaluate_logs(model, xs, ys, sws, check_batch_size(batch_size, who), cbs)
+    logs = evaluate_logs(model, xs, ys, sws, check_batch_size(batch_size, who, model=model), cbs)
     if verbose:
         print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
     return as_result(logs, return_dict)
@@ -195,7 +197,7 @@ def as_result(logs, return_dict):
 def predict(model, x, batch_size=None, verbose=0, callbacks=None, who="predict"):
     """Outputs for x, in batches, in inference mode: an array, or a list for several outputs."""
     xs, _, _ = model.standardize(x, None, who)
-    batch_size = check_batch_size(batch_size, who)
+    batch_size = check_batch_size(batch_size, who, model=model)
     cbs = CallbackList(check_callbacks(callbacks, who), model, history=False)
     n = n_samples(xs, who)
     cbs.call("on_predict_begin")

@@ -54,6 +54,11 @@ def _per_output(value, names, what, default):
     return [value] * n
 
 
+def _version():
+    from ..version import __version__
+    return __version__
+
+
 def _weights_like(sw, mask):
     """A sample weight (B,) or (B, T) broadcast to a mask's shape."""
     w = np.asarray(sw, np.float64)
@@ -468,7 +473,7 @@ class TrainingMixin:
                 for key, p, g, trainable in layer.weight_entries() if trainable or not trainable_only]
 
     # -- summary ------------------------------------------------------------------------------
-    def _summary_rows(self):
+    def _summary_rows(self, expand_nested=False, indent=""):
         """(name (type), output shape, params, connected to) per layer."""
         rows = []
         for layer in self._summary_layers():
@@ -480,16 +485,21 @@ class TrainingMixin:
                 shape = outs[0].shape if not nodes[0].multi_output else [t.shape for t in outs]
                 conn = ", ".join(f"{t.layer.name}[{t.layer._inbound_nodes.index(t.node)}][{t.index}]"
                                  for n in nodes for t in n.all_inputs)
-            rows.append((f"{layer.name} ({type(layer).__name__})", str(shape), f"{layer.count_params():,}", conn))
+            rows.append((f"{indent}{layer.name} ({type(layer).__name__})", str(shape),
+                         f"{layer.count_params():,}", conn))
+            if expand_nested and hasattr(layer, "_summary_rows"):
+                rows += layer._summary_rows(True, indent + " └ ")
         return rows
 
     def _summary_layers(self):
         return self.graph.layers
 
-    def summary(self, print_fn=None, connected_to=True):
-        """Print a Keras-style table: layer (type), output shape, param #, connected to; totals."""
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None, connected_to=True):
+        """Print a Keras-style table: layer (type), output shape, param #, connected to; totals.
+        ``expand_nested`` lists a nested model's layers under it, indented."""
         print_fn = print_fn or print
-        rows = self._summary_rows()
+        rows = self._summary_rows(expand_nested)
         if not connected_to:
             rows = [r[:3] for r in rows]
         heads = ("Layer (type)", "Output Shape", "Param #", "Connected to")[:len(rows[0]) if rows else 3]
@@ -525,6 +535,12 @@ class TrainingMixin:
         position (or by layer name); all are checked before any is set."""
         from .weights_io import load_weights
         load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def to_json(self, **kwargs):
+        """The architecture (no weights) as JSON: ``models.model_from_json`` rebuilds it."""
+        import json
+        return json.dumps({"class_name": getattr(type(self), "_registered_name", type(self).__name__),
+                           "config": self.get_config(), "lstm_np_version": _version()}, **kwargs)
 
     def save(self, path):
         """Write config, weights and optimizer state to one archive (see ``models.saving``)."""

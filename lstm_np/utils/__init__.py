@@ -1,0 +1,8 @@
+"""``keras.utils``: to_categorical, pad_sequences, get_file, set_random_seed, plot_model."""
+from ..config import set_random_seed
+from .diagram import model_diagram, plot_model
+from .files import get_file, validate_file
+from .sequences import pad_sequences, to_categorical
+
+__all__ = ["to_categorical", "pad_sequences", "get_file", "validate_file", "set_random_seed", "plot_model",
+           "model_diagram"]
