@@ -71,11 +71,12 @@ class Callback:
 
 
 class CallbackList:
-    """The callbacks of one fit/evaluate/predict call (History first, for fit)."""
+    """The callbacks of one fit/evaluate/predict call (History last, as Keras 3 adds it, so it
+    records what the others add to the logs, e.g. "learning_rate")."""
 
     def __init__(self, callbacks, model, history=True):
         self.history = History() if history else None
-        self.callbacks = ([self.history] if history else []) + list(callbacks)
+        self.callbacks = list(callbacks) + ([self.history] if history else [])
         for cb in self.callbacks:
             cb.set_model(model)
         if history:
@@ -124,7 +125,7 @@ class MonitorCallback(Callback):
         else:
             name = self.monitor[len("val_"):] if self.monitor.startswith("val_") else self.monitor
             direction = "down" if name == "loss" or name.endswith("_loss") else None
-            for key, _, metric in getattr(self.model, "metric_fns", []):
+            for key, _, metric, _ in getattr(self.model, "metric_fns", []):
                 if key == name or metric.name == name:
                     direction = metric.direction
             if name in ("acc", "accuracy") or name.endswith(("_acc", "_accuracy")):

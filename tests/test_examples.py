@@ -31,10 +31,29 @@ def test_functional_bilstm_sentiment_example_runs(tmp_path):
     assert "Total params" in out and "400 Training sequences" in out
 
 
-@pytest.mark.parametrize("name", ["lstm_seq2seq.py", "bidirectional_lstm_sentiment.py", "addition_rnn.py"])
+@pytest.mark.parametrize("name", ["lstm_seq2seq.py", "bidirectional_lstm_sentiment.py", "addition_rnn.py",
+                                  "lstm_text_generation.py", "stateful_lstm.py"])
 def test_examples_differ_from_keras_only_in_imports(name):
     """Every line that names lstm_np is an import marked with the Keras line it replaces."""
     source = open(os.path.join(EXAMPLES, name)).read()
     docstring_end = ast.parse(source).body[0].end_lineno          # the module docstring
     code = [l for l in source.splitlines()[docstring_end:] if "lstm_np" in l and not l.lstrip().startswith("#")]
     assert code and all(l.startswith(("import lstm_np", "from lstm_np")) and "# was: " in l for l in code)
+
+
+def test_text_generation_example_runs_offline_from_the_cache(tmp_path):
+    """get_file finds the corpus where its error message says to put it; nothing is downloaded."""
+    home = tmp_path / "keras_home"
+    (home / "datasets").mkdir(parents=True)
+    readme = os.path.join(EXAMPLES, "..", "README.md")
+    (home / "datasets" / "nietzsche.txt").write_text(open(readme).read())
+    out = run_example("lstm_text_generation.py", tmp_path, KERAS_HOME=home, EXAMPLE_EPOCHS=1,
+                      EXAMPLE_CHARS=3000, EXAMPLE_MAXLEN=20)
+    assert "Generating text after epoch: 0" in out and out.count("...Generated:") == 4
+
+
+def test_stateful_example_beats_its_stateless_twin(tmp_path):
+    out = run_example("stateful_lstm.py", tmp_path, EXAMPLE_EPOCHS=8, EXAMPLE_LENGTH=1000)
+    line = [l for l in out.splitlines() if l.startswith("test RMSE")][0]
+    stateful, stateless = (float(v.strip(",")) for v in line.split()[3::2])
+    assert stateful < stateless, line

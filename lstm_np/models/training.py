@@ -101,24 +101,17 @@ class TrainingMixin:
             raise ValueError("compile needs a loss for at least one output")
         weights = [float(w) for w in _per_output(1.0 if loss_weights is None else loss_weights, names,
                                                   "loss_weights", 0.0)]
-        if isinstance(metrics, str):
-            raise TypeError(f"metrics must be a list, e.g. ['acc'], received {metrics!r}")
-        if metrics is None:
-            per_out = [[] for _ in names]
-        elif isinstance(metrics, dict):
-            per_out = _per_output(metrics, names, "metrics", [])
-        elif len(names) == 1:
-            per_out = [list(metrics)]
-        else:
-            per_out = _per_output(list(metrics), names, "metrics", [])
-        per_out = [[m] if isinstance(m, (str, metrics_mod.Metric)) or callable(m) and not isinstance(m, type)
-                   else list(m or []) for m in per_out]
+        per_out = self._metrics_per_output(metrics, names, "metrics")
+        weighted_out = self._metrics_per_output(weighted_metrics, names, "weighted_metrics")
         opt = optimizers_mod.get(optimizer)
-        fns = []                                   # (log key, output index, Metric)
-        for k, (ms, lobj) in enumerate(zip(per_out, loss_objs)):
-            for m in ms:
+        fns = []                                   # (log key, output index, Metric, weighted?)
+        for k, (ms, wms, lobj) in enumerate(zip(per_out, weighted_out, loss_objs)):
+            for m, weighted in [(m, False) for m in ms] + [(m, True) for m in wms]:
                 metric = metrics_mod.get(m, lobj.name if lobj is not None else None)
-                fns.append((metric.name if len(names) == 1 else f"{names[k]}_{metric.name}", k, metric))
+                key = metric.name if len(names) == 1 else f"{names[k]}_{metric.name}"
+                if weighted and any(f[0] == key for f in fns):
+                    key = key.replace(metric.name, "weighted_" + metric.name)
+                fns.append((key, k, metric, weighted))
         self.losses_per_output, self.loss_weights = loss_objs, weights
         self.loss = loss_objs[0] if len(names) == 1 else loss_objs
         self.optimizer, self.metric_fns = opt, fns
@@ -126,26 +119,49 @@ class TrainingMixin:
         if len(names) > 1:
             self._loss_trackers.update({f"{n}_loss": metrics_mod.Mean(f"{n}_loss")
                                         for n, l in zip(names, loss_objs) if l is not None})
-        self._compile_args = {"loss": [None if l is None else losses_mod.serialize(l) for l in loss_objs],
-                              "loss_weights": weights,
-                              "metrics": [[metrics_mod.serialize(m) for m in ms] for ms in per_out]}
+        self._compile_args = {"loss": loss_objs, "loss_weights": weights, "metrics": per_out,
+                              "weighted_metrics": weighted_out}
+
+    @staticmethod
+    def _metrics_per_output(metrics, names, what):
+        """compile's metrics argument -> one list per output (Keras's accepted forms)."""
+        if isinstance(metrics, str):
+            raise TypeError(f"{what} must be a list, e.g. ['acc'], received {metrics!r}")
+        if metrics is None:
+            per_out = [[] for _ in names]
+        elif isinstance(metrics, dict):
+            per_out = _per_output(metrics, names, what, [])
+        elif len(names) == 1:
+            per_out = [list(metrics)]
+        else:
+            per_out = _per_output(list(metrics), names, what, [])
+        return [[m] if isinstance(m, (str, metrics_mod.Metric)) or callable(m) and not isinstance(m, type)
+                else list(m or []) for m in per_out]
 
     def get_compile_config(self):
         """What ``compile`` was given (serialised), or None before compile."""
         if self.optimizer is None:
             return None
-        return dict(self._compile_args, optimizer=optimizers_mod.serialize(self.optimizer))
+        args = self._compile_args
+        return {"loss": [None if l is None else losses_mod.serialize(l) for l in args["loss"]],
+                "loss_weights": args["loss_weights"],
+                "metrics": [[metrics_mod.serialize(m) for m in ms] for ms in args["metrics"]],
+                "weighted_metrics": [[metrics_mod.serialize(m) for m in ms] for ms in args["weighted_metrics"]],
+                "optimizer": optimizers_mod.serialize(self.optimizer)}
 
     def compile_from_config(self, config):
         loss = config["loss"]
         loss = [None if l is None else losses_mod.get(l) for l in loss] if isinstance(loss, list) \
             else losses_mod.get(loss)
-        metrics = config.get("metrics") or []
-        metrics = [[metrics_mod.deserialize(m) for m in ms] if isinstance(ms, list) else ms for ms in metrics]
-        if metrics and all(isinstance(m, list) for m in metrics) and len(metrics) == len(self.output_names):
-            metrics = dict(zip(self.output_names, metrics))
-        self.compile(optimizer=optimizers_mod.get(config["optimizer"]), loss=loss, metrics=metrics,
-                     loss_weights=config.get("loss_weights"))
+        def by_output(metrics):
+            metrics = [[metrics_mod.deserialize(m) for m in ms] if isinstance(ms, list) else ms
+                       for ms in metrics or []]
+            if metrics and all(isinstance(m, list) for m in metrics) and len(metrics) == len(self.output_names):
+                metrics = dict(zip(self.output_names, metrics))
+            return metrics
+        self.compile(optimizer=optimizers_mod.get(config["optimizer"]), loss=loss,
+                     metrics=by_output(config.get("metrics")), loss_weights=config.get("loss_weights"),
+                     weighted_metrics=by_output(config.get("weighted_metrics")))
 
     def require_compiled(self, who):
         if self.optimizer is None or self.losses_per_output is None:
@@ -312,7 +328,7 @@ class TrainingMixin:
     def reset_metrics(self):
         for tracker in getattr(self, "_loss_trackers", {}).values():
             tracker.reset_state()
-        for _, _, metric in self.metric_fns:
+        for _, _, metric, _ in self.metric_fns:
             metric.reset_state()
 
     def _update_metrics(self, total, per, ys, outs, sws, n):
@@ -321,9 +337,9 @@ class TrainingMixin:
         for name, v in zip(self.output_names, per):
             if v is not None and f"{name}_loss" in self._loss_trackers:
                 self._loss_trackers[f"{name}_loss"].update_state(v, n)
-        for _, k, metric in self.metric_fns:
+        for _, k, metric, weighted in self.metric_fns:
             mask = self._loss_mask(k, outs[k])
-            sw = None if not sws else sws[k]
+            sw = None if not (sws and weighted) else sws[k]      # as Keras 3: only weighted_metrics
             if mask is not None:
                 sw = mask.astype(np.float64) if sw is None else _weights_like(sw, mask) * mask
             metric.update_state(ys[k], outs[k], sample_weight=sw)
@@ -331,7 +347,7 @@ class TrainingMixin:
 
     def metric_logs(self):
         logs = {key: t.result() for key, t in self._loss_trackers.items()}
-        logs.update({key: metric.result() for key, _, metric in self.metric_fns})
+        logs.update({key: metric.result() for key, _, metric, _ in self.metric_fns})
         return logs
 
     def _run_graph(self, xs, training):
