@@ -273,3 +273,29 @@ def test_plot_model_and_expanded_summary_show_nested_models(tmp_path):
     lines = []
     model.summary(print_fn=lines.append, expand_nested=True)
     assert any("└ inner_dense" in l for l in lines)
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_gradcheck_with_every_regularizer_through_sequential_and_model(backend_name, rng):
+    old = keras.get_backend()
+    keras.set_backend(backend_name)
+    try:
+        R, F = keras.regularizers, dict(dtype="float64")
+        inner_in = keras.Input((4, 3))
+        inner = keras.Model(inner_in, layers.LSTM(3, return_sequences=True, kernel_regularizer="l2",
+                                                  recurrent_regularizer=R.l1(0.02), bias_regularizer=R.l1_l2(),
+                                                  activity_regularizer="l2", seed=0, **F)(inner_in))
+        x_in = keras.Input((4, 3))
+        out = layers.Dense(2, kernel_regularizer="l1", activity_regularizer=R.L1L2(0.1, 0.2), seed=1, **F)(
+            layers.GRU(2, kernel_regularizer=R.l2(0.1), seed=2, **F)(inner(x_in)))
+        model = keras.Model(x_in, out)
+        model.compile("adam", "mse")
+        x, y = rng.standard_normal((3, 4, 3)), rng.standard_normal((3, 2))
+        assert_grads_ok(gradcheck.check_model(model, x, y), 1e-7)
+        seq = keras.Sequential([keras.Input((4, 3)),
+                                layers.SimpleRNN(3, kernel_regularizer="l2", activity_regularizer="l1", seed=3, **F),
+                                layers.Dense(1, bias_regularizer="l2", seed=4, **F)])
+        seq.compile("adam", "mse")
+        assert_grads_ok(gradcheck.check_model(seq, x, rng.standard_normal((3, 1))), 1e-7)
+    finally:
+        keras.set_backend(old)

@@ -203,7 +203,7 @@ class Graph:
             records[i] = None
             if not node.multi_output:
                 gs = gs[0]                       # multi-output layers accept None entries
-            dx = layer.backward(gs)
+            dx = layer.backward(gs, activity_scale) if isinstance(layer, Model) else layer.backward(gs)
             for g in self.grad_arrays[i]:
                 key = id(g)
                 touched.add(key)
