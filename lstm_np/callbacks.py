@@ -86,6 +86,10 @@ class CallbackList:
         return any(isinstance(cb, cls) for cb in self.callbacks)
 
     def call(self, hook, *args):
+        """Call ``hook`` on every callback with (index, logs) or (logs), as Keras does: logs is
+        always passed (a dict), so user functions of two arguments work for every hook."""
+        wants = 2 if ("epoch" in hook or "batch" in hook) else 1
+        args = args + ({},) * (wants - len(args))
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 

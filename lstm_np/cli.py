@@ -45,6 +45,15 @@ DEMOS = {
     "stacked": ("stacked", "1 vs 2 vs 4 stacked LSTMs on a task where depth helps",
                 "Trains 1, 2 and 4 stacked LSTM(16) layers on per-step labels 'is the running sum in an odd "
                 "unit interval' (memory plus a sharply non-linear readout) and plots held-out accuracy."),
+    "airline": ("airline", "forecast the airline passengers (real data): LSTMs against persistence and seasonal naive",
+                "The classic univariate forecasting tutorial on Box & Jenkins' airline passengers (shipped with "
+                "the package): the tutorial's LSTM(4) with look-back 1, a 12-month look-back, a stacked "
+                "bidirectional variant and an LSTM on seasonal differences, each over several seeds, against "
+                "persistence and seasonal naive; test RMSE in passengers and a plot of the forecasts."),
+    "textgen": ("textgen", "a character-level LSTM language model on Hamlet, stateful truncated BPTT",
+                "Trains a stateful character-level LSTM on Hamlet (shipped with the package) over long "
+                "parallel streams, samples with two temperatures after each epoch, and compares held-out "
+                "bits per character with unigram and bigram baselines; plots the curve."),
     "embedding": ("embedding", "pretrain an embedding, reuse it frozen (trainable=False) on a small task",
                   "Trains Embedding + LSTM on a large task, keeps only the Embedding, loads it with "
                   "weights=[...] and trainable=False into a model for a small related task, and compares "

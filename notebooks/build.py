@@ -217,6 +217,76 @@ inputs where the attention models keep near-perfect accuracy."""),
 ]
 
 
+NOTEBOOKS["06_forecasting_airline_passengers"] = [
+    ("md", """# 06 — Forecasting a real series: the airline passengers
+
+Box & Jenkins' monthly international airline passengers, 1949–1960 (144 values, shipped with
+lstm_np: `datasets.load_airline_passengers()`). The classic LSTM tutorial scales the series to
+[0, 1], predicts next month from this month, and tests on the last third. Here we follow it —
+and compare it with what a forecaster tries first, because a model is only as good as the
+baseline it beats."""),
+    ("code", SETUP),
+    ("code", '''from lstm_np.datasets import load_airline_passengers, timeseries_windows, split_by_time, MinMaxScaler
+series, months = load_airline_passengers(return_months=True)
+train, test = split_by_time(series, test_size=48)               # 1949-1956 | 1957-1960
+fig, ax = plt.subplots(figsize=(9, 3.2))
+ax.plot(series, color="black"); ax.axvline(len(train) - 0.5, color="grey", lw=0.8)
+ax.set_xticks(range(0, 144, 24)); ax.set_xticklabels(months[::24]); ax.set_ylabel("passengers (thousands)")
+ax.set_title("a trend, and a seasonal pattern that grows with it"); plt.show()'''),
+    ("md", """## Two baselines
+
+*Persistence* predicts this month's value for next month; *seasonal naive* predicts the value of
+twelve months earlier. No training, no parameters."""),
+    ("code", '''rmse = lambda p, t: float(np.sqrt(np.mean((np.asarray(p) - t) ** 2)))
+persistence = series[-49:-1]
+seasonal = series[-60:-12]
+print(f"persistence RMSE    {rmse(persistence, test):5.1f}")
+print(f"seasonal naive RMSE {rmse(seasonal, test):5.1f}")'''),
+    ("md", """## The tutorial's LSTM
+
+Windows of the scaled series (`timeseries_windows`, Keras's `timeseries_dataset_from_array`
+rule): $x_i$ = the previous *look-back* months, $y_i$ = the next month. The scaler is fitted on
+the training months only, and the forecasts go back to passengers with `inverse_transform`."""),
+    ("code", '''import lstm_np as keras
+from lstm_np import layers
+
+def lstm_forecast(values, lookback, units, seed, epochs):
+    scaler = MinMaxScaler().fit(values[:-48])
+    X, y = timeseries_windows(scaler.transform(values), lookback)
+    n_train = len(values) - 48 - lookback
+    model = keras.Sequential([keras.Input((lookback, 1)), layers.LSTM(units, seed=seed),
+                              layers.Dense(1, seed=seed + 1)])
+    model.compile(loss="mse", optimizer="adam")
+    model.fit(X[:n_train], y[:n_train], epochs=epochs, batch_size=1, verbose=0)
+    return scaler.inverse_transform(model.predict(X[-48:])[:, 0])
+
+epochs = 15 if QUICK else 100
+seeds = [0, 100] if QUICK else [0, 100, 200, 300, 400]
+tutorial = [lstm_forecast(series, 1, 4, s, epochs) for s in seeds]
+print("tutorial LSTM(4), look-back 1: RMSE", [round(rmse(p, test), 1) for p in tutorial])'''),
+    ("md", """It does not beat persistence: predicting from one month, the network learns to repeat
+roughly the last value, and the trend carries the test months above anything seen in
+training — outside the [0, 1] range the scaler mapped. Longer look-backs help a little.
+What helps a lot is to remove what the model cannot extrapolate: forecast the *seasonal
+difference* $d_t = y_t - y_{t-12}$ (year-on-year change), then $\\\\hat y_t = y_{t-12} + \\\\hat d_t$."""),
+    ("code", '''diff = series[12:] - series[:-12]
+seasonal_diff = [series[-60:-12] + lstm_forecast(diff, 12, 16, s, epochs) for s in seeds]
+print("LSTM(16) on seasonal differences: RMSE", [round(rmse(p, test), 1) for p in seasonal_diff])
+fig, ax = plt.subplots(figsize=(9, 3.6))
+t = np.arange(96, 144)
+ax.plot(t, test, color="black", lw=2, label="truth")
+ax.plot(t, seasonal, "--", label=f"seasonal naive {rmse(seasonal, test):.1f}")
+ax.plot(t, tutorial[0], label=f"tutorial LSTM {rmse(tutorial[0], test):.1f}")
+ax.plot(t, seasonal_diff[0], label=f"LSTM on seasonal differences {rmse(seasonal_diff[0], test):.1f}")
+ax.set_xticks(range(96, 144, 12)); ax.set_xticklabels(months[96::12]); ax.legend(fontsize=8)
+ax.set_title("test years, one step ahead (RMSE in thousands of passengers)"); plt.show()'''),
+    ("md", """`lstm-np demo airline` runs all of this over five seeds, with a stacked bidirectional
+variant too, and writes the table and the plot. The lesson carries beyond this series:
+compare with a naive baseline, and give the network what it can learn — here, the change,
+not the level."""),
+]
+
+
 def build(name, cells):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -88,3 +88,19 @@ def test_demo_stacked_depth_helps(tmp_path, capsys):
     from lstm_np.demos import stacked
     final = stacked.run(out=str(tmp_path), quick=True, print_fn=lambda *a: None)
     assert max(final[2], final[4]) > final[1]
+
+
+def test_demo_airline_quick_compares_with_the_baselines(tmp_path, capsys):
+    assert main(["demo", "airline", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "seasonal naive" in out and "persistence" in out
+    assert (tmp_path / "airline_forecast.png").stat().st_size > 10000
+    rows = open(tmp_path / "airline_rmse.csv").read().splitlines()
+    assert len(rows) == 7 and rows[1].startswith("persistence,48.0")    # 48.0: fixed by the data
+
+
+def test_demo_textgen_quick_beats_the_unigram(tmp_path, capsys):
+    from lstm_np.demos import textgen
+    res = textgen.run(out=str(tmp_path), quick=True, print_fn=lambda *a: None)
+    assert res["bigram"] < res["unigram"] and res["lstm"][-1] < res["unigram"]
+    assert (tmp_path / "textgen_bits_per_char.png").exists()
