@@ -7,10 +7,10 @@ from lstm_np import gradcheck, layers
 from lstm_np.core import lstm as core_lstm
 
 
-class ForgetsTheForgetGate(layers.LSTM):
+class ForgetsTheForgetGate(layers.LSTMCell):
     """dc_{t-1} = dc ⊙ f is replaced by dc: a classic BPTT bug."""
 
-    def _run_backward(self, dy, d_states, cache):
+    def run_backward(self, dy, d_states, cache):
         real = core_lstm.lstm_cell_backward
 
         def buggy(dh, dc_next, gates, tc, c_prev, act, ract):
@@ -18,14 +18,14 @@ class ForgetsTheForgetGate(layers.LSTM):
             return dz, dc_next + dh * core_lstm.split_gates(gates)[3]
         core_lstm.lstm_cell_backward = buggy
         try:
-            return super()._run_backward(dy, d_states, cache)
+            return super().run_backward(dy, d_states, cache)
         finally:
             core_lstm.lstm_cell_backward = real
 
 
-class TransposedRecurrentGrad(layers.SimpleRNN):
-    def _run_backward(self, dy, d_states, cache):
-        dx, d0, dW, dU, db = super()._run_backward(dy, d_states, cache)
+class TransposedRecurrentGrad(layers.SimpleRNNCell):
+    def run_backward(self, dy, d_states, cache):
+        dx, d0, dW, dU, db = super().run_backward(dy, d_states, cache)
         return dx, d0, dW, dU.T, db
 
 
@@ -33,7 +33,7 @@ def test_negative_control_bptt_bug_is_caught(rng):
     old = lstm_np.get_backend()
     lstm_np.set_backend("numpy")          # the bug is planted in the NumPy reference
     try:
-        layer = ForgetsTheForgetGate(4, return_sequences=True, dtype="float64", seed=0)
+        layer = layers.RNN(ForgetsTheForgetGate(4, dtype="float64", seed=0), return_sequences=True)
         errs = gradcheck.check_layer(layer, rng.standard_normal((2, 6, 3)))
     finally:
         lstm_np.set_backend(old)
@@ -42,7 +42,7 @@ def test_negative_control_bptt_bug_is_caught(rng):
 
 @pytest.mark.usefixtures("each_backend")
 def test_negative_control_transposed_gradient_is_caught(rng):
-    layer = TransposedRecurrentGrad(4, return_sequences=True, dtype="float64", seed=0)
+    layer = layers.RNN(TransposedRecurrentGrad(4, dtype="float64", seed=0), return_sequences=True)
     errs = gradcheck.check_layer(layer, rng.standard_normal((2, 6, 3)))
     assert errs["recurrent_kernel"] > 1e-2
 

@@ -229,7 +229,7 @@ def test_to_json_and_model_from_json_rebuild_the_architecture():
     assert [type(l).__name__ for l in clone.layers] == [type(l).__name__ for l in model.layers]
     assert json.loads(model.to_json())["class_name"] == "Model"
     assert clone.count_params() == model.count_params()
-    assert clone.layers[1].regularizers["kernel"].l2 == 0.01
+    assert clone.layers[1].cell.regularizers["kernel"].l2 == 0.01
 
 
 # -- utilities -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ respect to the input and *fills* ``grads`` (it never updates weights: that is th
 optimizer's job).
 """
 import itertools
+import re
 from collections import defaultdict
 
 import numpy as np
@@ -20,12 +21,9 @@ _name_counters = defaultdict(itertools.count)
 
 
 def _snake(name):
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+    """Keras's to_snake_case: "LSTMCell" -> "lstm_cell", "SimpleRNN" -> "simple_rnn"."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(prefix):

@@ -46,12 +46,12 @@ class Bidirectional(Layer):
         fcfg.pop("input_shape", None)
         fcfg["name"] = "forward_" + layer.name
         fcfg["dtype"] = str(layer.dtype)                # the copies keep the layer's precision
-        self.forward_layer = cls(**fcfg)
+        self.forward_layer = cls.from_config(fcfg)
         if backward_layer is None:
             bcfg = dict(fcfg, name="backward_" + layer.name, go_backwards=not layer.go_backwards)
             if layer.seed is not None:
                 bcfg["seed"] = layer.seed + 1
-            self.backward_layer = cls(**bcfg)
+            self.backward_layer = cls.from_config(bcfg)
         else:
             if not isinstance(backward_layer, Recurrent):
                 raise TypeError(f"backward_layer must be a recurrent layer, received "

@@ -1,62 +1,40 @@
-"""Recurrent layers: LSTM, GRU and SimpleRNN.
+"""RNN(cell) and the recurrent layers LSTM, GRU, SimpleRNN (each an RNN of its cell).
 
-The layer owns the weights, draws the dropout masks (once per sequence, shared
-across timesteps, as Keras; one mask shared by the gates, where Keras draws one per
-gate when recurrent_dropout > 0), handles ``go_backwards``, ``initial_state``,
-``return_sequences``, ``return_state`` and ``stateful``; the maths lives in
-``lstm_np.core`` (the NumPy reference) or ``lstm_np.core.kernels`` (Numba), chosen by
-``lstm_np.set_backend``.
+RNN handles what is about the *sequence*: ``go_backwards``, ``initial_state``,
+``return_sequences``, ``return_state``, ``stateful``, masks, and the dropout masks (drawn
+once per sequence, shared across timesteps, as Keras; one mask shared by the gates, where
+Keras draws one per gate when recurrent_dropout > 0). The cell owns the weights and the
+maths:
+
+- the built-in cells run the whole sequence in one call (``cell.run_sequence``): the NumPy
+  reference in ``lstm_np.core`` or the Numba kernels, chosen by ``lstm_np.set_backend``;
+- any other cell (your own, ``StackedRNNCells``) runs step by step in a NumPy loop, each
+  step keeping its own record for backward; the weight gradients are summed over the steps.
 """
 import numpy as np
 
-from .. import backend, initializers
-from ..core import activations as A
-from ..core import gru as core_gru
-from ..core import lstm as core_lstm
-from ..core import simple_rnn as core_rnn
-from .base import Layer, check_bool, check_positive_int, check_rate
+from .base import Layer, check_bool
+from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell, StackedRNNCells, _BuiltinCell, _sizes
 from .checks import as_float_array, check_last_dim, check_mask, check_rank
+from .registry import deserialize_layer, serialize_layer
 
 
-def _impl(kind, cache=None):
-    """The module computing ``kind`` ("lstm", "gru", "simple_rnn"): for a forward, the current
-    backend's; for a backward, the one that made ``cache`` (so switching backends between
-    forward and backward is harmless)."""
-    numba = backend.get_backend() == "numba" if cache is None else bool(cache.get("numba"))
-    if numba:
-        import importlib
-        return importlib.import_module(f"lstm_np.core.kernels.{kind}")
-    return {"lstm": core_lstm, "gru": core_gru, "simple_rnn": core_rnn}[kind]
+class RNN(Layer):
+    """``RNN(cell, return_sequences=False, return_state=False, go_backwards=False,
+    stateful=False, unroll=False)`` as in Keras; ``cell`` may be a list (a StackedRNNCells)."""
 
-
-class Recurrent(Layer):
-    """Shared machinery. Subclasses set ``gates`` (4 for LSTM), ``state_names`` and the
-    two core calls ``_run_forward`` / ``_run_backward``."""
-
-    gates = 1
-    state_names = ("h",)
-    weight_names = ("kernel", "recurrent_kernel", "bias")
-
-    def __init__(self, units, activation="tanh", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", dropout=0.0, recurrent_dropout=0.0,
-                 return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, zero_output_for_mask=False, kernel_regularizer=None,
-                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 recurrent_constraint=None, bias_constraint=None, **kwargs):
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
+                 unroll=False, zero_output_for_mask=False, **kwargs):
+        if isinstance(cell, (list, tuple)):
+            cell = StackedRNNCells(cell)
+        if not isinstance(cell, RNNCell):
+            raise TypeError(f"RNN expects a cell (an RNNCell: LSTMCell, GRUCell, SimpleRNNCell, "
+                            f"StackedRNNCells or your own), received {type(cell).__name__}")
+        if kwargs.get("dtype") is None and cell._dtype_arg is not None:
+            kwargs["dtype"] = cell._dtype_arg
         super().__init__(**kwargs)
-        self.set_weight_options(kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                                bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                                recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint)
-        self.units = check_positive_int(units, f"{type(self).__name__} units")
-        A.get_elementwise(activation)
-        self.activation = activation if activation is not None else "linear"
-        self.use_bias = check_bool(use_bias, "use_bias")
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.dropout = check_rate(dropout, "dropout")
-        self.recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")
+        self.cell = cell
+        self.rng = cell.rng                           # one generator: weights, then dropout masks
         self.return_sequences = check_bool(return_sequences, "return_sequences")
         self.return_state = check_bool(return_state, "return_state")
         self.go_backwards = check_bool(go_backwards, "go_backwards")
@@ -66,8 +44,51 @@ class Recurrent(Layer):
         self.states = None                            # carried across calls when stateful
         self._workspaces = {}                         # kernel buffers, one set per call slot
         self.initial_state_grads = None
+        self.params, self.grads = cell.params, cell.grads
         if self.input_shape_arg is not None:
             self.build((None,) + self.input_shape_arg)
+
+    # -- what the cell knows ------------------------------------------------------------
+    @property
+    def fast(self):
+        """The whole sequence in one call (a built-in cell), or a step-by-step loop."""
+        return isinstance(self.cell, _BuiltinCell)
+
+    @property
+    def units(self):
+        return self.cell.output_size
+
+    @property
+    def state_sizes(self):
+        return _sizes(self.cell.state_size)
+
+    @property
+    def state_names(self):
+        return getattr(self.cell, "state_names", tuple(f"state_{i}" for i in range(len(self.state_sizes))))
+
+    dropout = property(lambda self: getattr(self.cell, "dropout", 0.0))
+    recurrent_dropout = property(lambda self: getattr(self.cell, "recurrent_dropout", 0.0))
+    activation = property(lambda self: self.cell.activation)
+    use_bias = property(lambda self: self.cell.use_bias)
+    weight_names = property(lambda self: self.cell.weight_names)
+
+    def sublayers(self):
+        return [self.cell] if "cell" in self.__dict__ else []
+
+    def weight_entries(self):
+        return [(k, p, g, self.trainable and t) for k, p, g, t in self.cell.weight_entries()]
+
+    def get_weights(self):
+        return self.cell.get_weights()
+
+    def set_weights(self, weights):
+        if not self.built:
+            raise ValueError(f"layer {self.name!r} is not built yet: give it an input_shape "
+                             "or call it on data before set_weights")
+        self.cell.set_weights(weights)
+
+    def count_params(self):
+        return self.cell.count_params()
 
     @property
     def _workspace(self):
@@ -83,21 +104,16 @@ class Recurrent(Layer):
         if input_shape[-1] is None:
             raise ValueError(f"{type(self).__name__} {self.name!r} needs a known feature size, "
                              f"received shape {tuple(input_shape)}")
-        D, H, G = input_shape[-1], self.units, self.gates
-        self.add_weight("kernel", (D, G * H), self.kernel_initializer)
-        self.add_weight("recurrent_kernel", (H, G * H), self.recurrent_initializer)
-        if self.use_bias:
-            self.add_weight("bias", (G * H,), self._bias_init)
+        if not self.cell.built:
+            self.cell.build((None, input_shape[-1]))
+        self.params, self.grads = self.cell.params, self.cell.grads
         super().build(input_shape)
-
-    def _bias_init(self, shape, dtype, rng):
-        return self.bias_initializer(shape, dtype, rng)
 
     def compute_output_shape(self, input_shape):
         B, T = input_shape[0], input_shape[1]
         out = (B, T, self.units) if self.return_sequences else (B, self.units)
         if self.return_state:
-            return [out] + [(B, self.units)] * len(self.state_names)
+            return [out] + [(B, s) for s in self.state_sizes]
         return out
 
     def compute_mask(self, mask):
@@ -108,7 +124,7 @@ class Recurrent(Layer):
         return f"{type(self).__name__} {self.name!r}"
 
     def _check_states(self, initial_state, batch):
-        n, H = len(self.state_names), self.units
+        sizes, names = self.state_sizes, self.state_names
         want = self.stateful_batch_size
         if self.stateful and want is not None and batch != want:
             raise ValueError(f"stateful {self._who()} has a fixed batch size of {want} (from its batch_shape); "
@@ -120,17 +136,17 @@ class Recurrent(Layer):
                     raise ValueError(f"stateful {self._who()} was run with batch size "
                                      f"{self.states[0].shape[0]}, received {batch}; call reset_states()")
                 return [s.copy() for s in self.states], False
-            return [np.zeros((batch, H), self.dtype) for _ in range(n)], False
+            return [np.zeros((batch, s), self.dtype) for s in sizes], False
         if not isinstance(initial_state, (list, tuple)):
             initial_state = [initial_state]
-        if len(initial_state) != n:
-            raise ValueError(f"{self._who()} expects initial_state as a list of {n} arrays "
-                             f"({', '.join(self.state_names)}), received {len(initial_state)}")
+        if len(initial_state) != len(sizes):
+            raise ValueError(f"{self._who()} expects initial_state as a list of {len(sizes)} arrays "
+                             f"({', '.join(names)}), received {len(initial_state)}")
         states = []
-        for name, s in zip(self.state_names, initial_state):
+        for name, size, s in zip(names, sizes, initial_state):
             s = as_float_array(s, self.dtype, f"{self._who()} initial state {name}")
-            if s.shape != (batch, H):
-                raise ValueError(f"{self._who()} expects initial state {name} of shape {(batch, H)}, "
+            if s.shape != (batch, size):
+                raise ValueError(f"{self._who()} expects initial state {name} of shape {(batch, size)}, "
                                  f"received {s.shape}")
             states.append(s)
         return states, True
@@ -146,10 +162,21 @@ class Recurrent(Layer):
             raise ValueError(f"{who} expects at least one timestep, received shape {x.shape}")
         mask = check_mask(mask, B, T, who)
         states, given = self._check_states(initial_state, B)
-
         if self.go_backwards:                       # process the sequence reversed
             x = x[:, ::-1]
             mask = None if mask is None else mask[:, ::-1]
+        if self.fast:
+            y, final, record = self._forward_fast(x, states, mask, training)
+        else:
+            y, final, record = self._forward_steps(x, states, mask, training)
+        if self.stateful:
+            self.states = [s.copy() for s in final]
+        self._cache = (record, given, mask)
+        out = y if self.return_sequences else y[:, -1]
+        return [out] + list(final) if self.return_state else out
+
+    def _forward_fast(self, x, states, mask, training):
+        B, T, D = x.shape
         # Dropout masks: drawn once per sequence, shared by every timestep (Keras).
         in_mask = rec_mask = None
         if training and self.dropout > 0:
@@ -159,18 +186,37 @@ class Recurrent(Layer):
         if training and self.recurrent_dropout > 0:
             keep = 1.0 - self.recurrent_dropout
             rec_mask = (self.rng.random((B, self.units)) < keep).astype(self.dtype) / self.dtype.type(keep)
+        y, final, core_cache = self.cell.run_sequence(x, states, mask, rec_mask, self.zero_output_for_mask,
+                                                      self._workspace)
+        return y, final, (core_cache, in_mask)
 
-        y, final, core_cache = self._run_forward(x, states, mask, rec_mask)
-        if self.stateful:
-            self.states = [s.copy() for s in final]
-        self._cache = (core_cache, in_mask, given, (B, T), mask)
-        out = y if self.return_sequences else y[:, -1]
-        return [out] + list(final) if self.return_state else out
+    def _forward_steps(self, x, states, mask, training):
+        """Any cell, one step at a time: at a masked step the state is carried and the output
+        repeats the previous one (zeros with zero_output_for_mask), as the fast path does."""
+        B, T, _ = x.shape
+        cell = self.cell
+        if hasattr(cell, "reset_dropout_mask"):
+            cell.reset_dropout_mask()
+        ys, records, prev = [], [], None
+        for t in range(T):
+            out, new = cell.call(x[:, t], list(states), training=training)
+            records.append(cell._cache)
+            cell._cache = None
+            out = np.asarray(out, self.dtype)
+            if mask is not None:
+                m = mask[:, t, None]
+                new = [np.where(m, s_new, s) for s_new, s in zip(new, states)]
+                carried = np.zeros_like(out) if (self.zero_output_for_mask or prev is None) else prev
+                out = np.where(m, out, np.zeros_like(out) if self.zero_output_for_mask else carried)
+            states = [np.asarray(s, self.dtype) for s in new]
+            prev = out
+            ys.append(out)
+        return np.stack(ys, axis=1), states, records
 
     def backward(self, grad_output):
-        core_cache, in_mask, given, (B, T), mask = self._require_cache()
+        record, given, mask = self._require_cache()
         self._cache = None          # the kernels reuse the cache's buffers for the gradients
-        n = len(self.state_names)
+        n = len(self.state_sizes)
         if self.return_state:
             if not isinstance(grad_output, (list, tuple)) or len(grad_output) != 1 + n:
                 raise ValueError(f"{self._who()} returns {1 + n} tensors; backward expects a list "
@@ -179,35 +225,72 @@ class Recurrent(Layer):
         else:
             d_out, d_states = grad_output, [None] * n
         d_states = [None if d is None else np.asarray(d, self.dtype) for d in d_states]
+        dy = None
         if self.return_sequences:
             dy = None if d_out is None else np.asarray(d_out, self.dtype)
-        else:
+        elif d_out is not None:
             # Only the last output has a gradient: it is h_T (zeroed if masked and
             # zero_output_for_mask), so its gradient joins dh_T.
-            dy = None
-            if d_out is not None:
-                g = np.asarray(d_out, self.dtype)
-                if self.zero_output_for_mask and mask is not None:
-                    g = g * mask[:, -1, None]
+            g = np.asarray(d_out, self.dtype)
+            if self.zero_output_for_mask and mask is not None:
+                g = g * mask[:, -1, None]
+            if self.fast:
                 d_states[0] = g if d_states[0] is None else d_states[0] + g
-
-        dx, d_init, dW, dU, db = self._run_backward(dy, d_states, core_cache)
-        self.grads["kernel"][...] = dW
-        self.grads["recurrent_kernel"][...] = dU
-        if self.use_bias:
-            self.grads["bias"][...] = db
-        if in_mask is not None:
-            dx = dx * in_mask[:, None, :]
+            else:
+                dy = np.zeros(g.shape[:1] + (len(record),) + g.shape[1:], self.dtype)
+                dy[:, -1] = g
+        if self.fast:
+            dx, d_init = self._backward_fast(dy, d_states, record)
+        else:
+            dx, d_init = self._backward_steps(dy, d_states, record, mask)
         if self.go_backwards:
             dx = dx[:, ::-1]
         self.initial_state_grads = d_init if given else None
         return dx
 
-    def _bias(self):
-        if self.use_bias:
-            return self.params["bias"]
-        return np.zeros(self.gates * self.units, self.dtype)
+    def _backward_fast(self, dy, d_states, record):
+        core_cache, in_mask = record
+        dx, d_init, dW, dU, db = self.cell.run_backward(dy, d_states, core_cache)
+        self.cell.store_grads(dW, dU, db)
+        if in_mask is not None:
+            dx = dx * in_mask[:, None, :]
+        return dx, d_init
 
+    def _backward_steps(self, dy, d_states, records, mask):
+        """BPTT through the step loop: each step's backward with its own record; the cell's
+        weight gradients summed over the steps."""
+        cell = self.cell
+        T = len(records)
+        grads = [g for _, _, g, _ in cell.weight_entries()]
+        total = [np.zeros_like(g) for g in grads]
+        d_states = [None if d is None else d.copy() for d in d_states]
+        d_prev_out = None                 # a carried output passes its gradient to step t-1
+        dxs = [None] * T
+        for t in range(T - 1, -1, -1):
+            g_out = None if dy is None else dy[:, t]
+            if d_prev_out is not None:
+                g_out = d_prev_out if g_out is None else g_out + d_prev_out
+                d_prev_out = None
+            if mask is not None:
+                m = mask[:, t, None]
+                carry_states = [None if d is None else np.where(m, 0, d) for d in d_states]
+                d_states = [None if d is None else np.where(m, d, 0) for d in d_states]
+                if g_out is not None and not self.zero_output_for_mask:
+                    d_prev_out = np.where(m, 0, g_out)
+                g_out = None if g_out is None else np.where(m, g_out, 0)
+            cell._cache = records[t]
+            dx_t, d_prev = cell.backward(g_out, d_states)
+            for acc, g in zip(total, grads):
+                acc += g
+            d_states = [None if d is None else np.asarray(d, self.dtype) for d in d_prev]
+            if mask is not None:
+                d_states = [a if c is None else (c if a is None else a + c) for a, c in zip(d_states, carry_states)]
+            dxs[t] = np.asarray(dx_t, self.dtype)
+        for acc, g in zip(total, grads):
+            g[...] = acc
+        return np.stack(dxs, axis=1), d_states
+
+    # -- state ---------------------------------------------------------------------------
     @property
     def stateful_batch_size(self):
         """The batch size a stateful layer was declared with (batch_shape), or None."""
@@ -220,7 +303,7 @@ class Recurrent(Layer):
 
     def reset_states(self, states=None):
         """Forget the carried state of a stateful layer (or set it to ``states``: a list of
-        (batch, units) arrays, h then c for an LSTM)."""
+        (batch, size) arrays, h then c for an LSTM)."""
         self.states = None if states is None else self._checked_states(states)
 
     def reset_state(self, states=None):
@@ -228,40 +311,85 @@ class Recurrent(Layer):
         self.reset_states(states)
 
     def _checked_states(self, states):
-        who, n, H = self._who(), len(self.state_names), self.units
+        who, sizes = self._who(), self.state_sizes
         states = list(states) if isinstance(states, (list, tuple)) else [states]
-        if len(states) != n:
-            raise ValueError(f"{who} expects {n} states ({', '.join(self.state_names)}), "
+        if len(states) != len(sizes):
+            raise ValueError(f"{who} expects {len(sizes)} states ({', '.join(self.state_names)}), "
                              f"received {len(states)}")
         out = []
-        for name, s in zip(self.state_names, states):
+        for name, size, s in zip(self.state_names, sizes, states):
             s = np.array(as_float_array(s, self.dtype, f"{who} state {name}"), self.dtype)
             batch = out[0].shape[0] if out else (s.shape[0] if s.ndim == 2 else None)
-            if s.shape != (batch, H):
-                raise ValueError(f"{who} expects state {name} of shape (batch, {H})"
+            if s.shape != (batch, size):
+                raise ValueError(f"{who} expects state {name} of shape (batch, {size})"
                                  f"{'' if not out else f' with batch {batch}'}, received {s.shape}")
             if not np.all(np.isfinite(s)):
                 raise ValueError(f"{who} state {name} contains NaN or inf")
             out.append(s)
         return out
 
+    # -- config ----------------------------------------------------------------------------
+    def _sequence_config(self):
+        return dict(return_sequences=self.return_sequences, return_state=self.return_state,
+                    go_backwards=self.go_backwards, stateful=self.stateful, unroll=self.unroll,
+                    zero_output_for_mask=self.zero_output_for_mask)
+
     def get_config(self):
         cfg = super().get_config()
-        cfg.update(units=self.units, activation=self.activation, use_bias=self.use_bias,
-                   kernel_initializer=initializers.serialize(self.kernel_initializer),
-                   recurrent_initializer=initializers.serialize(self.recurrent_initializer),
-                   bias_initializer=initializers.serialize(self.bias_initializer),
-                   dropout=self.dropout, recurrent_dropout=self.recurrent_dropout,
-                   return_sequences=self.return_sequences, return_state=self.return_state,
-                   go_backwards=self.go_backwards, stateful=self.stateful, unroll=self.unroll,
-                   zero_output_for_mask=self.zero_output_for_mask)
+        cfg.update(self._sequence_config(), cell=serialize_layer(self.cell))
         return cfg
 
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["cell"] = deserialize_layer(config["cell"])
+        return cls(**config)
 
-class LSTM(Recurrent):
-    """Long Short-Term Memory layer (Hochreiter & Schmidhuber, 1997), Keras semantics.
 
-    Equations (see ``lstm_np.core.lstm``)::
+Recurrent = RNN          # the name the first version used
+
+
+class _CellRNN(RNN):
+    """LSTM / GRU / SimpleRNN: an RNN of their cell, built from the layer's (flat) arguments."""
+
+    cell_class = None
+    cell_args = ("activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+                 "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
+                 "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout")
+
+    def __init__(self, units, **kwargs):
+        cell_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in self.cell_args}
+        cell = self.cell_class(units, dtype=kwargs.get("dtype"), seed=kwargs.get("seed"),
+                               name=(kwargs.get("name") or "") + "_cell" if kwargs.get("name") else None,
+                               **cell_kwargs)
+        super().__init__(cell, **kwargs)
+        self.gates = cell.gates
+
+    def __getattr__(self, name):
+        # Cell arguments read through the layer, as in Keras (lstm.recurrent_activation, …).
+        cell = self.__dict__.get("cell")
+        if cell is not None and (name in type(self).cell_args or name in ("unit_forget_bias", "recurrent_activation",
+                                                                          "reset_after", "units")):
+            return getattr(cell, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def get_config(self):
+        cfg = Layer.get_config(self)
+        cell_cfg = self.cell.get_config()
+        for key in ("name", "trainable", "dtype", "seed", "input_shape"):
+            cell_cfg.pop(key, None)
+        cfg.update(cell_cfg)
+        cfg.update(self._sequence_config())
+        return cfg
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class LSTM(_CellRNN):
+    """Long Short-Term Memory layer (Hochreiter & Schmidhuber, 1997), Keras semantics: an RNN
+    of an ``LSTMCell`` (``layer.cell``). Equations (see ``lstm_np.core.lstm``)::
 
         z_t = x_t W + h_{t-1} U + b;   i, f, o = σ(z_i), σ(z_f), σ(z_o);   g = φ(z_c)
         c_t = f ⊙ c_{t-1} + i ⊙ g;     h_t = o ⊙ φ(c_t)
@@ -269,62 +397,11 @@ class LSTM(Recurrent):
     Parameters: 4·((input_dim + units)·units + units).
     """
 
-    gates = 4
-    state_names = ("h", "c")
-
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 unit_forget_bias=True, **kwargs):
-        A.get_elementwise(recurrent_activation)
-        self.recurrent_activation = recurrent_activation
-        self.unit_forget_bias = check_bool(unit_forget_bias, "unit_forget_bias")
-        super().__init__(units, activation=activation, **kwargs)
-
-    def _bias_init(self, shape, dtype, rng):
-        H = self.units
-        if not self.unit_forget_bias:
-            return self.bias_initializer(shape, dtype, rng)
-        # Keras: the forget-gate slice starts at 1 so the cell remembers by default.
-        return np.concatenate([self.bias_initializer((H,), dtype, rng), np.ones(H, dtype),
-                               self.bias_initializer((2 * H,), dtype, rng)]).astype(dtype)
-
-    def _run_forward(self, x, states, mask, rec_mask):
-        p = self.params
-        y, h, c, cache = _impl("lstm").lstm_forward(
-            x, states[0], states[1], p["kernel"], p["recurrent_kernel"], self._bias(),
-            mask=mask, activation=self.activation,
-            recurrent_activation=self.recurrent_activation, recurrent_mask=rec_mask,
-            zero_output_for_mask=self.zero_output_for_mask, workspace=self._workspace)
-        return y, [h, c], cache
-
-    def _run_backward(self, dy, d_states, cache):
-        dx, dh0, dc0, dW, dU, db = _impl("lstm", cache).lstm_backward(dy, d_states[0], d_states[1], cache)
-        return dx, [dh0, dc0], dW, dU, db
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update(recurrent_activation=self.recurrent_activation,
-                   unit_forget_bias=self.unit_forget_bias)
-        return cfg
+    cell_class = LSTMCell
+    cell_args = _CellRNN.cell_args + ("recurrent_activation", "unit_forget_bias")
 
 
-class SimpleRNN(Recurrent):
-    """Fully connected RNN: h_t = φ(x_t W + h_{t-1} U + b). Parameters: (input_dim + units + 1)·units."""
-
-    def _run_forward(self, x, states, mask, rec_mask):
-        p = self.params
-        y, h, cache = _impl("simple_rnn").rnn_forward(x, states[0], p["kernel"], p["recurrent_kernel"],
-                                           self._bias(), mask=mask, activation=self.activation,
-                                           recurrent_mask=rec_mask,
-                                           zero_output_for_mask=self.zero_output_for_mask,
-                                           workspace=self._workspace)
-        return y, [h], cache
-
-    def _run_backward(self, dy, d_states, cache):
-        dx, dh0, dW, dU, db = _impl("simple_rnn", cache).rnn_backward(dy, d_states[0], cache)
-        return dx, [dh0], dW, dU, db
-
-
-class GRU(Recurrent):
+class GRU(_CellRNN):
     """Gated Recurrent Unit, Keras ``reset_after=True`` (see ``lstm_np.core.gru``)::
 
         z = σ(x W_z + h U_z + b),  r = σ(x W_r + h U_r + b),  hh = φ(x W_h + b + r ⊙ (h U_h + b'))
@@ -333,43 +410,11 @@ class GRU(Recurrent):
     Parameters: 3·(units·(input_dim + units) + 2·units).
     """
 
-    gates = 3
+    cell_class = GRUCell
+    cell_args = _CellRNN.cell_args + ("recurrent_activation", "reset_after")
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", reset_after=True,
-                 **kwargs):
-        A.get_elementwise(recurrent_activation)
-        if reset_after is not True:
-            raise ValueError("GRU supports reset_after=True (the Keras 3 default, as cuDNN and "
-                             f"PyTorch compute it); received reset_after={reset_after!r}")
-        self.recurrent_activation = recurrent_activation
-        self.reset_after = True
-        super().__init__(units, activation=activation, **kwargs)
 
-    def add_weight(self, key, shape, initializer):
-        if key == "bias":
-            # Keras's layout: input bias and recurrent bias as the two rows of one (2, 3H) array.
-            shape = (2, 3 * self.units)
-        super().add_weight(key, shape, initializer)
+class SimpleRNN(_CellRNN):
+    """Fully connected RNN: h_t = φ(x_t W + h_{t-1} U + b). Parameters: (input_dim + units + 1)·units."""
 
-    def _bias(self):
-        if self.use_bias:
-            return self.params["bias"]
-        return np.zeros((2, 3 * self.units), self.dtype)
-
-    def _run_forward(self, x, states, mask, rec_mask):
-        p = self.params
-        y, h, cache = _impl("gru").gru_forward(
-            x, states[0], p["kernel"], p["recurrent_kernel"], self._bias(), mask=mask,
-            activation=self.activation, recurrent_activation=self.recurrent_activation,
-            recurrent_mask=rec_mask, zero_output_for_mask=self.zero_output_for_mask,
-            workspace=self._workspace)
-        return y, [h], cache
-
-    def _run_backward(self, dy, d_states, cache):
-        dx, dh0, dW, dU, db = _impl("gru", cache).gru_backward(dy, d_states[0], cache)
-        return dx, [dh0], dW, dU, db
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update(recurrent_activation=self.recurrent_activation, reset_after=True)
-        return cfg
+    cell_class = SimpleRNNCell

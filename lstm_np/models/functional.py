@@ -20,6 +20,7 @@ its padded steps out of the loss.
 import numpy as np
 
 from ..layers.base import Layer, unique_name
+from ..layers.cells import cell_backward
 from ..layers.core_layers import InputLayer
 from ..layers.graph import SymbolicTensor, flatten, is_symbolic
 from ..layers.registry import deserialize_layer, serialize_layer
@@ -203,7 +204,7 @@ class Graph:
             records[i] = None
             if not node.multi_output:
                 gs = gs[0]                       # multi-output layers accept None entries
-            dx = layer.backward(gs, activity_scale) if isinstance(layer, Model) else layer.backward(gs)
+            dx = layer.backward(gs, activity_scale) if isinstance(layer, Model) else cell_backward(layer, gs)
             for g in self.grad_arrays[i]:
                 key = id(g)
                 touched.add(key)

@@ -120,5 +120,30 @@ tagger.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_c
 g["tagger/steps/loss"] = np.array([float(tagger.train_on_batch(ids, tags)) for _ in range(3)])
 put_weights("tagger/after3", tagger)
 
+
+# 4. Cells: RNN(LSTMCell), RNN(GRUCell), RNN(StackedRNNCells) with return_state, and a cell
+#    stepped by hand.
+keras.utils.set_random_seed(4)
+xs = rng.standard_normal((3, 5, 4)).astype("float32")
+g["cells/x"] = xs
+for name, make in (("lstm", lambda: layers.RNN(layers.LSTMCell(3), return_sequences=True)),
+                   ("gru", lambda: layers.RNN(layers.GRUCell(3), return_sequences=True, go_backwards=True)),
+                   ("stacked", lambda: layers.RNN(layers.StackedRNNCells([layers.LSTMCell(3), layers.GRUCell(2)]),
+                                                  return_state=True))):
+    layer = make()
+    out = layer(xs)
+    for i, w in enumerate(layer.get_weights()):
+        g[f"cells/{name}/w/{i}"] = np.asarray(w)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    for i, o in enumerate(outs):
+        g[f"cells/{name}/out/{i}"] = np.asarray(o)
+cell = layers.LSTMCell(3)
+h, c = np.zeros((3, 3), "float32"), np.zeros((3, 3), "float32")
+for t in range(5):
+    y, (h, c) = cell(xs[:, t], [h, c])
+for i, w in enumerate(cell.get_weights()):
+    g[f"cells/step/w/{i}"] = np.asarray(w)
+g["cells/step/h"], g["cells/step/c"] = np.asarray(h), np.asarray(c)
+
 np.savez(OUT, **g)
 print(f"wrote {OUT} ({len(g)} arrays, Keras {keras.__version__})")

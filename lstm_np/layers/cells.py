@@ -1,0 +1,423 @@
+"""Cells: one step of a recurrence, as Keras 3 has them. A cell owns the weights; ``RNN(cell)``
+runs it over a sequence (``layers/recurrent.py``); ``LSTM`` is ``RNN(LSTMCell(...))``.
+
+    output, new_states = cell(x_t, states)           x_t (B, D); states a list of (B, s)
+    cell.state_size, cell.output_size                 e.g. LSTMCell(8): [8, 8] and 8
+    cell.get_initial_state(batch_size)                zeros
+
+Every call keeps its own record (what backward needs), so a cell can be stepped by hand, or
+called T times in a functional graph, and its gradient is the sum over its calls.
+
+Your own cell: subclass ``RNNCell``; set ``state_size`` and ``output_size``; create weights in
+``build`` with ``add_weight``; write ``call(inputs, states, training=False) -> (output,
+new_states)`` that keeps what it needs in ``self._cache``, and ``backward(d_output, d_states)
+-> (d_inputs, d_prev_states)`` that reads ``self._cache`` and *fills* ``self.grads``. ``RNN``
+runs it step by step (the NumPy loop), and gradcheck checks it.
+
+The built-in cells compute a step as a one-step sequence through the same functions as the
+layers (the NumPy reference or the Numba kernels), so ``LSTM(...)`` and
+``RNN(LSTMCell(...))`` give the same numbers from the same code.
+"""
+import importlib
+
+import numpy as np
+
+from .. import backend, initializers
+from ..core import activations as A
+from ..core import gru as core_gru
+from ..core import lstm as core_lstm
+from ..core import simple_rnn as core_rnn
+from .base import Layer, check_bool, check_positive_int, check_rate
+from .checks import as_float_array, check_rank
+
+
+def _impl(kind, cache=None):
+    """The module computing ``kind``: for a forward, the current backend's; for a backward,
+    the one that made ``cache`` (so switching backends between the two is harmless)."""
+    numba = backend.get_backend() == "numba" if cache is None else bool(cache.get("numba"))
+    if numba:
+        return importlib.import_module(f"lstm_np.core.kernels.{kind}")
+    return {"lstm": core_lstm, "gru": core_gru, "simple_rnn": core_rnn}[kind]
+
+
+def _sizes(state_size):
+    return list(state_size) if isinstance(state_size, (list, tuple)) else [state_size]
+
+
+class RNNCell(Layer):
+    """Base class of every cell (see the module docstring for your own)."""
+
+    state_size = None
+    output_size = None
+
+    def get_initial_state(self, batch_size=None):
+        return [np.zeros((batch_size, s), self.dtype) for s in _sizes(self.state_size)]
+
+    def call(self, inputs, states, training=False):
+        raise NotImplementedError(f"{type(self).__name__} must define call(inputs, states, training)")
+
+    def backward(self, d_output, d_states):
+        raise RuntimeError(f"cell {self.name!r} ({type(self).__name__}) has no backward: define "
+                           "backward(d_output, d_states) -> (d_inputs, d_prev_states) to train through it")
+
+    def compute_output_shape(self, input_shape):
+        B = input_shape[0]
+        return [(B, self.output_size)] + [(B, s) for s in _sizes(self.state_size)]
+
+    def _check_symbolic_call(self, shapes, initial_state, kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected call arguments {sorted(kwargs)}")
+
+    # -- the Layer protocol (graphs, gradcheck): [output, *new_states] ----------------------
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        x = as_float_array(x, self.dtype, f"{type(self).__name__} {self.name!r}")
+        if not self.built:
+            self.build((None,) + x.shape[1:])
+        states = self.get_initial_state(len(x)) if initial_state is None else list(initial_state)
+        out, new_states = self.call(x, states, training=training)
+        return [out] + list(new_states)
+
+    def graph_backward(self, grad_output):
+        """[d_output, *d_states] -> d_inputs, with the state gradients in initial_state_grads."""
+        d_output, d_states = grad_output[0], list(grad_output[1:])
+        dx, d_prev = self.backward(d_output, d_states)
+        self.initial_state_grads = list(d_prev)
+        return dx
+
+    def __call__(self, inputs, states=None, training=None, **kwargs):
+        """Keras's call: ``output, new_states = cell(x_t, states)`` (symbolic or on arrays)."""
+        if states is not None and not isinstance(states, (list, tuple)):
+            states = [states]
+        outs = super().__call__(inputs, training=training, initial_state=states, **kwargs)
+        return outs[0], list(outs[1:])
+
+
+def cell_backward(layer, grad_output):
+    """A Node's backward: cells answer through graph_backward, other layers through backward."""
+    if isinstance(layer, RNNCell):
+        return layer.graph_backward(grad_output)
+    return layer.backward(grad_output)
+
+
+class _BuiltinCell(RNNCell):
+    """LSTMCell, GRUCell, SimpleRNNCell: weights kernel (D, G·H), recurrent_kernel (H, G·H),
+    bias; the sequence functions ``run_sequence`` / ``run_backward`` that RNN's fast path uses."""
+
+    kind = None
+    gates = 1
+    state_names = ("h",)
+    weight_names = ("kernel", "recurrent_kernel", "bias")
+
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units = check_positive_int(units, f"{type(self).__name__} units")
+        A.get_elementwise(activation)
+        self.activation = activation if activation is not None else "linear"
+        self.use_bias = check_bool(use_bias, "use_bias")
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.dropout = check_rate(dropout, "dropout")
+        self.recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")
+        self.set_weight_options(kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+                                bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                                recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint)
+        self._step_masks = None                 # dropout masks a hand-stepped cell keeps
+
+    @property
+    def output_size(self):
+        return self.units
+
+    @property
+    def state_size(self):
+        return [self.units] * len(self.state_names) if len(self.state_names) > 1 else self.units
+
+    # Keras's attribute names for the weights
+    @property
+    def kernel(self):
+        return self.params.get("kernel")
+
+    @property
+    def recurrent_kernel(self):
+        return self.params.get("recurrent_kernel")
+
+    @property
+    def bias(self):
+        return self.params.get("bias")
+
+    def build(self, input_shape):
+        D, H, G = input_shape[-1], self.units, self.gates
+        if D is None:
+            raise ValueError(f"{type(self).__name__} {self.name!r} needs a known input size, "
+                             f"received shape {tuple(input_shape)}")
+        self.add_weight("kernel", (D, G * H), self.kernel_initializer)
+        self.add_weight("recurrent_kernel", (H, G * H), self.recurrent_initializer)
+        if self.use_bias:
+            self.add_weight("bias", self._bias_shape(), self._bias_init)
+        super().build(input_shape)
+
+    def _bias_shape(self):
+        return (self.gates * self.units,)
+
+    def _bias_init(self, shape, dtype, rng):
+        return self.bias_initializer(shape, dtype, rng)
+
+    def _bias(self):
+        return self.params["bias"] if self.use_bias else np.zeros(self._bias_shape(), self.dtype)
+
+    # -- one step, by hand or in a graph ----------------------------------------------------
+    def reset_dropout_mask(self):
+        """Forget the dropout masks drawn for hand-stepping (Keras draws them once per
+        sequence; RNN draws its own per call)."""
+        self._step_masks = None
+
+    def _masks(self, batch, dim, training):
+        if not training or (self.dropout == 0 and self.recurrent_dropout == 0):
+            return None, None
+        if self._step_masks is None or self._step_masks[0] != batch:
+            draw = lambda rate, n: None if rate == 0 else \
+                (self.rng.random((batch, n)) < 1 - rate).astype(self.dtype) / self.dtype.type(1 - rate)
+            self._step_masks = (batch, draw(self.dropout, dim), draw(self.recurrent_dropout, self.units))
+        return self._step_masks[1], self._step_masks[2]
+
+    def call(self, inputs, states, training=False):
+        who = f"{type(self).__name__} {self.name!r}"
+        x = as_float_array(inputs, self.dtype, who)
+        check_rank(x, 2, who, "(batch, features)")
+        if not self.built:
+            self.build((None, x.shape[1]))
+        states = [as_float_array(s, self.dtype, who) for s in states]
+        if len(states) != len(self.state_names) or any(s.shape != (len(x), self.units) for s in states):
+            raise ValueError(f"{who} expects states {list(self.state_names)} of shape {(len(x), self.units)}, "
+                             f"received {[np.shape(s) for s in states]}")
+        in_mask, rec_mask = self._masks(len(x), x.shape[1], training)
+        xs = (x if in_mask is None else x * in_mask)[:, None, :]             # (B, 1, D)
+        # No reused buffers (workspace=None): the records of many steps live at once.
+        y, final, core_cache = self.run_sequence(xs, states, None, rec_mask, False, None)
+        self._cache = (core_cache, in_mask)
+        return y[:, 0], final
+
+    def backward(self, d_output, d_states):
+        core_cache, in_mask = self._require_cache()
+        self._cache = None
+        d_states = [None if d is None else np.asarray(d, self.dtype) for d in (d_states or [])]
+        d_states += [None] * (len(self.state_names) - len(d_states))
+        if d_output is not None:                      # the output is h: its gradient joins dh
+            g = np.asarray(d_output, self.dtype)
+            d_states[0] = g if d_states[0] is None else d_states[0] + g
+        dx, d_init, dW, dU, db = self.run_backward(None, d_states, core_cache)
+        self.store_grads(dW, dU, db)
+        dx = dx[:, 0]
+        return (dx if in_mask is None else dx * in_mask), list(d_init)
+
+    def store_grads(self, dW, dU, db):
+        self.grads["kernel"][...] = dW
+        self.grads["recurrent_kernel"][...] = dU
+        if self.use_bias:
+            self.grads["bias"][...] = db
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(units=self.units, activation=self.activation, use_bias=self.use_bias,
+                   kernel_initializer=initializers.serialize(self.kernel_initializer),
+                   recurrent_initializer=initializers.serialize(self.recurrent_initializer),
+                   bias_initializer=initializers.serialize(self.bias_initializer),
+                   dropout=self.dropout, recurrent_dropout=self.recurrent_dropout)
+        return cfg
+
+
+class LSTMCell(_BuiltinCell):
+    """One LSTM step (see ``lstm_np.core.lstm`` for the equations); state [h, c]."""
+
+    kind = "lstm"
+    gates = 4
+    state_names = ("h", "c")
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
+        A.get_elementwise(recurrent_activation)
+        self.recurrent_activation = recurrent_activation
+        self.unit_forget_bias = check_bool(unit_forget_bias, "unit_forget_bias")
+        super().__init__(units, activation=activation, **kwargs)
+
+    def _bias_init(self, shape, dtype, rng):
+        H = self.units
+        if not self.unit_forget_bias:
+            return self.bias_initializer(shape, dtype, rng)
+        # Keras: the forget-gate slice starts at 1 so the cell remembers by default.
+        return np.concatenate([self.bias_initializer((H,), dtype, rng), np.ones(H, dtype),
+                               self.bias_initializer((2 * H,), dtype, rng)]).astype(dtype)
+
+    def run_sequence(self, x, states, mask, rec_mask, zero_output_for_mask, workspace):
+        p = self.params
+        y, h, c, cache = _impl("lstm").lstm_forward(
+            x, states[0], states[1], p["kernel"], p["recurrent_kernel"], self._bias(), mask=mask,
+            activation=self.activation, recurrent_activation=self.recurrent_activation, recurrent_mask=rec_mask,
+            zero_output_for_mask=zero_output_for_mask, workspace=workspace)
+        return y, [h, c], cache
+
+    def run_backward(self, dy, d_states, cache):
+        dx, dh0, dc0, dW, dU, db = _impl("lstm", cache).lstm_backward(dy, d_states[0], d_states[1], cache)
+        return dx, [dh0, dc0], dW, dU, db
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(recurrent_activation=self.recurrent_activation, unit_forget_bias=self.unit_forget_bias)
+        return cfg
+
+
+class GRUCell(_BuiltinCell):
+    """One GRU step, Keras 3's ``reset_after=True`` (see ``lstm_np.core.gru``); state h.
+    The bias is (2, 3H): input bias and recurrent bias, as Keras stores them."""
+
+    kind = "gru"
+    gates = 3
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", reset_after=True, **kwargs):
+        A.get_elementwise(recurrent_activation)
+        if reset_after is not True:
+            raise ValueError("GRU supports reset_after=True (the Keras 3 default, as cuDNN and "
+                             f"PyTorch compute it); received reset_after={reset_after!r}")
+        self.recurrent_activation = recurrent_activation
+        self.reset_after = True
+        super().__init__(units, activation=activation, **kwargs)
+
+    def _bias_shape(self):
+        return (2, 3 * self.units)
+
+    def run_sequence(self, x, states, mask, rec_mask, zero_output_for_mask, workspace):
+        p = self.params
+        y, h, cache = _impl("gru").gru_forward(
+            x, states[0], p["kernel"], p["recurrent_kernel"], self._bias(), mask=mask, activation=self.activation,
+            recurrent_activation=self.recurrent_activation, recurrent_mask=rec_mask,
+            zero_output_for_mask=zero_output_for_mask, workspace=workspace)
+        return y, [h], cache
+
+    def run_backward(self, dy, d_states, cache):
+        dx, dh0, dW, dU, db = _impl("gru", cache).gru_backward(dy, d_states[0], cache)
+        return dx, [dh0], dW, dU, db
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(recurrent_activation=self.recurrent_activation, reset_after=True)
+        return cfg
+
+
+class SimpleRNNCell(_BuiltinCell):
+    """One step of h_t = φ(x_t W + h_{t-1} U + b); state h."""
+
+    kind = "simple_rnn"
+
+    def run_sequence(self, x, states, mask, rec_mask, zero_output_for_mask, workspace):
+        p = self.params
+        y, h, cache = _impl("simple_rnn").rnn_forward(
+            x, states[0], p["kernel"], p["recurrent_kernel"], self._bias(), mask=mask, activation=self.activation,
+            recurrent_mask=rec_mask, zero_output_for_mask=zero_output_for_mask, workspace=workspace)
+        return y, [h], cache
+
+    def run_backward(self, dy, d_states, cache):
+        dx, dh0, dW, dU, db = _impl("simple_rnn", cache).rnn_backward(dy, d_states[0], cache)
+        return dx, [dh0], dW, dU, db
+
+
+class StackedRNNCells(RNNCell):
+    """Cells run one after the other within each step: the output of cell k is the input of
+    cell k+1; the state is every cell's states, in order (Keras's flat list)."""
+
+    def __init__(self, cells, **kwargs):
+        cells = list(cells)
+        if not cells or not all(isinstance(c, RNNCell) for c in cells):
+            raise TypeError("StackedRNNCells expects a non-empty list of cells")
+        if kwargs.get("dtype") is None and cells[0]._dtype_arg is not None:
+            kwargs["dtype"] = cells[0]._dtype_arg     # computes in its cells' precision
+        super().__init__(**kwargs)
+        self.cells = cells
+
+    def sublayers(self):
+        return list(getattr(self, "cells", []))
+
+    @property
+    def state_size(self):
+        return [s for c in self.cells for s in _sizes(c.state_size)]
+
+    @property
+    def output_size(self):
+        return self.cells[-1].output_size
+
+    def weight_entries(self):
+        return [(f"{c.name}/{k}", p, g, self.trainable and t) for c in self.cells for k, p, g, t in c.weight_entries()]
+
+    def get_weights(self):
+        return [w for c in self.cells for w in c.get_weights()]
+
+    def set_weights(self, weights):
+        counts = [len(c.get_weights()) for c in self.cells]
+        if len(weights) != sum(counts):
+            raise ValueError(f"StackedRNNCells {self.name!r} expects {sum(counts)} weight arrays, "
+                             f"received {len(weights)}")
+        i = 0
+        for c, n in zip(self.cells, counts):
+            c.set_weights(list(weights[i:i + n]))
+            i += n
+
+    def count_params(self):
+        return sum(c.count_params() for c in self.cells)
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for c in self.cells:
+            if not c.built:
+                c.build(shape)
+            shape = (shape[0], c.output_size)
+        self.params = {k: p for k, p, _, _ in self.weight_entries()}
+        self.grads = {k: g for k, _, g, _ in self.weight_entries()}
+        super().build(input_shape)
+
+    def random_generators(self):
+        return [self.rng] + [g for c in self.cells for g in c.random_generators()]
+
+    def set_call_slot(self, slot):
+        super().set_call_slot(slot)
+
+    def call(self, inputs, states, training=False):
+        if not self.built:
+            self.build((None, np.shape(inputs)[-1]))
+        x, new_states, records, k = inputs, [], [], 0
+        for c in self.cells:
+            n = len(_sizes(c.state_size))
+            x, s = c.call(x, list(states[k:k + n]), training=training)
+            records.append(c._cache)
+            c._cache = None
+            new_states += list(s)
+            k += n
+        self._cache = records
+        return x, new_states
+
+    def backward(self, d_output, d_states):
+        records = self._require_cache()
+        self._cache = None
+        d_states = list(d_states or []) + [None] * len(self.state_size)
+        offsets = np.cumsum([0] + [len(_sizes(c.state_size)) for c in self.cells])
+        d_prev = [None] * offsets[-1]
+        g = d_output
+        for i in range(len(self.cells) - 1, -1, -1):
+            c = self.cells[i]
+            c._cache = records[i]
+            g, dp = c.backward(g, d_states[offsets[i]:offsets[i + 1]])
+            d_prev[offsets[i]:offsets[i + 1]] = dp
+        return g, d_prev
+
+    def get_config(self):
+        from .registry import serialize_layer
+        cfg = super().get_config()
+        cfg["cells"] = [serialize_layer(c) for c in self.cells]
+        return cfg
+
+    @classmethod
+    def from_config(cls, config):
+        from .registry import deserialize_layer
+        config = dict(config)
+        config["cells"] = [deserialize_layer(c) for c in config["cells"]]
+        return cls(**config)
