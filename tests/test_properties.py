@@ -215,3 +215,51 @@ def test_model_methods_out_of_order_say_what_to_call_first():
         s2s.fit(np.ones((2, 3), int), np.full((2, 2), 2), verbose=0)
     with pytest.raises(RuntimeError, match="forward"):
         s2s.backward_loss()
+
+
+# -- functional models ------------------------------------------------------------------------------
+def functional(dtype, **outer):
+    a, b = layers.Input((T, D)), layers.Input((T, D))
+    shared = layers.LSTM(3, return_sequences=True, dtype=dtype, seed=0)
+    x = layers.Concatenate()([shared(a), shared(b)])
+    out = layers.Dense(1, dtype=dtype, seed=1)(layers.Bidirectional(layers.GRU(2, dtype=dtype, seed=2))(x))
+    from lstm_np.models import Model
+    return Model([a, b], out, **outer), shared
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_functional_model_weights_round_trip_bit_for_bit(dtype, seed):
+    model, _ = functional(dtype)
+    w = [np.random.default_rng(seed).standard_normal(a.shape) for a in model.get_weights()]
+    model.set_weights(w)
+    for a, b in zip(model.get_weights(), w):
+        assert a.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(a, b.astype(dtype))
+
+
+@pytest.mark.parametrize("how", ["constructor", "set_later", "shared_layer"])
+def test_frozen_functional_model_or_layer_does_not_change_in_fit(how):
+    rng = np.random.default_rng(0)
+    model, shared = functional("float32", trainable=(how != "constructor"))
+    if how == "set_later":
+        model.trainable = False
+    if how == "shared_layer":
+        shared.trainable = False
+    frozen = (model if how != "shared_layer" else shared).get_weights()
+    model.compile(loss="mse", optimizer="adam")
+    x = [rng.standard_normal((8, T, D)), rng.standard_normal((8, T, D))]
+    model.fit(x, rng.standard_normal((8, 1)), epochs=2, batch_size=4, verbose=0)
+    for a, b in zip((model if how != "shared_layer" else shared).get_weights(), frozen):
+        np.testing.assert_array_equal(a, b)
+    expected = model.count_params() if how != "shared_layer" else shared.count_params()
+    assert non_trainable_in_summary(model) == expected
+
+
+def test_functional_model_out_of_order_says_what_to_call_first():
+    model, _ = functional("float32")
+    x = [np.zeros((2, T, D)), np.zeros((2, T, D))]
+    with pytest.raises(ValueError, match=r"compile\("):
+        model.fit(x, np.zeros((2, 1)), verbose=0)
+    with pytest.raises(RuntimeError, match="forward first"):
+        model.backward(np.zeros((2, 1)))
