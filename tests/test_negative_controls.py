@@ -25,8 +25,8 @@ class ForgetsTheForgetGate(layers.LSTMCell):
 
 class TransposedRecurrentGrad(layers.SimpleRNNCell):
     def run_backward(self, dy, d_states, cache):
-        dx, d0, dW, dU, db = super().run_backward(dy, d_states, cache)
-        return dx, d0, dW, dU.T, db
+        dx, d0, grads = super().run_backward(dy, d_states, cache)
+        return dx, d0, dict(grads, recurrent_kernel=grads["recurrent_kernel"].T)
 
 
 def test_negative_control_bptt_bug_is_caught(rng):

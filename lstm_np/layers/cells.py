@@ -26,6 +26,7 @@ from .. import backend, initializers
 from ..core import activations as A
 from ..core import gru as core_gru
 from ..core import lstm as core_lstm
+from ..core import lstm_family as core_family
 from ..core import simple_rnn as core_rnn
 from .base import Layer, check_bool, check_positive_int, check_rate
 from .checks import as_float_array, check_rank
@@ -208,16 +209,15 @@ class _BuiltinCell(RNNCell):
         if d_output is not None:                      # the output is h: its gradient joins dh
             g = np.asarray(d_output, self.dtype)
             d_states[0] = g if d_states[0] is None else d_states[0] + g
-        dx, d_init, dW, dU, db = self.run_backward(None, d_states, core_cache)
-        self.store_grads(dW, dU, db)
+        dx, d_init, grads = self.run_backward(None, d_states, core_cache)
+        self.store_grads(grads)
         dx = dx[:, 0]
         return (dx if in_mask is None else dx * in_mask), list(d_init)
 
-    def store_grads(self, dW, dU, db):
-        self.grads["kernel"][...] = dW
-        self.grads["recurrent_kernel"][...] = dU
-        if self.use_bias:
-            self.grads["bias"][...] = db
+    def store_grads(self, grads):
+        """Fill ``self.grads`` from a dict by weight name (a missing bias gradient is ignored)."""
+        for key, g in self.grads.items():
+            g[...] = grads[key]
 
     def get_config(self):
         cfg = super().get_config()
@@ -230,27 +230,97 @@ class _BuiltinCell(RNNCell):
 
 
 class LSTMCell(_BuiltinCell):
-    """One LSTM step (see ``lstm_np.core.lstm`` for the equations); state [h, c]."""
+    """One LSTM step (see ``lstm_np.core.lstm`` for the equations); state [h, c].
+
+    The LSTM family (``lstm_np.core.lstm_family`` has the equations):
+
+    - ``peephole=True``: diagonal weights from c into the gates, ``peephole_kernel`` (3, H) for
+      i, f (reading c_{t-1}) and o (reading c_t) — Gers & Schmidhuber 2000;
+    - ``proj_size=P``: h = (o ⊙ tanh c) W_hr, ``projection_kernel`` (H, P); the output and h have
+      P features, c has H; ``recurrent_kernel`` is (P, 4H) — PyTorch's LSTM(proj_size=P);
+    - ``layer_norm=True``: layer normalisation of x W and h U per gate and of c before its tanh,
+      gains and biases ``input_gamma/beta`` (4H), ``recurrent_gamma/beta`` (4H), ``cell_gamma/beta`` (H);
+    - ``variant=`` one of Greff et al.'s ablations: "NIG", "NFG", "NOG" (that gate fixed to 1, its
+      weights gone), "NIAF" (g = z_g), "NOAF" (h = o ⊙ c), "CIFG" (f = 1 - i, no forget weights),
+      "NP" (no peepholes: the plain LSTM), "FGR" (i, f, o also read the previous step's i, f, o:
+      ``gate_recurrent_kernel`` (3H, 3H)).
+
+    Weights, in get_weights order: kernel (D, G·H), recurrent_kernel (P, G·H), bias (G·H), then
+    peephole_kernel, projection_kernel, the layer-norm gains/biases, gate_recurrent_kernel — each
+    only when its option is on (G = 4 gates, 3 for NIG/NFG/NOG/CIFG). The family runs on the
+    NumPy reference; the Numba kernels cover the plain LSTM.
+    """
 
     kind = "lstm"
     gates = 4
     state_names = ("h", "c")
+    weight_names = ("kernel", "recurrent_kernel", "bias", "peephole_kernel", "projection_kernel", "input_gamma",
+                    "input_beta", "recurrent_gamma", "recurrent_beta", "cell_gamma", "cell_beta",
+                    "gate_recurrent_kernel")
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", unit_forget_bias=True,
+                 peephole=False, proj_size=None, layer_norm=False, variant=None, **kwargs):
         A.get_elementwise(recurrent_activation)
         self.recurrent_activation = recurrent_activation
         self.unit_forget_bias = check_bool(unit_forget_bias, "unit_forget_bias")
+        self.peephole = check_bool(peephole, "peephole")
+        self.layer_norm = check_bool(layer_norm, "layer_norm")
+        if proj_size is not None:
+            proj_size = check_positive_int(proj_size, "proj_size")
+        self.proj_size = proj_size
+        if variant is not None and (not isinstance(variant, str) or variant.upper() not in core_family.VARIANTS[1:]):
+            raise ValueError(f"variant must be one of {core_family.VARIANTS}, received {variant!r}")
+        self.variant = None if variant is None or variant.upper() == "NP" else variant.upper()
+        self.variant_arg = variant
         super().__init__(units, activation=activation, **kwargs)
+        options = (self.peephole, self.proj_size, self.layer_norm, self.variant)
+        self.family = None if not any(options) else core_family.Family(
+            self.variant, self.peephole, self.proj_size, self.layer_norm, activation, recurrent_activation)
+        self.gates = len(core_family.gate_names(self.variant))
+
+    @property
+    def output_size(self):
+        return self.proj_size or self.units
+
+    @property
+    def state_size(self):
+        return [self.output_size, self.units]
+
+    def build(self, input_shape):
+        D, H, G, P = input_shape[-1], self.units, self.gates, self.output_size
+        if D is None:
+            raise ValueError(f"LSTMCell {self.name!r} needs a known input size, received shape {tuple(input_shape)}")
+        glorot, ones, zeros = (initializers.get(n) for n in ("glorot_uniform", "ones", "zeros"))
+        self.add_weight("kernel", (D, G * H), self.kernel_initializer)
+        self.add_weight("recurrent_kernel", (P, G * H), self.recurrent_initializer)
+        if self.use_bias:
+            self.add_weight("bias", (G * H,), self._bias_init)
+        if self.peephole:
+            self.add_weight("peephole_kernel", (3, H), glorot)
+        if self.proj_size:
+            self.add_weight("projection_kernel", (H, P), glorot)
+        if self.layer_norm:
+            for part, size in (("input", G * H), ("recurrent", G * H), ("cell", H)):
+                self.add_weight(f"{part}_gamma", (size,), ones)
+                self.add_weight(f"{part}_beta", (size,), zeros)
+        if self.variant == "FGR":
+            self.add_weight("gate_recurrent_kernel", (3 * H, 3 * H), glorot)
+        Layer.build(self, input_shape)
 
     def _bias_init(self, shape, dtype, rng):
         H = self.units
-        if not self.unit_forget_bias:
+        gates = core_family.gate_names(self.variant)
+        if not self.unit_forget_bias or "f" not in gates:
             return self.bias_initializer(shape, dtype, rng)
         # Keras: the forget-gate slice starts at 1 so the cell remembers by default.
         return np.concatenate([self.bias_initializer((H,), dtype, rng), np.ones(H, dtype),
-                               self.bias_initializer((2 * H,), dtype, rng)]).astype(dtype)
+                               self.bias_initializer(((len(gates) - 2) * H,), dtype, rng)]).astype(dtype)
 
     def run_sequence(self, x, states, mask, rec_mask, zero_output_for_mask, workspace):
+        if self.family is not None:
+            y, h, c, cache = core_family.family_forward(x, states[0], states[1], self.params, self.family, mask,
+                                                        rec_mask, zero_output_for_mask)
+            return y, [h, c], cache
         p = self.params
         y, h, c, cache = _impl("lstm").lstm_forward(
             x, states[0], states[1], p["kernel"], p["recurrent_kernel"], self._bias(), mask=mask,
@@ -259,12 +329,19 @@ class LSTMCell(_BuiltinCell):
         return y, [h, c], cache
 
     def run_backward(self, dy, d_states, cache):
+        if self.family is not None:
+            dx, dh0, dc0, grads = core_family.family_backward(dy, d_states[0], d_states[1], cache)
+            return dx, [dh0, dc0], grads
         dx, dh0, dc0, dW, dU, db = _impl("lstm", cache).lstm_backward(dy, d_states[0], d_states[1], cache)
-        return dx, [dh0, dc0], dW, dU, db
+        return dx, [dh0, dc0], {"kernel": dW, "recurrent_kernel": dU, "bias": db}
 
     def get_config(self):
         cfg = super().get_config()
         cfg.update(recurrent_activation=self.recurrent_activation, unit_forget_bias=self.unit_forget_bias)
+        for key, value, default in (("peephole", self.peephole, False), ("proj_size", self.proj_size, None),
+                                    ("layer_norm", self.layer_norm, False), ("variant", self.variant_arg, None)):
+            if value != default:
+                cfg[key] = value
         return cfg
 
 
@@ -297,7 +374,7 @@ class GRUCell(_BuiltinCell):
 
     def run_backward(self, dy, d_states, cache):
         dx, dh0, dW, dU, db = _impl("gru", cache).gru_backward(dy, d_states[0], cache)
-        return dx, [dh0], dW, dU, db
+        return dx, [dh0], {"kernel": dW, "recurrent_kernel": dU, "bias": db}
 
     def get_config(self):
         cfg = super().get_config()
@@ -319,7 +396,7 @@ class SimpleRNNCell(_BuiltinCell):
 
     def run_backward(self, dy, d_states, cache):
         dx, dh0, dW, dU, db = _impl("simple_rnn", cache).rnn_backward(dy, d_states[0], cache)
-        return dx, [dh0], dW, dU, db
+        return dx, [dh0], {"kernel": dW, "recurrent_kernel": dU, "bias": db}
 
 
 class StackedRNNCells(RNNCell):

@@ -56,7 +56,7 @@ class RNN(Layer):
 
     @property
     def units(self):
-        return self.cell.output_size
+        return getattr(self.cell, "units", self.cell.output_size)
 
     @property
     def state_sizes(self):
@@ -111,7 +111,8 @@ class RNN(Layer):
 
     def compute_output_shape(self, input_shape):
         B, T = input_shape[0], input_shape[1]
-        out = (B, T, self.units) if self.return_sequences else (B, self.units)
+        size = self.cell.output_size
+        out = (B, T, size) if self.return_sequences else (B, size)
         if self.return_state:
             return [out] + [(B, s) for s in self.state_sizes]
         return out
@@ -185,7 +186,7 @@ class RNN(Layer):
             x = x * in_mask[:, None, :]
         if training and self.recurrent_dropout > 0:
             keep = 1.0 - self.recurrent_dropout
-            rec_mask = (self.rng.random((B, self.units)) < keep).astype(self.dtype) / self.dtype.type(keep)
+            rec_mask = (self.rng.random((B, self.cell.output_size)) < keep).astype(self.dtype) / self.dtype.type(keep)
         y, final, core_cache = self.cell.run_sequence(x, states, mask, rec_mask, self.zero_output_for_mask,
                                                       self._workspace)
         return y, final, (core_cache, in_mask)
@@ -250,8 +251,8 @@ class RNN(Layer):
 
     def _backward_fast(self, dy, d_states, record):
         core_cache, in_mask = record
-        dx, d_init, dW, dU, db = self.cell.run_backward(dy, d_states, core_cache)
-        self.cell.store_grads(dW, dU, db)
+        dx, d_init, grads = self.cell.run_backward(dy, d_states, core_cache)
+        self.cell.store_grads(grads)
         if in_mask is not None:
             dx = dx * in_mask[:, None, :]
         return dx, d_init
@@ -369,7 +370,7 @@ class _CellRNN(RNN):
         # Cell arguments read through the layer, as in Keras (lstm.recurrent_activation, …).
         cell = self.__dict__.get("cell")
         if cell is not None and (name in type(self).cell_args or name in ("unit_forget_bias", "recurrent_activation",
-                                                                          "reset_after", "units")):
+                                                                          "reset_after", "family")):
             return getattr(cell, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
@@ -398,7 +399,8 @@ class LSTM(_CellRNN):
     """
 
     cell_class = LSTMCell
-    cell_args = _CellRNN.cell_args + ("recurrent_activation", "unit_forget_bias")
+    cell_args = _CellRNN.cell_args + ("recurrent_activation", "unit_forget_bias", "peephole", "proj_size",
+                                      "layer_norm", "variant")
 
 
 class GRU(_CellRNN):
