@@ -1,0 +1,111 @@
+"""to_torch / from_torch: the same numbers both ways (float64 1e-10, float32 1e-5), gradients
+included, for every recurrent kind, proj_size, Bidirectional, stacks and Sequential models."""
+import numpy as np
+import pytest
+import torch
+
+import lstm_np as keras
+from lstm_np import interop, layers
+from lstm_np.interop.torch import _keras_weights
+
+LAYERS = {
+    "lstm": lambda dt: layers.LSTM(4, return_sequences=True, dtype=dt, seed=0),
+    "gru": lambda dt: layers.GRU(4, return_sequences=True, dtype=dt, seed=0),
+    "rnn_relu": lambda dt: layers.SimpleRNN(4, activation="relu", return_sequences=True, dtype=dt, seed=0),
+    "lstm_proj": lambda dt: layers.LSTM(5, proj_size=2, return_sequences=True, dtype=dt, seed=0),
+    "bi_gru": lambda dt: layers.Bidirectional(layers.GRU(3, return_sequences=True, dtype=dt, seed=0)),
+    "bi_lstm_proj": lambda dt: layers.Bidirectional(layers.LSTM(4, proj_size=3, return_sequences=True, dtype=dt,
+                                                                seed=0)),
+}
+TOL = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=1e-5, atol=1e-6)}
+
+
+def torch_grads_keras_layout(module, layer):
+    """The torch module's gradients, in the lstm_np layer's get_weights order."""
+    kind = {torch.nn.LSTM: "lstm", torch.nn.GRU: "gru", torch.nn.RNN: "rnn"}[type(module)]
+    P = getattr(module, "proj_size", 0)
+    names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] + (["weight_hr"] if P else [])
+    out = []
+    for s in (["", "_reverse"] if module.bidirectional else [""]):
+        g = [getattr(module, f"{n}_l0{s}").grad.numpy() for n in names]
+        if kind == "gru":
+            out += _keras_weights("gru", module.hidden_size, g)
+        else:                                    # the summed bias gets bias_ih's gradient
+            out += [g[0].T, g[1].T, g[2]] + ([g[4].T] if P else [])
+    return out
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_layer_to_torch_and_back_same_numbers_and_gradients(name, dtype, rng):
+    layer = LAYERS[name](dtype)
+    layer.build((None, 6, 3))
+    module = interop.to_torch(layer)
+    x = rng.standard_normal((2, 6, 3)).astype(dtype)
+    y = layer.forward(x)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    dx = layer.backward(g)
+    xt = torch.tensor(x, requires_grad=True)
+    yt, _ = module(xt)
+    (yt * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(y, yt.detach().numpy(), **TOL[dtype])
+    np.testing.assert_allclose(dx, xt.grad.numpy(), **TOL[dtype])
+    ours = [w for _, _, w, _ in layer.weight_entries()]
+    for a, b in zip(ours, torch_grads_keras_layout(module, layer)):
+        np.testing.assert_allclose(a, b, **TOL[dtype])
+    back = interop.from_torch(module)
+    for a, b in zip(back.get_weights(), layer.get_weights()):
+        np.testing.assert_allclose(a, b, **TOL[dtype])
+    np.testing.assert_allclose(back.forward(x), y, **TOL[dtype])
+
+
+def test_a_stack_becomes_one_torch_module_with_num_layers(rng):
+    model = keras.Sequential([keras.Input((None, 3))] +
+                             [layers.Bidirectional(layers.LSTM(4, return_sequences=True, dtype="float64", seed=k))
+                              for k in range(3)])
+    module = interop.to_torch(model)
+    assert isinstance(module, torch.nn.LSTM) and module.num_layers == 3 and module.bidirectional
+    x = rng.standard_normal((2, 7, 3))
+    np.testing.assert_allclose(model.predict(x), module(torch.tensor(x))[0].detach().numpy(), rtol=1e-10)
+    back = interop.from_torch(module)
+    assert len(back.layers) == 3
+    np.testing.assert_allclose(back.predict(x), model.predict(x), rtol=1e-10)
+
+
+def test_a_model_trained_here_continues_in_torch_with_the_same_loss(rng):
+    vocab, T = 12, 6
+    model = keras.Sequential([keras.Input((T,), dtype="int32"), layers.Embedding(vocab, 5, dtype="float64", seed=0),
+                              layers.LSTM(8, return_sequences=True, dtype="float64", seed=1),
+                              layers.GRU(6, go_backwards=True, dtype="float64", seed=2),
+                              layers.Dense(3, activation="softmax", dtype="float64", seed=3)])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x, y = rng.integers(0, vocab, (40, T)), rng.integers(0, 3, 40)
+    model.fit(x[:32], y[:32], epochs=2, batch_size=8, verbose=0)
+    module = interop.to_torch(model)
+    xb, yb = x[32:], y[32:]
+    ours = model.evaluate(xb, yb)
+    probs = module(torch.tensor(xb))
+    theirs = torch.nn.functional.nll_loss(torch.log(probs), torch.tensor(yb))
+    assert float(theirs) == pytest.approx(ours, rel=1e-10)
+    # ... and one more optimizer step in torch moves the weights it should: every parameter has a gradient
+    theirs.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in module.parameters())
+
+
+def test_from_torch_sequential_of_linear_and_embedding(rng):
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Linear(3, 2)).double()
+    model = interop.from_torch(net)
+    x = rng.standard_normal((5, 4))
+    np.testing.assert_allclose(model.predict(x), net(torch.tensor(x)).detach().numpy(), rtol=1e-10)
+    emb = interop.from_torch(torch.nn.Embedding(7, 3))
+    assert emb.get_weights()[0].shape == (7, 3)
+
+
+def test_unsupported_conversions_say_why():
+    with pytest.raises(ValueError, match="peepholes"):
+        layer = layers.LSTM(3, peephole=True, input_shape=(4, 2))
+        interop.to_torch(layer)
+    with pytest.raises(ValueError, match="concat"):
+        interop.to_torch(layers.Bidirectional(layers.LSTM(3), merge_mode="sum", input_shape=(4, 2)))
+    with pytest.raises(TypeError, match="no lstm_np equivalent"):
+        interop.from_torch(torch.nn.Conv1d(2, 2, 3))
