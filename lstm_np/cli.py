@@ -140,7 +140,29 @@ def build_parser():
                                     "parameter. Exits 1 if any check fails.")
     _common(gc)
     gc.set_defaults(func=_gradcheck)
+    sw = sub.add_parser("sweep", help="run an experiment sweep on a Dask cluster (a TOML config)",
+                        description="Trains every configuration of a TOML config's [grid] as one Dask task, "
+                                    "on a LocalCluster (default) or --scheduler tcp://host:8786; resumable; "
+                                    "writes results.csv, results.jsonl and a plot. Ready-made configs: "
+                                    "merge_modes, stacked_depth.")
+    sw.add_argument("config", help="a TOML file, or the name of a ready-made config")
+    sw.add_argument("--scheduler", default=None, help="a Dask scheduler address (default: a LocalCluster)")
+    sw.add_argument("--out", default=None, help="where results go (default: the config's [sweep] out)")
+    sw.set_defaults(func=_sweep)
     return parser
+
+
+def _sweep(args):
+    from . import sweep
+    try:
+        config = sweep.load_config(args.config)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"lstm-np: error: {exc}", file=sys.stderr)
+        return 2
+    out = args.out or config["sweep"].get("out", "sweep_out")
+    result = sweep.run_config(args.config, out=out, scheduler=args.scheduler)
+    print(f"{len(result.rows)} configurations; results in {os.path.join(out, 'results.csv')}")
+    return 0
 
 
 def main(argv=None):
@@ -152,7 +174,8 @@ def main(argv=None):
         parser.print_help()
         return 2
     try:
-        _writable_dir(args.out)
+        if args.out is not None:
+            _writable_dir(args.out)
     except argparse.ArgumentTypeError as exc:
         print(f"lstm-np: error: {exc}", file=sys.stderr)
         return 2
