@@ -109,3 +109,18 @@ def test_unsupported_conversions_say_why():
         interop.to_torch(layers.Bidirectional(layers.LSTM(3), merge_mode="sum", input_shape=(4, 2)))
     with pytest.raises(TypeError, match="no lstm_np equivalent"):
         interop.from_torch(torch.nn.Conv1d(2, 2, 3))
+
+
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["lstm", "bilstm"])
+def test_masks_become_packed_sequences_in_torch(bidirectional, rng):
+    wrap = (lambda l: layers.Bidirectional(l)) if bidirectional else (lambda l: l)
+    model = keras.Sequential([keras.Input((6,), dtype="int32"),
+                              layers.Embedding(9, 4, mask_zero=True, dtype="float64", seed=0),
+                              wrap(layers.LSTM(3, return_sequences=True, dtype="float64", seed=1)),
+                              wrap(layers.GRU(2, dtype="float64", seed=2)),
+                              layers.Dense(1, activation="sigmoid", dtype="float64", seed=3)])
+    ids = rng.integers(1, 9, (4, 6))
+    for row, n in enumerate([6, 3, 1, 4]):
+        ids[row, n:] = 0
+    module = interop.to_torch(model)
+    np.testing.assert_allclose(model.predict(ids), module(torch.tensor(ids)).detach().numpy(), rtol=1e-10)

@@ -13,7 +13,7 @@ the LSTM; GRU: Keras z, r, h is torch's r, z, n with the first two blocks swappe
 | a chain of those (return_sequences=True before the last) | num_layers=k | layer k → _l{k} |
 | Dense | nn.Linear (+ the activation) | kernel = weightᵀ |
 | Embedding | nn.Embedding | embeddings = weight |
-| Sequential of the above (+ Dropout, Activation, TimeDistributed(Dense), RepeatVector) | KerasLike (an nn.Module) | each layer in turn |
+| Sequential of the above (+ Dropout, Activation, TimeDistributed(Dense), RepeatVector) | KerasLike (an nn.Module) | each layer in turn; Embedding(mask_zero) masks become packed sequences |
 
 ``to_torch`` keeps the dtype (float32 or float64); the torch modules are batch-first. Keras's
 ``return_sequences=False`` is the last step's output; ``go_backwards`` reads the sequence
@@ -154,17 +154,38 @@ def _keras_like_class():
             self.mods = torch.nn.ModuleList([m for _, m, _ in steps])
 
         def forward(self, x):
+            lengths = None                                    # from Embedding(mask_zero): right padding
             for kind, module, opt in zip(self.kinds, self.mods, self.options):
                 if kind == "recurrent":
                     if opt["go_backwards"]:
+                        if lengths is not None:
+                            raise ValueError("KerasLike: go_backwards with a mask is not supported")
                         x = torch.flip(x, dims=[1])
-                    y, _ = module(x)
-                    x = y if opt["return_sequences"] else y[:, -1]
+                    if lengths is None:
+                        y, _ = module(x)
+                        x = y if opt["return_sequences"] else y[:, -1]
+                    else:
+                        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+                        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+                        y, state = module(packed)
+                        if opt["return_sequences"]:
+                            x = pad_packed_sequence(y, batch_first=True, total_length=x.shape[1])[0]
+                            if not opt["bidirectional"]:      # Keras repeats the last valid output
+                                last = x[torch.arange(len(x)), lengths - 1]
+                                steps = torch.arange(x.shape[1]).unsqueeze(0)
+                                x = torch.where((steps < lengths.unsqueeze(1)).unsqueeze(-1), x,
+                                                last.unsqueeze(1).expand_as(x))
+                        else:
+                            h = state[0] if isinstance(state, tuple) else state
+                            x = torch.cat([h[-2], h[-1]], dim=-1) if opt["bidirectional"] else h[-1]
+                            lengths = None
                 elif kind in ("dense", "time_distributed"):
                     x = module(x)
                     if opt["activation"] is not None:
                         x = opt["activation"](x)
                 elif kind == "embedding":
+                    if opt.get("mask_zero"):
+                        lengths = (x != 0).sum(dim=1)
                     x = module(x.long())
                 elif kind == "activation":
                     x = opt["activation"](x)
@@ -206,7 +227,8 @@ def to_torch(obj):
                 raise ValueError(f"{layer.name!r}: return_state has no place in a Sequential")
             mod = recurrent_module([layer], reversed_input_ok=True)
             go_back = layer.go_backwards if isinstance(layer, RNN) else False
-            steps.append(("recurrent", mod, {"return_sequences": layer.return_sequences, "go_backwards": go_back}))
+            steps.append(("recurrent", mod, {"return_sequences": layer.return_sequences, "go_backwards": go_back,
+                                             "bidirectional": isinstance(layer, Bidirectional)}))
         elif isinstance(layer, (Dense, TimeDistributed)):
             dense = layer.layer if isinstance(layer, TimeDistributed) else layer
             if not isinstance(dense, Dense):
@@ -219,13 +241,11 @@ def to_torch(obj):
                     lin.bias.copy_(torch.from_numpy(dense.params["bias"]))
             steps.append(("dense", lin, {"activation": _activation(dense.activation, torch)}))
         elif isinstance(layer, Embedding):
-            if layer.mask_zero:
-                raise ValueError(f"Embedding {layer.name!r}: masks (mask_zero) have no torch equivalent here")
             emb = torch.nn.Embedding(layer.input_dim, layer.output_dim,
                                      dtype=torch.float64 if layer.dtype == np.float64 else torch.float32)
             with torch.no_grad():
                 emb.weight.copy_(torch.from_numpy(layer.params["embeddings"]))
-            steps.append(("embedding", emb, {}))
+            steps.append(("embedding", emb, {"mask_zero": layer.mask_zero}))   # masks: right padding
         elif isinstance(layer, Activation):
             steps.append(("activation", torch.nn.Identity(), {"activation": _activation(layer.activation, torch)}))
         elif isinstance(layer, RepeatVector):
