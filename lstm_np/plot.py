@@ -96,36 +96,61 @@ def bar_chart(values, path=None, title="", xlabel="", ylabel="", legend_label=No
     return fig
 
 
+def _internals(layer, x):
+    """(gates (T, 4, H) with removed gates as ones, c (T, H), h (T, P)) for one sequence, from the
+    NumPy reference with the layer's weights in float64."""
+    from .core import lstm as core_lstm
+    from .core import lstm_family as F
+    cell = getattr(layer, "cell", layer)
+    p = {k: v.astype(np.float64) for k, v in cell.params.items()}
+    H = cell.units
+    P = getattr(cell, "proj_size", None) or H
+    if getattr(cell, "family", None) is not None:
+        y, _, _, cache = F.family_forward(x, np.zeros((1, P)), np.zeros((1, H)), p, cell.family)
+        steps = cache["steps"]
+        gates = np.stack([np.stack([s["i"][0], s["f"][0], s["g"][0], s["o"][0]]) for s in steps])
+        return gates, np.stack([s["c_raw"][0] for s in steps]), y[0]
+    bias = p.get("bias", np.zeros(4 * H))
+    y, _, _, cache = core_lstm.lstm_forward(x, np.zeros((1, H)), np.zeros((1, H)), p["kernel"],
+                                            p["recurrent_kernel"], bias, activation=cell.activation,
+                                            recurrent_activation=cell.recurrent_activation)
+    g = cache["gates"][0]                                       # (T, 4H): i, f, g, o
+    gates = g.reshape(len(g), 4, H)
+    c = np.concatenate([cache["c_in"][0][1:], gates[-1:, 1] * cache["c_in"][0][-1:] + gates[-1:, 0] * gates[-1:, 2]])
+    return gates, c, y[0]
+
+
 def lstm_internals(layer, x, path=None, title=None, sample=0):
     """Gate activations over time as heatmaps, and the cell state's traces, for one sequence.
 
-    Runs the NumPy reference (``lstm_np.core.lstm``) with the layer's weights, so what is
-    drawn is exactly i, f, g (c̃), o and c of the equations. x: (T, D) or (B, T, D).
+    Runs the NumPy reference (``lstm_np.core.lstm``, or ``core.lstm_family`` for the
+    variants) with the layer's weights, so what is drawn is exactly i, f, g (c̃), o and c of
+    the equations (a gate a variant removes shows as 1). With peepholes, a panel shows their
+    weights; with a projection, the projected output h. x: (T, D) or (B, T, D).
     """
-    from .core import lstm as core_lstm
     x = np.asarray(x, dtype=np.float64)
     if x.ndim == 2:
         x = x[None]
     x = x[sample:sample + 1]
-    p = layer.params
-    H = layer.units
-    bias = p["bias"] if "bias" in p else np.zeros(4 * H)
-    zeros = np.zeros((1, H))
-    _, _, _, cache = core_lstm.lstm_forward(x, zeros, zeros, p["kernel"].astype(np.float64),
-                                            p["recurrent_kernel"].astype(np.float64), bias.astype(np.float64),
-                                            activation=layer.activation,
-                                            recurrent_activation=layer.recurrent_activation)
-    gates = cache["gates"][0]                                  # (T, 4H): i, f, g, o
-    c = np.concatenate([cache["c_in"][0][1:], (gates[-1:, H:2 * H] * cache["c_in"][0][-1:]
-                                               + gates[-1:, :H] * gates[-1:, 2 * H:3 * H])])   # (T, H)
+    cell = getattr(layer, "cell", layer)
+    gates, c, h = _internals(layer, x)
+    H = cell.units
+    extras = []
+    if getattr(cell, "peephole", False):
+        extras.append("peephole")
+    if getattr(cell, "proj_size", None):
+        extras.append("projection")
     plt = _plt()
-    fig, axes = plt.subplots(1, 5, figsize=(17, 3.8), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.4]})
+    n = 5 + len(extras)
+    fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 3.8), gridspec_kw={"width_ratios": [1] * 4 + [1.4] + [1] * len(extras)})
     names = ["input gate i", "forget gate f", "candidate g = c̃", "output gate o"]
+    variant = getattr(cell, "variant", None)
     for k, ax in enumerate(axes[:4]):
         lo, hi = (-1, 1) if k == 2 else (0, 1)
-        im = ax.imshow(gates[:, k * H:(k + 1) * H].T, aspect="auto", cmap="coolwarm" if k == 2 else "viridis",
+        im = ax.imshow(gates[:, k].T, aspect="auto", cmap="coolwarm" if k == 2 else "viridis",
                        vmin=lo, vmax=hi, origin="lower")
-        ax.set_title(names[k])
+        ax.set_title(names[k] + (f" ({variant})" if variant and k == {"NIG": 0, "NFG": 1, "CIFG": 1, "NOG": 3,
+                                                                        "NIAF": 2}.get(variant, -1) else ""))
         ax.set_xlabel("timestep t")
         ax.set_ylabel("unit")
         fig.colorbar(im, ax=ax, label="activation")
@@ -136,6 +161,19 @@ def lstm_internals(layer, x, path=None, title=None, sample=0):
     ax.set_xlabel("timestep t")
     ax.set_ylabel("c")
     ax.legend(fontsize=7, ncol=2)
+    for ax, what in zip(axes[5:], extras):
+        if what == "peephole":
+            im = ax.imshow(cell.params["peephole_kernel"].astype(np.float64), aspect="auto", cmap="coolwarm")
+            ax.set_yticks([0, 1, 2])
+            ax.set_yticklabels(["c→i", "c→f", "c→o"])
+            ax.set_xlabel("unit")
+            ax.set_title("peephole weights")
+        else:
+            im = ax.imshow(h.T, aspect="auto", cmap="coolwarm", origin="lower")
+            ax.set_xlabel("timestep t")
+            ax.set_ylabel("projected unit")
+            ax.set_title(f"h = (o ⊙ tanh c) W_hr ({h.shape[1]} units)")
+        fig.colorbar(im, ax=ax)
     fig.suptitle(title or f"Inside {layer.name}: gates and cell state for one sequence")
     fig.tight_layout()
     if path:
