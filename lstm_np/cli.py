@@ -54,6 +54,10 @@ DEMOS = {
                 "Trains a stateful character-level LSTM on Hamlet (shipped with the package) over long "
                 "parallel streams, samples with two temperatures after each epoch, and compares held-out "
                 "bits per character with unigram and bigram baselines; plots the curve."),
+    "variants": ("variants", "a miniature of Greff et al.'s 'LSTM: A Search Space Odyssey': each part switched off",
+                 "Trains the plain LSTM, the one with peepholes and Greff et al.'s eight ablations (NIG, NFG, NOG, "
+                 "NIAF, NOAF, CIFG, FGR) over 5 seeds on the adding problem, a delayed-recall task and monthly "
+                 "sunspots; prints median test losses relative to the plain LSTM and plots every seed. ~4 min."),
     "embedding": ("embedding", "pretrain an embedding, reuse it frozen (trainable=False) on a small task",
                   "Trains Embedding + LSTM on a large task, keeps only the Embedding, loads it with "
                   "weights=[...] and trainable=False into a model for a small related task, and compares "

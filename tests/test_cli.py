@@ -104,3 +104,10 @@ def test_demo_textgen_quick_beats_the_unigram(tmp_path, capsys):
     res = textgen.run(out=str(tmp_path), quick=True, print_fn=lambda *a: None)
     assert res["bigram"] < res["unigram"] and res["lstm"][-1] < res["unigram"]
     assert (tmp_path / "textgen_bits_per_char.png").exists()
+
+
+def test_demo_variants_quick_trains_every_variant_it_names(tmp_path, capsys):
+    assert main(["demo", "variants", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("NP (plain)") == 3 and "delayed recall" in out
+    assert (tmp_path / "lstm_variants.png").stat().st_size > 10000
