@@ -86,7 +86,7 @@ def test_a_model_trained_here_continues_in_torch_with_the_same_loss(rng):
     ours = model.evaluate(xb, yb)
     probs = module(torch.tensor(xb))
     theirs = torch.nn.functional.nll_loss(torch.log(probs), torch.tensor(yb))
-    assert float(theirs) == pytest.approx(ours, rel=1e-10)
+    assert theirs.item() == pytest.approx(ours, rel=1e-10)
     # ... and one more optimizer step in torch moves the weights it should: every parameter has a gradient
     theirs.backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in module.parameters())
