@@ -38,7 +38,7 @@ def _impl(kind, cache=None):
     numba = backend.get_backend() == "numba" if cache is None else bool(cache.get("numba"))
     if numba:
         return importlib.import_module(f"lstm_np.core.kernels.{kind}")
-    return {"lstm": core_lstm, "gru": core_gru, "simple_rnn": core_rnn}[kind]
+    return {"lstm": core_lstm, "gru": core_gru, "simple_rnn": core_rnn, "lstm_family": core_family}[kind]
 
 
 def _sizes(state_size):
@@ -318,8 +318,8 @@ class LSTMCell(_BuiltinCell):
 
     def run_sequence(self, x, states, mask, rec_mask, zero_output_for_mask, workspace):
         if self.family is not None:
-            y, h, c, cache = core_family.family_forward(x, states[0], states[1], self.params, self.family, mask,
-                                                        rec_mask, zero_output_for_mask)
+            y, h, c, cache = _impl("lstm_family").family_forward(x, states[0], states[1], self.params, self.family,
+                                                                 mask, rec_mask, zero_output_for_mask, workspace)
             return y, [h, c], cache
         p = self.params
         y, h, c, cache = _impl("lstm").lstm_forward(
@@ -330,7 +330,7 @@ class LSTMCell(_BuiltinCell):
 
     def run_backward(self, dy, d_states, cache):
         if self.family is not None:
-            dx, dh0, dc0, grads = core_family.family_backward(dy, d_states[0], d_states[1], cache)
+            dx, dh0, dc0, grads = _impl("lstm_family", cache).family_backward(dy, d_states[0], d_states[1], cache)
             return dx, [dh0, dc0], grads
         dx, dh0, dc0, dW, dU, db = _impl("lstm", cache).lstm_backward(dy, d_states[0], d_states[1], cache)
         return dx, [dh0, dc0], {"kernel": dW, "recurrent_kernel": dU, "bias": db}
