@@ -247,8 +247,8 @@ class LSTMCell(_BuiltinCell):
 
     Weights, in get_weights order: kernel (D, G·H), recurrent_kernel (P, G·H), bias (G·H), then
     peephole_kernel, projection_kernel, the layer-norm gains/biases, gate_recurrent_kernel — each
-    only when its option is on (G = 4 gates, 3 for NIG/NFG/NOG/CIFG). The family runs on the
-    NumPy reference; the Numba kernels cover the plain LSTM.
+    only when its option is on (G = 4 gates, 3 for NIG/NFG/NOG/CIFG). Every member runs on the
+    NumPy reference or on its own compiled kernel (``lstm_np.core.kernels.lstm_family``).
     """
 
     kind = "lstm"
