@@ -1,0 +1,138 @@
+"""Greedy and beam-search decoding on the decoder's step.
+
+Greedy: every row of the batch steps together; a row that emitted end_token feeds padding.
+
+Beam search: K hypotheses per source row, all B·K of them stepped as one batch. Each step
+scores every (hypothesis, token) by Σ log p, takes the 2K best per row with ``argpartition``
+(then sorts those 2K), moves the ones ending in end_token to the row's finished list and keeps
+the K best others. A row stops when it has K finished hypotheses. The winner maximises
+
+    Σ log p / len^α        len = tokens emitted, end_token included (α = length_penalty)
+
+— plain length normalisation; GNMT's ((5 + len) / 6)^α (Wu et al. 2016) differs by a constant
+at α = 0 and ranks differently for short outputs. A row with nothing finished after
+``max_length`` steps returns its best live hypothesis, scored the same way.
+"""
+import numpy as np
+
+from ...core import activations as A
+from .tape import Tape
+
+
+def _check_int(value, name, who, low=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{who}: {name} must be an int >= {low}, received {value!r}")
+    return int(value)
+
+
+def decode(model, src, max_length, beam_width, length_penalty, batch_size):
+    who = "Seq2Seq.predict"
+    src = model.check_src(src, who)
+    max_length = _check_int(max_length, "max_length", who)
+    beam_width = _check_int(beam_width, "beam_width", who)
+    batch_size = _check_int(batch_size, "batch_size", who)
+    if isinstance(length_penalty, bool) or not isinstance(length_penalty, (int, float)) or length_penalty < 0:
+        raise ValueError(f"{who}: length_penalty must be a number >= 0, received {length_penalty!r}")
+    out, attn = [], []
+    for k in range(0, len(src), batch_size):
+        s = model.trim(src[k:k + batch_size])
+        if beam_width == 1:
+            seqs, weights = greedy(model, s, max_length)
+        else:
+            seqs, weights = beam(model, s, max_length, beam_width, float(length_penalty))
+        out += seqs
+        attn += weights
+    model.last_attention = attn if model.attention else None
+    return out
+
+
+def greedy(model, src, max_length):
+    """-> token lists (cut at end_token) and, per row, its attention (steps + 1, S) or nothing."""
+    tape = Tape(keep=False)
+    ctx, states, _ = model.encode(tape, src, training=False)
+    B = len(src)
+    y = np.full(B, model.start_token, np.int64)
+    done = np.zeros(B, bool)
+    tokens, weights = [], []
+    for _ in range(max_length):
+        logits, states, a, _ = model.decoder.step(tape, y, states, ctx, None)
+        y = np.where(done, model.pad_token, logits.argmax(-1))
+        tokens.append(y)
+        weights.append(a)
+        done |= y == model.end_token
+        if done.all():
+            break
+    tokens = np.stack(tokens, 1)                                                   # (B, steps)
+    ends = np.where((tokens == model.end_token).any(1), (tokens == model.end_token).argmax(1), tokens.shape[1])
+    seqs = [tokens[b, :n].tolist() for b, n in enumerate(ends)]
+    if weights[0] is None:
+        return seqs, []
+    w = np.stack(weights, 1)                                                       # (B, steps, S)
+    return seqs, [w[b, :n + 1] for b, n in enumerate(ends)]
+
+
+def beam(model, src, max_length, K, alpha):
+    tape = Tape(keep=False)
+    ctx, states, _ = model.encode(tape, src, training=False)
+    B = len(src)
+    R = B * K                                                                      # every hypothesis
+    rows = np.repeat(np.arange(B), K)
+    ctx = {k: (v[rows] if isinstance(v, np.ndarray) and v.shape[:1] == (B,) else v) for k, v in ctx.items()}
+    states = [(h[rows], c[rows]) for h, c in states]
+    scores = np.where(np.arange(R) % K == 0, 0.0, -np.inf)                         # one live hypothesis per row
+    tokens = np.zeros((R, 0), np.int64)
+    history = None                                                                 # attention (R, steps, S)
+    y = np.full(R, model.start_token, np.int64)
+    finished = [[] for _ in range(B)]                                              # (score / len^α, tokens, attention)
+    alive = np.ones(B, bool)
+    for step in range(max_length):
+        logits, states, a, _ = model.decoder.step(tape, y, states, ctx, None)
+        if a is not None:
+            history = a[:, None] if history is None else np.concatenate([history, a[:, None]], 1)
+        logp = A.log_softmax(logits.astype(np.float64))                            # (R, V)
+        V = logp.shape[1]
+        cand = (scores[:, None] + logp).reshape(B, K * V)
+        top = np.argpartition(-cand, 2 * K - 1, axis=1)[:, :2 * K] if K * V > 2 * K else \
+            np.broadcast_to(np.arange(K * V), (B, K * V))
+        top = np.take_along_axis(top, np.argsort(-np.take_along_axis(cand, top, 1), axis=1, kind="stable"), 1)
+        parent = np.repeat(np.arange(B)[:, None] * K, K, axis=1)                    # (B, K): dead beams stay in row
+        new_tok = np.full((B, K), model.pad_token, np.int64)
+        new_score = np.full((B, K), -np.inf)
+        length = step + 1                                                          # tokens incl. this one
+        for b in np.flatnonzero(alive):
+            n = 0
+            for f in top[b]:
+                sc = cand[b, f]
+                if not np.isfinite(sc):
+                    break                                                          # sorted: the rest is dead
+                k, tok = divmod(int(f), V)
+                p = b * K + k
+                if tok == model.end_token:
+                    finished[b].append((sc / length ** alpha, tokens[p].tolist(),
+                                        None if history is None else history[p]))
+                else:
+                    parent[b, n], new_tok[b, n], new_score[b, n] = p, tok, sc
+                    n += 1
+                    if n == K:
+                        break
+            if len(finished[b]) >= K or n == 0:
+                alive[b] = False
+                new_score[b] = -np.inf
+        idx = parent.reshape(R)
+        states = [(h[idx], c[idx]) for h, c in states]
+        tokens = np.concatenate([tokens[idx], new_tok.reshape(R, 1)], 1)
+        history = None if history is None else history[idx]
+        scores, y = new_score.reshape(R), new_tok.reshape(R)
+        if not alive.any():
+            break
+    seqs, weights = [], []
+    for b in range(B):
+        if not finished[b]:                                                        # nothing ended: best live one
+            p = b * K + int(np.argmax(scores[b * K:(b + 1) * K]))
+            finished[b].append((scores[p] / tokens.shape[1] ** alpha, tokens[p].tolist(),
+                                None if history is None else history[p]))
+        best = max(finished[b], key=lambda f: f[0])
+        seqs.append(best[1])
+        if history is not None:
+            weights.append(best[2])
+    return seqs, weights
