@@ -194,3 +194,92 @@ def test_task_generators_are_correct_and_seeded():
     for a, b in zip(s, t):
         datetime.date.fromisoformat(b)
     assert any("/" in a for a in s) and any("," in a for a in s) and any("." in a for a in s)
+
+
+# -- defects of the monolithic Seq2Seq, each checked here (all failed or were absent before) -------
+def leading_correlations(model):
+    """|corr| of the leading entries of every pair of weight matrices: two layers drawn from the
+    same seed give proportional leading entries (corr 1) even when their shapes differ."""
+    ws = {f"{layer.name}/{k}": p.ravel() for layer in model.layers for k, p, _, _ in layer.weight_entries()
+          if p.ndim == 2}
+    names = sorted(ws)
+    out = {}
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            n = min(ws[a].size, ws[b].size)
+            if n >= 16:
+                out[(a, b)] = abs(np.corrcoef(ws[a][:n], ws[b][:n])[0, 1])
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_every_sub_layer_starts_from_its_own_seed(seed):
+    """Before: encoder layer k took seed+10+k and a Bidirectional's backward twin seed+1, so
+    layer 0's backward LSTM and layer 1's forward LSTM started from the same numbers."""
+    model = Seq2Seq(12, 12, 6, 5, num_layers=3, bidirectional_encoder=True, attention="bahdanau", seed=seed)
+    corr = leading_correlations(model)
+    assert len(corr) > 50
+    worst = max(corr, key=corr.get)
+    assert corr[worst] < 0.9, (worst, corr[worst])
+
+
+def test_set_weights_is_all_or_nothing():
+    model = Seq2Seq(10, 10, 4, 3, bidirectional_encoder=True, attention="luong", seed=0)
+    before = model.get_weights()
+    bad = [w + 1 for w in before]
+    bad[-1] = bad[-1] * np.nan                          # the last array is bad: nothing may change
+    with pytest.raises(ValueError, match="non-finite"):
+        model.set_weights(bad)
+    wrong_shape = [w + 1 for w in before]
+    wrong_shape[-2] = np.zeros((1, 1))
+    with pytest.raises(ValueError, match="expects shape"):
+        model.set_weights(wrong_shape)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    model.set_weights([w + 1 for w in before])
+    np.testing.assert_array_equal(model.get_weights()[0], before[0] + 1)
+
+
+def test_train_on_batch_checks_inputs_as_fit_does():
+    model = Seq2Seq(10, 10, 4, 3, seed=0)
+    model.compile("adam")
+    before = model.get_weights()
+    for src, tgt, match in [(np.array([[4, 5]]), np.array([[4, 5]]), "no end_token"),
+                            (np.array([[4, 11]]), np.array([[4, 2]]), r"src ids must be in \[0, 9\]"),
+                            (np.array([[4.0, 5.0]]), np.array([[4, 2]]), "integer token ids"),
+                            (np.array([[4, 5]]), np.array([[4, 2]] * 2), "same number of rows")]:
+        with pytest.raises((ValueError, TypeError), match=match):
+            model.train_on_batch(src, tgt)
+    with pytest.raises(ValueError, match="teacher_forcing"):
+        model.train_on_batch(np.array([[4, 5]]), np.array([[4, 2]]), teacher_forcing=2)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_predict_rejects_bad_decoding_arguments():
+    model = Seq2Seq(10, 10, 4, 3, seed=0)
+    for kw, match in [(dict(max_length=0), "max_length must be an int >= 1"),
+                      (dict(max_length=2.5), "max_length must be an int >= 1"),
+                      (dict(beam_width=2, length_penalty=-1), "length_penalty must be a number >= 0"),
+                      (dict(batch_size=0), "batch_size must be an int >= 1")]:
+        with pytest.raises(ValueError, match=match):
+            model.predict(np.array([[4, 5]]), **kw)
+
+
+def test_beam_search_uses_one_length_penalty(monkeypatch):
+    """Every hypothesis, finished or not, is ranked by Σ log p / len^α with len counting the
+    end token. A model that can only say 'end' (or one other token) checks the arithmetic."""
+    from lstm_np.core import activations as A
+    model = Seq2Seq(10, 6, 4, 3, seed=0)
+    model.output_layer.params["kernel"][...] = 0.0
+    bias = np.full(6, -50.0)
+    bias[[2, 4]] = [np.log(0.4), np.log(0.6)]           # p(end) = 0.4, p(4) = 0.6 at every step
+    model.output_layer.params["bias"][...] = bias
+    logp_end, logp_4 = A.log_softmax(bias[None])[0, [2, 4]]
+    for alpha in (0.0, 0.7, 2.0):
+        # "end": 1 token, "4 end": 2, "4 4 end": 3 — then the row has K = 3 finished hypotheses
+        # and stops; the best normalised score among them wins
+        scores = [(k * logp_4 + logp_end) / (k + 1) ** alpha for k in range(3)]
+        want = [4] * int(np.argmax(scores))
+        got = model.predict(np.array([[4, 5]]), max_length=4, beam_width=3, length_penalty=alpha)[0]
+        assert got == want, (alpha, scores)
