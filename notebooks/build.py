@@ -198,6 +198,11 @@ print("src ids", S.shape, " tgt ids", T.shape, "(tokens, then <end>, then paddin
                 bidirectional_encoder=True, attention="luong", seed=0)
 model.compile(optimizer=optimizers.Adam(0.003, clipnorm=5.0), metrics=["acc"])
 history = model.fit(S, T, epochs=1 if QUICK else 2, batch_size=64, teacher_forcing=1.0, verbose=2)'''),
+    ("md", """`Seq2Seq` is the public layers, composed (`lstm_np/models/seq2seq/`): the same `Embedding`,
+`Bidirectional(LSTM)`, `Dense`, `Attention` you would use in a functional model
+(`examples/seq2seq_functional.py` writes it that way):"""),
+    ("code", '''for layer in model.layers:
+    print(f"{layer.name:<32} {type(layer).__name__:<14} {layer.count_params():>7,} weights")'''),
     ("code", '''vs, vt = make_dates(300, seed=1)
 X = src_vocab.encode_batch(vs)
 greedy = model.predict(X, max_length=12)
