@@ -283,3 +283,21 @@ def test_beam_search_uses_one_length_penalty(monkeypatch):
         want = [4] * int(np.argmax(scores))
         got = model.predict(np.array([[4, 5]]), max_length=4, beam_width=3, length_penalty=alpha)[0]
         assert got == want, (alpha, scores)
+
+
+@pytest.mark.parametrize("attention", ["none", "luong", "bahdanau"])
+def test_models_saved_by_the_monolithic_seq2seq_compute_the_same(attention):
+    """The composed Seq2Seq is the same function as the monolith it replaced: files that one
+    saved (tests/golden/make_seq2seq_v1_golden.py) load, and give its loss to 1e-12 and its
+    greedy and beam outputs."""
+    import json
+    import os
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "seq2seq_v1")
+    expected = json.load(open(os.path.join(here, "expected.json")))
+    src, tgt = np.array(expected["src"]), np.array(expected["tgt"])
+    want = expected["models"][attention]
+    model = load_model(os.path.join(here, f"{attention}.keras"))
+    loss, acc = model.forward_loss(src, tgt, 1.0, training=False)
+    assert loss == pytest.approx(want["loss"], rel=1e-12) and acc == want["accuracy"]
+    assert model.predict(src, max_length=6) == want["greedy"]
+    assert model.predict(src, max_length=6, beam_width=3) == want["beam"]
