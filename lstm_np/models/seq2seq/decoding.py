@@ -33,15 +33,21 @@ def decode(model, src, max_length, beam_width, length_penalty, batch_size):
     batch_size = _check_int(batch_size, "batch_size", who)
     if isinstance(length_penalty, bool) or not isinstance(length_penalty, (int, float)) or length_penalty < 0:
         raise ValueError(f"{who}: length_penalty must be a number >= 0, received {length_penalty!r}")
-    out, attn = [], []
+    # Rows sorted by source length, so each batch runs only as long as its own longest source
+    # (padded steps are computed, then discarded); results go back in the caller's order.
+    order = np.argsort(-(src != model.pad_token).sum(1), kind="stable")
+    out, attn = [None] * len(src), [None] * len(src)
     for k in range(0, len(src), batch_size):
-        s = model.trim(src[k:k + batch_size])
+        rows = order[k:k + batch_size]
+        s = model.trim(src[rows])
         if beam_width == 1:
             seqs, weights = greedy(model, s, max_length)
         else:
             seqs, weights = beam(model, s, max_length, beam_width, float(length_penalty))
-        out += seqs
-        attn += weights
+        for i, r in enumerate(rows):
+            out[r] = seqs[i]
+            if weights:
+                attn[r] = weights[i]
     model.last_attention = attn if model.attention else None
     return out
 
