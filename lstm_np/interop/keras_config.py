@@ -19,7 +19,9 @@ LAYERS = {name: getattr(layers, name) for name in (
     "InputLayer", "Dense", "Embedding", "LSTM", "GRU", "SimpleRNN", "RNN", "LSTMCell", "GRUCell", "SimpleRNNCell",
     "StackedRNNCells", "Bidirectional", "TimeDistributed", "Dropout", "Masking", "RepeatVector", "Activation",
     "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot", "Attention",
-    "AdditiveAttention")}
+    "AdditiveAttention", "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D",
+    "GlobalMaxPooling1D", "Flatten", "Reshape", "Permute", "LayerNormalization", "BatchNormalization",
+    "SpatialDropout1D", "GaussianNoise", "ReLU", "LeakyReLU", "Softmax")}
 MASK_OPS = ("NotEqual",)              # Keras's recorded mask computations: implicit here
 _INIT_NAMES = {cls.__name__: cls for cls in initializers._BY_NAME.values()}
 

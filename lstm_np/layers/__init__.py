@@ -3,13 +3,18 @@ from .attention import AdditiveAttention, Attention
 from .base import Layer
 from .bidirectional import Bidirectional
 from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell, StackedRNNCells
+from .convolutional import Conv1D
 from .core_layers import Activation, Dropout, Input, InputLayer, Masking, RepeatVector
 from .dense import Dense
 from .embedding import Embedding
 from .lambda_layer import Lambda
+from .noise import GaussianNoise, LeakyReLU, ReLU, Softmax, SpatialDropout1D
+from .normalization import BatchNormalization, LayerNormalization
+from .pooling import AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .recurrent import GRU, LSTM, RNN, Recurrent, SimpleRNN
+from .reshaping import Flatten, Permute, Reshape
 from .wrappers import TimeDistributed
 
 __all__ = ["Layer", "Activation", "Input", "InputLayer", "Dropout", "Masking", "RepeatVector", "Dense",
@@ -17,4 +22,6 @@ __all__ = ["Layer", "Activation", "Input", "InputLayer", "Dropout", "Masking", "
            "StackedRNNCells", "RNNCell", "TimeDistributed", "Bidirectional",
            "Lambda", "Attention", "AdditiveAttention", "Concatenate", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum", "Dot", "concatenate", "add", "subtract", "multiply",
-           "average", "maximum", "minimum", "dot"]
+           "average", "maximum", "minimum", "dot", "Conv1D", "MaxPooling1D", "AveragePooling1D",
+           "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Flatten", "Reshape", "Permute", "LayerNormalization",
+           "BatchNormalization", "SpatialDropout1D", "GaussianNoise", "ReLU", "LeakyReLU", "Softmax"]

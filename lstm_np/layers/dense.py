@@ -9,6 +9,26 @@ from .checks import as_float_array, check_last_dim
 ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "hard_sigmoid", "softmax")
 
 
+def check_activation(activation, who):
+    """The activation's name (None means linear), or a clear error."""
+    activation = "linear" if activation is None else activation
+    if not isinstance(activation, str):
+        raise TypeError(f"{who} activation must be a string name, received {activation!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown {who} activation {activation!r}; expected one of {ACTIVATIONS}")
+    return activation
+
+
+def activate(name, z):
+    """y = act(z) over the last axis (softmax) or elementwise."""
+    return A.softmax(z) if name == "softmax" else A.get_elementwise(name)[0](z)
+
+
+def activate_backward(name, y, dy):
+    """dz from dy through y = act(z)."""
+    return A.softmax_backward(y, dy) if name == "softmax" else dy * A.get_elementwise(name)[1](y)
+
+
 class Dense(Layer):
     """Fully connected layer on the last axis.
 
@@ -24,12 +44,7 @@ class Dense(Layer):
         self.set_weight_options(kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
                                 kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self.units = check_positive_int(units, "Dense units")
-        activation = "linear" if activation is None else activation
-        if not isinstance(activation, str):
-            raise TypeError(f"Dense activation must be a string name, received {activation!r}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown Dense activation {activation!r}; expected one of {ACTIVATIONS}")
-        self.activation = activation
+        self.activation = check_activation(activation, "Dense")
         self.use_bias = check_bool(use_bias, "use_bias")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -60,20 +75,14 @@ class Dense(Layer):
         z = x2 @ self.params["kernel"]                        # (N, units)
         if self.use_bias:
             z += self.params["bias"]
-        if self.activation == "softmax":
-            y = A.softmax(z)
-        else:
-            y = A.get_elementwise(self.activation)[0](z)
+        y = activate(self.activation, z)
         self._cache = (x2, y, x.shape)
         return y.reshape(x.shape[:-1] + (self.units,))
 
     def backward(self, grad_output):
         x2, y, shape = self._require_cache()
         dy = np.asarray(grad_output, self.dtype).reshape(-1, self.units)     # (N, units)
-        if self.activation == "softmax":
-            dz = A.softmax_backward(y, dy)
-        else:
-            dz = dy * A.get_elementwise(self.activation)[1](y)
+        dz = activate_backward(self.activation, y, dy)
         self.grads["kernel"][...] = x2.T @ dz                 # (D, units)
         if self.use_bias:
             self.grads["bias"][...] = dz.sum(axis=0)

@@ -40,17 +40,33 @@ def attention_two_inputs():
     return keras.Model([q_in, v_in], [out, layers.Dense(1)(layers.Average()([att, add]))])
 
 
+def cnn_lstm_trained():
+    """Conv1D, pooling, normalisation, reshaping and activation layers around an LSTM, fitted for
+    an epoch so BatchNormalization's moving statistics are not at their initial values."""
+    model = keras.Sequential([
+        keras.Input((12, 3)), layers.Conv1D(8, 3, padding="causal", activation="relu"), layers.MaxPooling1D(2),
+        layers.BatchNormalization(), layers.LSTM(6, return_sequences=True), layers.LayerNormalization(),
+        layers.SpatialDropout1D(0.2), layers.AveragePooling1D(2, padding="same"), layers.GlobalAveragePooling1D(),
+        layers.ReLU(6.0), layers.Dense(4), layers.LeakyReLU(), layers.Reshape((2, 2)), layers.Permute((2, 1)),
+        layers.Flatten(), layers.Softmax()])
+    model.compile("adam", "mse")
+    model.fit(rng.standard_normal((32, 12, 3)).astype("float32"), rng.random((32, 4)), epochs=1, verbose=0)
+    return model
+
+
 INPUTS = {
     "masked_bilstm": lambda: [np.array([[3, 4, 5, 0, 0], [1, 2, 3, 4, 5], [7, 0, 0, 0, 0]])],
     "sequential": lambda: [rng.standard_normal((3, 5, 3)).astype("float32")],
     "attention_two_inputs": lambda: [rng.standard_normal((3, 4, 3)).astype("float32"),
                                      rng.standard_normal((3, 6, 3)).astype("float32")],
+    "cnn_lstm_trained": lambda: [rng.standard_normal((4, 12, 3)).astype("float32")],
 }
 for name, make in (("masked_bilstm", masked_bilstm), ("sequential", sequential),
-                   ("attention_two_inputs", attention_two_inputs)):
+                   ("attention_two_inputs", attention_two_inputs), ("cnn_lstm_trained", cnn_lstm_trained)):
     keras.utils.set_random_seed(5)
     model = make()
-    model.set_weights([rng.standard_normal(w.shape).astype("float32") * 0.5 for w in model.get_weights()])
+    if name != "cnn_lstm_trained":                # that one keeps the weights its epoch of fit left
+        model.set_weights([rng.standard_normal(w.shape).astype("float32") * 0.5 for w in model.get_weights()])
     with open(os.path.join(OUT, f"{name}.json"), "w") as f:
         f.write(model.to_json())
     model.save_weights(os.path.join(OUT, f"{name}.weights.h5"))
