@@ -7,7 +7,7 @@
     model.add(keras.layers.TimeDistributed(keras.layers.Dense(1, activation="sigmoid")))
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"])
 """
-from . import (callbacks, constraints, core, errors, gradcheck, initializers, layers, losses, metrics,
+from . import (activations, callbacks, constraints, core, errors, gradcheck, initializers, layers, losses, metrics,
                models, optimizers, preprocessing, regularizers, utils)
 from .backend import get_backend, set_backend
 from .config import floatx, set_floatx

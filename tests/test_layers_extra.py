@@ -39,6 +39,9 @@ CASES = {   # the same layers as the golden script, built by lstm_np
     "leaky_relu": lambda: L.LeakyReLU(negative_slope=0.2),
     "softmax": lambda: L.Softmax(),
 }
+for _a in ("elu", "selu", "softplus", "softsign", "exponential", "leaky_relu", "relu6", "silu", "gelu", "mish",
+           "hard_silu", "log_softmax", "hard_sigmoid"):
+    CASES[f"dense_{_a}"] = lambda a=_a: L.Dense(4, activation=a)
 TRAINING = {"batch_norm_train", "batch_norm_train_masked", "batch_norm_2d_train"}
 TOL = dict(rtol=2e-5, atol=2e-5)
 

@@ -90,7 +90,7 @@ def test_unknown_names():
         model.compile(loss="mse", optimizer="adam", metrics=["acuracy"])
     with pytest.raises(TypeError, match="optimizer must be"):
         model.compile(loss="mse", optimizer=3)
-    with pytest.raises(ValueError, match="unknown Dense activation"):
+    with pytest.raises(ValueError, match="Dense: unknown activation .sigmoidd."):
         layers.Dense(2, activation="sigmoidd")
     with pytest.raises(ValueError, match="unknown activation"):
         layers.LSTM(2, recurrent_activation="sigmod")

@@ -100,13 +100,13 @@ class Conv1D(Layer):
         if self.use_bias:
             z += self.params["bias"]
         y = activate(self.activation, z)
-        self._cache = (cols, y, (B, T, C), n, lo)
+        self._cache = (cols, y, (B, T, C), n, lo, z)
         return y.reshape(B, n, self.filters)
 
     def backward(self, grad_output):
-        cols, y, (B, T, C), n, lo = self._require_cache()
+        cols, y, (B, T, C), n, lo, z = self._require_cache()
         dy = np.asarray(grad_output, self.dtype).reshape(-1, self.filters)
-        dz = activate_backward(self.activation, y, dy)
+        dz = activate_backward(self.activation, y, dy, z)
         W = self.params["kernel"]
         self.grads["kernel"][...] = (cols.T @ dz).reshape(W.shape)
         if self.use_bias:

@@ -160,30 +160,25 @@ class Masking(Layer):
 
 
 class Activation(Layer):
-    """An activation on its own: y = act(x) element-wise, or softmax over the last axis."""
+    """An activation on its own: y = act(x) element-wise, or (log_)softmax over the last axis."""
 
     def __init__(self, activation, **kwargs):
-        from ..core import activations as A
+        from .dense import check_activation
         super().__init__(**kwargs)
-        if activation != "softmax":
-            A.get_elementwise(activation)
-        self.activation = activation
+        self.activation = check_activation(activation, "Activation")
 
     def forward(self, x, training=False, mask=None, initial_state=None):
-        from ..core import activations as A
+        from .dense import activate
         x = as_float_array(x, self.compute_dtype(x), f"Activation {self.name!r}")
         self._ensure_built(x)
-        y = A.softmax(x) if self.activation == "softmax" else A.get_elementwise(self.activation)[0](x)
-        self._cache = y
+        y = activate(self.activation, x)
+        self._cache = (y, x)
         return y
 
     def backward(self, grad_output):
-        from ..core import activations as A
-        y = self._require_cache()
-        g = np.asarray(grad_output, y.dtype)
-        if self.activation == "softmax":
-            return A.softmax_backward(y, g)
-        return g * A.get_elementwise(self.activation)[1](y)
+        from .dense import activate_backward
+        y, x = self._require_cache()
+        return activate_backward(self.activation, y, np.asarray(grad_output, y.dtype), x)
 
     def get_config(self):
         cfg = super().get_config()

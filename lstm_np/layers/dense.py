@@ -6,27 +6,42 @@ from ..core import activations as A
 from .base import Layer, check_bool, check_positive_int
 from .checks import as_float_array, check_last_dim
 
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "hard_sigmoid", "softmax")
+ACTIVATIONS = tuple(A.ELEMENTWISE) + tuple(A.FROM_INPUT) + ("softmax", "log_softmax")
 
 
 def check_activation(activation, who):
-    """The activation's name (None means linear), or a clear error."""
+    """The activation's name (None means linear; a function such as ``activations.relu`` is
+    taken by its name), or a clear error."""
     activation = "linear" if activation is None else activation
+    if callable(activation) and getattr(activation, "__name__", None) in ACTIVATIONS:
+        activation = activation.__name__
     if not isinstance(activation, str):
-        raise TypeError(f"{who} activation must be a string name, received {activation!r}")
+        raise TypeError(f"{who} activation must be a name or an lstm_np.activations function, "
+                        f"received {activation!r}")
     if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown {who} activation {activation!r}; expected one of {ACTIVATIONS}")
+        raise ValueError(f"{who}: unknown activation {activation!r}; expected one of {ACTIVATIONS}")
     return activation
 
 
 def activate(name, z):
-    """y = act(z) over the last axis (softmax) or elementwise."""
-    return A.softmax(z) if name == "softmax" else A.get_elementwise(name)[0](z)
+    """y = act(z): over the last axis (softmax, log_softmax) or elementwise."""
+    if name == "softmax":
+        return A.softmax(z)
+    if name == "log_softmax":
+        return A.log_softmax(z)
+    table = A.FROM_INPUT if name in A.FROM_INPUT else A.ELEMENTWISE
+    return table[name][0](z)
 
 
-def activate_backward(name, y, dy):
-    """dz from dy through y = act(z)."""
-    return A.softmax_backward(y, dy) if name == "softmax" else dy * A.get_elementwise(name)[1](y)
+def activate_backward(name, y, dy, z=None):
+    """dz from dy through y = act(z) (z is needed only for the FROM_INPUT activations)."""
+    if name == "softmax":
+        return A.softmax_backward(y, dy)
+    if name == "log_softmax":                                  # dz = dy - softmax(z) Σ dy
+        return dy - np.exp(y) * dy.sum(axis=-1, keepdims=True)
+    if name in A.FROM_INPUT:
+        return dy * A.FROM_INPUT[name][1](z)
+    return dy * A.ELEMENTWISE[name][1](y)
 
 
 class Dense(Layer):
@@ -76,13 +91,13 @@ class Dense(Layer):
         if self.use_bias:
             z += self.params["bias"]
         y = activate(self.activation, z)
-        self._cache = (x2, y, x.shape)
+        self._cache = (x2, y, x.shape, z if self.activation in A.FROM_INPUT else None)
         return y.reshape(x.shape[:-1] + (self.units,))
 
     def backward(self, grad_output):
-        x2, y, shape = self._require_cache()
+        x2, y, shape, z = self._require_cache()
         dy = np.asarray(grad_output, self.dtype).reshape(-1, self.units)     # (N, units)
-        dz = activate_backward(self.activation, y, dy)
+        dz = activate_backward(self.activation, y, dy, z)
         self.grads["kernel"][...] = x2.T @ dz                 # (D, units)
         if self.use_bias:
             self.grads["bias"][...] = dz.sum(axis=0)

@@ -359,6 +359,8 @@ class _CellRNN(RNN):
                  "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout")
 
     def __init__(self, units, **kwargs):
+        for ignored in ("implementation", "use_cudnn"):
+            kwargs.pop(ignored, None)       # Keras accepts these for its own backends; one path here
         cell_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in self.cell_args}
         cell = self.cell_class(units, dtype=kwargs.get("dtype"), seed=kwargs.get("seed"),
                                name=(kwargs.get("name") or "") + "_cell" if kwargs.get("name") else None,

@@ -50,6 +50,10 @@ CASES = {
     "leaky_relu": (lambda: L.LeakyReLU(negative_slope=0.2), (2, 5, 3), {}),
     "softmax": (lambda: L.Softmax(), (2, 3, 5), {}),
 }
+ACTIVATIONS = ("elu", "selu", "softplus", "softsign", "exponential", "leaky_relu", "relu6", "silu", "gelu", "mish",
+               "hard_silu", "log_softmax", "hard_sigmoid")
+for _a in ACTIVATIONS:
+    CASES[f"dense_{_a}"] = (lambda a=_a: L.Dense(4, activation=a), (3, 2, 5), {})
 
 
 def run_case(make, shape, opts):
