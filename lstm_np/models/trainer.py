@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from ..callbacks import Callback, CallbackList, TerminateOnNaN
+from .batches import ArrayBatches, is_stream, make_source, n_samples, take
 
 
 def check_int(value, who, what, low=0):
@@ -44,18 +45,6 @@ def check_callbacks(callbacks, who):
     return callbacks
 
 
-def take(arrays, idx):
-    return [None if a is None else a[idx] for a in arrays]
-
-
-def n_samples(arrays, who):
-    sizes = {len(a) for a in arrays if a is not None}
-    if len(sizes) != 1:
-        raise ValueError(f"{who}: every input and target must have the same number of samples, "
-                         f"received {sorted(sizes)}")
-    return sizes.pop()
-
-
 def split_validation(arrays, validation_split, who):
     """Keras takes the *last* samples of every array for validation: (train, validation)."""
     if not isinstance(validation_split, (int, float)) or not 0.0 <= validation_split < 1.0:
@@ -71,31 +60,42 @@ def split_validation(arrays, validation_split, who):
 
 def fit(model, x, y, batch_size=None, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None,
-        step_kwargs=None, who="fit"):
-    """Train ``model`` for ``epochs`` passes over (x, y); returns its History."""
+        step_kwargs=None, who="fit", steps_per_epoch=None, validation_steps=None, validation_freq=1,
+        validation_batch_size=None):
+    """Train ``model`` for ``epochs`` passes over (x, y) — arrays, a PyDataset or a generator
+    (see ``models/batches.py``); returns its History."""
     model.require_compiled(who)
-    data = list(model.standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight))
-    batch_size = check_batch_size(batch_size, who, model=model)
     epochs = check_int(epochs, who, "epochs")
     initial_epoch = check_int(initial_epoch, who, "initial_epoch")
     if verbose not in (0, 1, 2, "auto"):
         raise ValueError(f"{who}: verbose must be 0, 1 or 2, received {verbose!r}")
     verbose = 1 if verbose == "auto" else verbose
+    validate_at = _validation_epochs(validation_freq, who)
+    if is_stream(x):
+        if validation_split:
+            raise ValueError(f"{who}: validation_split needs arrays; with a PyDataset or a generator "
+                             "pass validation_data")
+        source = make_source(model, x, y, who, batch_size, steps_per_epoch, sample_weight, class_weight)
+        batch_size = None
+    else:
+        if steps_per_epoch is not None:
+            raise ValueError(f"{who}: steps_per_epoch is for a PyDataset or a generator; with arrays "
+                             "an epoch is one pass over them")
+        data = list(model.standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight))
+        batch_size = check_batch_size(batch_size, who, model=model)
+        val_part = None
+        if validation_data is None and validation_split:
+            data, val_part = split_validation(data, validation_split, who)
+        source = ArrayBatches(*data, batch_size, who)
     val = None
     if validation_data is not None:
-        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
-            raise ValueError(f"{who}: validation_data must be (x_val, y_val) or (x_val, y_val, sample_weight)")
-        val = model.standardize(validation_data[0], validation_data[1], who + " validation_data",
-                                sample_weight=validation_data[2] if len(validation_data) == 3 else None)
-    elif validation_split:
-        data, val = split_validation(data, validation_split, who)
-    xs, ys, sws = data
+        val = _validation_source(model, validation_data, who, validation_batch_size or batch_size, validation_steps)
+    elif not is_stream(x) and val_part is not None:
+        val = ArrayBatches(*val_part, validation_batch_size or batch_size, who)
     cbs = CallbackList(check_callbacks(callbacks, who), model)
     history = cbs.history
-    n = n_samples(xs + ys, who)
-    steps = -(-n // batch_size)
     for cb in cbs.callbacks:
-        cb.set_params({"epochs": epochs, "steps": steps, "verbose": verbose})
+        cb.set_params({"epochs": epochs, "steps": source.steps, "verbose": verbose})
     step_kwargs = step_kwargs or {}
     terminate_on_nan = cbs.has(TerminateOnNaN)
     model.stop_training = False
@@ -104,16 +104,13 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose=1, callbacks=None, valid
     for epoch in range(initial_epoch, epochs):
         cbs.call("on_epoch_begin", epoch)
         start = time.perf_counter()
-        order = model.rng.permutation(n) if shuffle else None
         model.reset_metrics()
         seen = 0
-        bar = progress_bar(verbose, steps, f"Epoch {epoch + 1}/{epochs}")
-        for step in range(steps):
-            sl = slice(step * batch_size, (step + 1) * batch_size)
-            idx = order[sl] if order is not None else sl
+        bar = progress_bar(verbose, source.steps, f"Epoch {epoch + 1}/{epochs}")
+        for step, (bx, by, bsw) in enumerate(source.epoch(model.rng, shuffle)):
             cbs.call("on_train_batch_begin", step)
             try:
-                logs = model.train_step(take(xs, idx), take(ys, idx), take(sws, idx), **step_kwargs)
+                logs = model.train_step(bx, by, bsw, **step_kwargs)
             except FloatingPointError as exc:
                 if not terminate_on_nan:
                     raise
@@ -130,23 +127,46 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose=1, callbacks=None, valid
         if seen == 0:
             if bar is not None:
                 bar.close()
+            if getattr(source, "exhausted", False):
+                print(f"{who}: the generator ran out of data at epoch {epoch + 1}; training stops "
+                      "(give steps_per_epoch and a generator that repeats, as in Keras)")
             break
         logs = dict(logs)
-        if val is not None:
-            logs.update(evaluate_logs(model, *val, batch_size, cbs, prefix="val_"))
+        if val is not None and validate_at(epoch):
+            logs.update(evaluate_logs(model, val, cbs, prefix="val_"))
         elapsed = time.perf_counter() - start
         if bar is not None:
             bar.set_postfix(logs)
             bar.close()
         elif verbose == 2:
-            print(f"Epoch {epoch + 1}/{epochs}\n{steps}/{steps} - {elapsed:.0f}s - "
-                  f"{1000 * elapsed / steps:.0f}ms/step - "
+            print(f"Epoch {epoch + 1}/{epochs}\n{seen}/{seen} - {elapsed:.0f}s - "
+                  f"{1000 * elapsed / seen:.0f}ms/step - "
                   + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         cbs.call("on_epoch_end", epoch, logs)
         if model.stop_training:
             break
     cbs.call("on_train_end", logs)
     return history
+
+
+def _validation_epochs(validation_freq, who):
+    """Keras's validation_freq: every n-th epoch (an int) or the listed epochs (1-based)."""
+    if isinstance(validation_freq, (list, tuple, set)):
+        wanted = {check_int(v, who, "validation_freq entries", 1) for v in validation_freq}
+        return lambda epoch: epoch + 1 in wanted
+    freq = check_int(validation_freq, who, "validation_freq", 1)
+    return lambda epoch: (epoch + 1) % freq == 0
+
+
+def _validation_source(model, validation_data, who, batch_size, validation_steps):
+    what = who + " validation_data"
+    if is_stream(validation_data):
+        return make_source(model, validation_data, None, what, None, validation_steps)
+    if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+        raise ValueError(f"{who}: validation_data must be (x_val, y_val), (x_val, y_val, sample_weight), "
+                         "a PyDataset or a generator")
+    return make_source(model, validation_data[0], validation_data[1], what, batch_size or 32,
+                       sample_weight=validation_data[2] if len(validation_data) == 3 else None)
 
 
 def progress_bar(verbose, steps, desc):
@@ -156,18 +176,16 @@ def progress_bar(verbose, steps, desc):
     return tqdm(total=steps, desc=desc, unit="batch", file=sys.stdout, leave=True, dynamic_ncols=True)
 
 
-def evaluate_logs(model, xs, ys, sws, batch_size, cbs=None, prefix=""):
-    """Loss and metrics over (xs, ys) in batches, without updates."""
-    n = n_samples(xs + ys, "evaluate")
+def evaluate_logs(model, source, cbs=None, prefix=""):
+    """Loss and metrics over a batch source, without updates."""
     model.reset_metrics()
     logs = {}
     if cbs is not None:
         cbs.call("on_test_begin")
-    for k, start in enumerate(range(0, n, batch_size)):
-        sl = slice(start, start + batch_size)
+    for k, (bx, by, bsw) in enumerate(source.epoch(None, False)):
         if cbs is not None:
             cbs.call("on_test_batch_begin", k)
-        logs = model.test_step(take(xs, sl), take(ys, sl), take(sws, sl))
+        logs = model.test_step(bx, by, bsw)
         if cbs is not None:
             cbs.call("on_test_batch_end", k, dict(logs))
     logs = dict(logs)
@@ -177,11 +195,13 @@ def evaluate_logs(model, xs, ys, sws, batch_size, cbs=None, prefix=""):
 
 
 def evaluate(model, x, y, batch_size=None, verbose=0, callbacks=None, return_dict=False, sample_weight=None,
-             who="evaluate"):
+             who="evaluate", steps=None):
     """Loss (and metrics): a float, or [loss, metric, ...] as Keras, or a dict."""
-    xs, ys, sws = model.standardize(x, y, who, sample_weight=sample_weight)
+    if not is_stream(x):
+        batch_size = check_batch_size(batch_size, who, model=model)
+    source = make_source(model, x, y, who, batch_size, steps, sample_weight)
     cbs = CallbackList(check_callbacks(callbacks, who), model, history=False)
-    logs = evaluate_logs(model, xs, ys, sws, check_batch_size(batch_size, who, model=model), cbs)
+    logs = evaluate_logs(model, source, cbs)
     if verbose:
         print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
     return as_result(logs, return_dict)
@@ -194,19 +214,22 @@ def as_result(logs, return_dict):
     return values[0] if len(values) == 1 else values
 
 
-def predict(model, x, batch_size=None, verbose=0, callbacks=None, who="predict"):
-    """Outputs for x, in batches, in inference mode: an array, or a list for several outputs."""
-    xs, _, _ = model.standardize(x, None, who)
-    batch_size = check_batch_size(batch_size, who, model=model)
+def predict(model, x, batch_size=None, verbose=0, callbacks=None, who="predict", steps=None):
+    """Outputs for x (arrays, a PyDataset or a generator; batches may carry targets, which are
+    ignored), in inference mode: an array, or a list for several outputs."""
+    if not is_stream(x):
+        batch_size = check_batch_size(batch_size, who, model=model)
+    source = make_source(model, x, None, who, batch_size, steps, inputs_only=True)
     cbs = CallbackList(check_callbacks(callbacks, who), model, history=False)
-    n = n_samples(xs, who)
     cbs.call("on_predict_begin")
     outs = []
-    for k, start in enumerate(range(0, n, batch_size)):
+    for k, (bx, _, _) in enumerate(source.epoch(None, False)):
         cbs.call("on_predict_batch_begin", k)
-        batch = model.predict_step(take(xs, slice(start, start + batch_size)))
+        batch = model.predict_step(bx)
         outs.append(batch)
         cbs.call("on_predict_batch_end", k, {"outputs": batch})
     cbs.call("on_predict_end")
+    if not outs:
+        raise ValueError(f"{who}: the input yielded no batches")
     joined = [np.concatenate([o[i] for o in outs], axis=0) for i in range(len(outs[0]))]
     return joined[0] if len(joined) == 1 else joined

@@ -405,25 +405,25 @@ class TrainingMixin:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
-        """Train for ``epochs`` passes over (x, y) in mini-batches; returns a History.
-        (steps_per_epoch and the validation_* step options, for generators, are not supported.)"""
-        if steps_per_epoch is not None or validation_steps is not None or validation_freq != 1:
-            raise ValueError("fit: steps_per_epoch, validation_steps and validation_freq are not "
-                             "supported (lstm_np trains on arrays, one full pass per epoch)")
+        """Train for ``epochs`` passes over (x, y) in mini-batches — or over the batches of a
+        ``utils.PyDataset`` or a generator (``steps_per_epoch``); returns a History."""
         return trainer.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
                            validation_data, shuffle, initial_epoch, sample_weight=sample_weight,
-                           class_weight=class_weight)
+                           class_weight=class_weight, steps_per_epoch=steps_per_epoch,
+                           validation_steps=validation_steps, validation_freq=validation_freq,
+                           validation_batch_size=validation_batch_size)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         """Loss (and metrics) on (x, y): a float, or [loss, metric, ...] as Keras."""
         self.require_compiled("evaluate")
         return trainer.evaluate(self, x, y, batch_size, verbose, callbacks, return_dict,
-                                sample_weight=sample_weight)
+                                sample_weight=sample_weight, steps=steps)
 
-    def predict(self, x, batch_size=None, verbose=0, callbacks=None):
-        """Outputs for x, computed in batches of ``batch_size`` (default 32) in inference mode."""
-        return trainer.predict(self, x, batch_size, verbose, callbacks)
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
+        """Outputs for x (arrays, a PyDataset or a generator), in batches of ``batch_size``
+        (default 32), in inference mode."""
+        return trainer.predict(self, x, batch_size, verbose, callbacks, steps=steps)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on exactly this batch; returns the loss (and metrics)."""
