@@ -12,40 +12,28 @@ and fall back to ``np.dot`` when NumPy's BLAS cannot be found (other NumPy build
                            out = (h ⊙ r) U + beta · out, or h U + beta · out when the
                            recurrent-dropout mask r is empty (hbuf holds h ⊙ r)
 """
-import glob
 import os
 
 import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from .. import openblas
 from .common import JIT
 
 ROW_MAJOR, NO_TRANS = 101, 111
 
 
-# (library file pattern, symbol prefix): NumPy 2 wheels, then NumPy 1.x wheels.
-_CANDIDATES = (("libscipy_openblas64_*.so", "scipy_cblas_"), ("libopenblas64_*.so", "cblas_"))
-
-
 def _numpy_openblas():
-    """{sgemm name: address, dgemm name: address} in NumPy's bundled ILP64 OpenBLAS, or None.
-
-    The library is opened RTLD_LOCAL (ctypes' default): its symbols are *not* exported to
-    the process. Loading it globally (``llvm.load_library_permanently``) made every library
-    loaded afterwards (SciPy's LP64 OpenBLAS, JAX's LAPACK) bind its internal symbols to
-    this ILP64 build: SciPy's QR then failed with "Too large work array required"."""
-    import ctypes
-    libs_dir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    for pattern, prefix in _CANDIDATES:
-        for path in sorted(glob.glob(os.path.join(libs_dir, pattern))):
-            names = (f"{prefix}sgemm64_", f"{prefix}dgemm64_")
-            try:
-                lib = ctypes.CDLL(path, mode=os.RTLD_LOCAL)
-                return {name: ctypes.cast(getattr(lib, name), ctypes.c_void_p).value for name in names}
-            except (OSError, AttributeError):
-                continue
-    return None
+    """{sgemm name: address, dgemm name: address} in NumPy's bundled ILP64 OpenBLAS (opened
+    privately, see ``core/openblas.py``), or None."""
+    found = openblas.numpy_openblas()
+    if found is None:
+        return None
+    prefix = found[1]
+    names = [f"{prefix}cblas_sgemm64_", f"{prefix}cblas_dgemm64_"]
+    addresses = [openblas.address(n[len(prefix):]) for n in names]
+    return None if None in addresses else dict(zip(names, addresses))
 
 
 _FOUND = None if os.environ.get("LSTM_NP_KERNEL_BLAS") == "numba" else _numpy_openblas()

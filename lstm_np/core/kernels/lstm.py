@@ -12,7 +12,9 @@ import numpy as np
 from numba import njit
 
 from .. import lstm as reference
+from . import sharding
 from .blas import gemm, recurrent_product
+from .sharding import cut
 from .common import JIT, SUPPORTED, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, sigmoid, tanh, to_time_major, weight_gradients
 
 
@@ -122,16 +124,39 @@ def supported(activation, recurrent_activation):
 def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
                  activation="tanh", recurrent_activation="sigmoid", recurrent_mask=None,
                  zero_output_for_mask=False, workspace=None):
-    """Same contract as ``lstm_np.core.lstm.lstm_forward``.
+    """Same contract as ``lstm_np.core.lstm.lstm_forward``; large batches run in shards on
+    several threads (``core/threads.py``), with the same numbers."""
+    if not supported(activation, recurrent_activation):
+        return reference.lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask, activation,
+                                      recurrent_activation, recurrent_mask, zero_output_for_mask)
+    B, T, D = x.shape
+    H = recurrent_kernel.shape[0]
+
+    def call(rows, ws):
+        return _forward_shard(x[rows], h0[rows], c0[rows], kernel, recurrent_kernel, bias, cut(mask, rows),
+                              cut(recurrent_mask, rows), zero_output_for_mask, ws)
+    return sharding.forward(call, B, 8.0 * B * T * (D + H) * H, workspace)
+
+
+def lstm_backward(dy, dh_T, dc_T, cache):
+    """Same contract as ``lstm_np.core.lstm.lstm_backward``; dy may be None (no output gradient)."""
+    if not cache.get("numba"):
+        return reference.lstm_backward(dy, dh_T, dc_T, cache)
+    if "shards" not in cache:
+        return _backward_shard(dy, dh_T, dc_T, cache)
+    return sharding.backward(lambda rows, c: _backward_shard(cut(dy, rows), cut(dh_T, rows), cut(dc_T, rows), c),
+                             cache, n_batch=3)
+
+
+def _forward_shard(x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_mask, zero_output_for_mask,
+                   workspace):
+    """One shard's forward, on one thread.
 
     workspace: optional dict owned by the caller; the gate, cell and tanh(c) buffers are
     kept in it and reused by the next call of the same shape (the previous cache is then
     invalid). The returned arrays never live in the workspace: y is a (B, T, H) view of
     the fresh h sequence, and backward's dx a view of the fresh time-major copy of x.
     """
-    if not supported(activation, recurrent_activation):
-        return reference.lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask, activation,
-                                      recurrent_activation, recurrent_mask, zero_output_for_mask)
     B, T, D = x.shape
     H = recurrent_kernel.shape[0]
     dt = x.dtype
@@ -155,10 +180,8 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
     return y, hseq[T].copy(), cseq[T].copy(), cache
 
 
-def lstm_backward(dy, dh_T, dc_T, cache):
-    """Same contract as ``lstm_np.core.lstm.lstm_backward``; dy may be None (no output gradient)."""
-    if not cache.get("numba"):
-        return reference.lstm_backward(dy, dh_T, dc_T, cache)
+def _backward_shard(dy, dh_T, dc_T, cache):
+    """One shard's BPTT and weight gradients, on one thread."""
     x_tm, gates, hseq = cache["x_tm"], cache["gates"], cache["hseq"]
     T, B, D = x_tm.shape
     H = hseq.shape[2]

@@ -7,7 +7,9 @@ import numpy as np
 from numba import njit
 
 from .. import simple_rnn as reference
+from . import sharding
 from .blas import gemm, recurrent_product
+from .sharding import cut
 from .common import JIT, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, tanh, to_time_major, weight_gradients
 
 
@@ -76,10 +78,30 @@ def _backward_loop(dy, dh, z, UT, mask, rmask, zero_out, dhbuf, one):
 
 def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="tanh",
                 recurrent_mask=None, zero_output_for_mask=False, workspace=None):
-    """Same contract as ``lstm_np.core.simple_rnn.rnn_forward`` (workspace: see the LSTM kernel)."""
+    """Same contract as ``lstm_np.core.simple_rnn.rnn_forward`` (workspace and shards: see the LSTM kernel)."""
     if activation != "tanh":
         return reference.rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask, activation,
                                      recurrent_mask, zero_output_for_mask)
+    B, T, D = x.shape
+    H = recurrent_kernel.shape[0]
+
+    def call(rows, ws):
+        return _forward_shard(x[rows], h0[rows], kernel, recurrent_kernel, bias, cut(mask, rows),
+                              cut(recurrent_mask, rows), zero_output_for_mask, ws)
+    return sharding.forward(call, B, 2.0 * B * T * (D + H) * H, workspace)
+
+
+def rnn_backward(dy, dh_T, cache):
+    """Same contract as ``lstm_np.core.simple_rnn.rnn_backward``; dy may be None."""
+    if not cache.get("numba"):
+        return reference.rnn_backward(dy, dh_T, cache)
+    if "shards" not in cache:
+        return _backward_shard(dy, dh_T, cache)
+    return sharding.backward(lambda rows, c: _backward_shard(cut(dy, rows), cut(dh_T, rows), c), cache, n_batch=2)
+
+
+def _forward_shard(x, h0, kernel, recurrent_kernel, bias, mask, recurrent_mask, zero_output_for_mask, workspace):
+    """One shard's forward, on one thread."""
     B, T, D = x.shape
     H = recurrent_kernel.shape[0]
     dt = x.dtype
@@ -100,10 +122,8 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
     return y, hseq[T].copy(), cache
 
 
-def rnn_backward(dy, dh_T, cache):
-    """Same contract as ``lstm_np.core.simple_rnn.rnn_backward``; dy may be None."""
-    if not cache.get("numba"):
-        return reference.rnn_backward(dy, dh_T, cache)
+def _backward_shard(dy, dh_T, cache):
+    """One shard's BPTT and weight gradients, on one thread."""
     x_tm, z, hseq = cache["x_tm"], cache["z"], cache["hseq"]
     T, B, D = x_tm.shape
     H = hseq.shape[2]

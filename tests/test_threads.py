@@ -1,0 +1,158 @@
+"""Batch shards on several threads (core/threads.py): the numbers never depend on the thread
+count — bit for bit, float64 and float32, every kernel, masks, recurrent dropout, states —
+and equal the NumPy reference; a model trains to the same weights on 1 or 2 threads."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import lstm_np
+from lstm_np import layers
+from lstm_np.core import gru as ref_gru, lstm as ref_lstm, simple_rnn as ref_rnn, threads
+from lstm_np.core.kernels import gru as k_gru, lstm as k_lstm, simple_rnn as k_rnn
+
+
+@pytest.fixture
+def many_shards(monkeypatch):
+    """Shard even tiny calls, into up to 4 shards (more than this machine may have cores)."""
+    monkeypatch.setattr(threads, "MAX_SHARDS", 4)
+    monkeypatch.setattr(threads, "MIN_WORK", 0)
+    monkeypatch.setattr(threads, "MIN_ROWS", 1)
+    old = lstm_np.get_num_threads()
+    yield
+    lstm_np.set_num_threads(old)
+
+
+KINDS = {
+    "lstm": (k_lstm.lstm_forward, k_lstm.lstm_backward, ref_lstm.lstm_forward, ref_lstm.lstm_backward, 4, 2),
+    "gru": (k_gru.gru_forward, k_gru.gru_backward, ref_gru.gru_forward, ref_gru.gru_backward, 3, 1),
+    "rnn": (k_rnn.rnn_forward, k_rnn.rnn_backward, ref_rnn.rnn_forward, ref_rnn.rnn_backward, 1, 1),
+}
+
+
+def problem(kind, B, T, D, H, dt, seed, masked, dropout):
+    rng = np.random.default_rng(seed)
+    _, _, _, _, gates, n_states = KINDS[kind]
+    x = rng.standard_normal((B, T, D)).astype(dt)
+    states = [0.3 * rng.standard_normal((B, H)).astype(dt) for _ in range(n_states)]
+    W = (0.4 * rng.standard_normal((D, gates * H))).astype(dt)
+    U = (0.4 * rng.standard_normal((H, gates * H))).astype(dt)
+    bias = (0.1 * rng.standard_normal((2, 3 * H) if kind == "gru" else gates * H)).astype(dt)
+    kw = {}
+    if masked:
+        mask = rng.random((B, T)) > 0.3
+        mask[:, 0] = True
+        kw.update(mask=mask, zero_output_for_mask=bool(seed % 2))
+    if dropout:
+        kw["recurrent_mask"] = ((rng.random((B, H)) > 0.25) / 0.75).astype(dt)
+    dy = rng.standard_normal((B, T, H)).astype(dt)
+    d_states = [rng.standard_normal((B, H)).astype(dt) for _ in range(n_states)]
+    return x, states, W, U, bias, kw, dy, d_states
+
+
+def run(kind, args, fwd_fn=None, bwd_fn=None):
+    fwd, bwd = KINDS[kind][:2] if fwd_fn is None else (fwd_fn, bwd_fn)
+    x, states, W, U, bias, kw, dy, d_states = args
+    out = fwd(x, *states, W, U, bias, **kw)
+    cache = out[-1]
+    return list(out[:-1]) + list(bwd(dy, *d_states, cache)), cache
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@given(B=st.integers(1, 9), T=st.integers(1, 6), D=st.integers(1, 5), H=st.integers(1, 7),
+       masked=st.booleans(), dropout=st.booleans(), seed=st.integers(0, 10 ** 6))
+def test_every_thread_count_gives_the_same_bits(many_shards, kind, B, T, D, H, masked, dropout, seed):
+    for dt in ("float64", "float32"):
+        args = problem(kind, B, T, D, H, dt, seed, masked, dropout)
+        results = {}
+        for n in (1, 2, 3):
+            lstm_np.set_num_threads(n)
+            results[n], cache = run(kind, args)
+            assert ("shards" in cache) == (B > 1)
+        for n in (2, 3):
+            for a, b in zip(results[n], results[1]):
+                assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_shards_equal_the_reference(many_shards, kind):
+    lstm_np.set_num_threads(2)
+    args = problem(kind, 7, 5, 3, 4, "float64", 3, masked=True, dropout=True)
+    ours, cache = run(kind, args)
+    assert len(cache["shards"]) == 4
+    theirs, _ = run(kind, args, *KINDS[kind][2:4])
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_shards_cover_the_batch_evenly():
+    assert threads.shard_bounds(1, 1e12) == [slice(0, 1)]
+    assert threads.shard_bounds(64, 1.0) == [slice(0, 64)]                  # too little work to share
+    for B in range(1, 200):
+        bounds = threads.shard_bounds(B, 1e12)
+        sizes = [sl.stop - sl.start for sl in bounds]
+        assert bounds[0].start == 0 and bounds[-1].stop == B and sum(sizes) == B
+        assert all(a.stop == b.start for a, b in zip(bounds, bounds[1:]))
+        assert max(sizes) - min(sizes) <= 1 and len(bounds) <= threads.MAX_SHARDS
+        assert len(bounds) == 1 or min(sizes) >= threads.MIN_ROWS
+
+
+def test_a_shard_that_fails_raises_after_every_shard_stopped(many_shards):
+    lstm_np.set_num_threads(2)
+    done = []
+
+    def work(k, rows):
+        if k == 0:
+            raise ValueError("shard 0 failed")
+        done.append(k)
+        return k
+
+    with pytest.raises(ValueError, match="shard 0 failed"):
+        threads.run(work, [slice(0, 1), slice(1, 2), slice(2, 3)])
+    assert done == [1]                    # lane 0 (shards 0, 2) stopped at 0; lane 1 ran shard 1 to the end
+    assert threads.run(lambda k, rows: rows.start * 10, [slice(0, 1), slice(1, 2), slice(2, 3)]) == [0, 10, 20]
+
+
+def test_set_num_threads_checks_its_argument():
+    old = lstm_np.get_num_threads()
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="n must be an int >= 1"):
+            lstm_np.set_num_threads(bad)
+    assert lstm_np.get_num_threads() == old
+
+
+@pytest.mark.parametrize("value, ok", [("3", True), ("0", False), ("two", False)])
+def test_environment_variable(value, ok):
+    code = "import lstm_np; print(lstm_np.get_num_threads())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={"LSTM_NP_NUM_THREADS": value, "PATH": ""})
+    if ok:
+        assert out.stdout.strip() == value
+    else:
+        assert out.returncode != 0 and "LSTM_NP_NUM_THREADS must be an int >= 1" in out.stderr
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_model_trains_to_the_same_weights_on_any_thread_count(many_shards, dtype):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((64, 12, 8)).astype(dtype)
+    y = rng.integers(0, 2, (64, 1)).astype(dtype)
+
+    def train(n):
+        lstm_np.set_num_threads(n)
+        model = lstm_np.Sequential([
+            lstm_np.Input((12, 8), dtype=dtype),
+            layers.Bidirectional(layers.LSTM(32, return_sequences=True, seed=1, dtype=dtype), dtype=dtype),
+            layers.GRU(32, seed=2, dtype=dtype), layers.Dense(1, activation="sigmoid", seed=3, dtype=dtype)], seed=0)
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x, y, batch_size=32, epochs=2, verbose=0)
+        return model.get_weights(), model.predict(x, batch_size=64)
+
+    old = lstm_np.get_num_threads()
+    try:
+        (w1, p1), (w2, p2) = train(1), train(2)
+    finally:
+        lstm_np.set_num_threads(old)
+    assert all(np.array_equal(a, b) for a, b in zip(w1, w2)) and np.array_equal(p1, p2)
