@@ -6,10 +6,18 @@ would otherwise fight), all with the same thread count; the processes alternate 
 several rounds and every figure is a median. float32, forward and forward+backward
 (d/dx and every weight gradient), at the sizes (B, T, I, H) below.
 
-    python benchmarks/lstm_vs_torch.py [--cell lstm] [--rounds 3] [--threads 2] [--out benchmarks/results]
+    python benchmarks/lstm_vs_torch.py [--cell lstm] [--rounds 3] [--threads 2 | --threads 1,2]
+                                       [--bidirectional] [--layers 2] [--hog] [--no-numpy]
+                                       [--out benchmarks/results]
+
+--bidirectional: Bidirectional(LSTM) (concat) against nn.LSTM(bidirectional=True); --layers 2:
+two stacked layers against num_layers=2. --threads 1,2 measures every thread count (torch gets
+the same count). --hog: each measurement is taken twice, the second time with a CPU-bound
+process pinned to core 0, and each framework's slow-down (hog / quiet) is reported.
 
 Prints ms, GFLOP/s and the ratio lstm_np / torch per size and their geometric mean;
-writes <cell>_vs_torch.json and <cell>_vs_torch.png into --out.
+writes <name>.json and <name>.png into --out (name from the options, e.g.
+lstm_vs_torch, bilstm_vs_torch_t1, lstm2_vs_torch_hog).
 """
 import argparse
 import json
@@ -26,9 +34,14 @@ FRAMEWORKS = ["numba", "torch", "numpy"]
 CELLS = {"lstm": ("LSTM", "LSTM", 4), "gru": ("GRU", "GRU", 3), "rnn": ("SimpleRNN", "RNN", 1)}
 
 
-def flops(B, T, I, H, gates=4):
-    """GEMM flops of one forward: 2·T·B·(I + H)·gates·H. Backward does twice that."""
-    return 2 * T * B * (I + H) * gates * H
+def flops(B, T, I, H, gates=4, directions=1, layers=1):
+    """GEMM flops of one forward: 2·T·B·(I + H)·gates·H per direction of the first layer, with
+    I = directions·H for the layers above it. Backward does twice that."""
+    total, inp = 0, I
+    for _ in range(layers):
+        total += directions * 2 * T * B * (inp + H) * gates * H
+        inp = directions * H
+    return total
 
 
 def reps_for(B, T, I, H, framework):
@@ -37,7 +50,7 @@ def reps_for(B, T, I, H, framework):
     return max(2, base // 5) if framework == "numpy" and work > 2e8 else base
 
 
-def worker(framework, threads, cell):
+def worker(framework, threads, cell, bidirectional=False, layers=1):
     """Runs in a child process: times every size, prints one JSON line."""
     ours, theirs, _ = CELLS[cell]
     import numpy as np
@@ -49,7 +62,9 @@ def worker(framework, threads, cell):
         if framework == "torch":
             import torch
             torch.set_num_threads(threads)
-            m = getattr(torch.nn, theirs)(I, H, batch_first=True)
+            m = getattr(torch.nn, theirs)(I, H, batch_first=True, bidirectional=bidirectional, num_layers=layers)
+            if bidirectional:
+                g = rng.standard_normal((B, T, 2 * H)).astype(np.float32)
             xt = torch.tensor(x, requires_grad=True)
             gt = torch.tensor(g)
 
@@ -65,15 +80,29 @@ def worker(framework, threads, cell):
         else:
             import lstm_np
             lstm_np.set_backend(framework)
-            layer = getattr(lstm_np.layers, ours)(H, return_sequences=True, seed=0)
-            layer.build((None, T, I))
+            stack, width = [], I
+            for k in range(layers):
+                layer = getattr(lstm_np.layers, ours)(H, return_sequences=True, seed=k)
+                if bidirectional:
+                    layer = lstm_np.layers.Bidirectional(layer)
+                layer.build((None, T, width))
+                stack.append(layer)
+                width = H * (2 if bidirectional else 1)
+            if bidirectional:
+                g = rng.standard_normal((B, T, 2 * H)).astype(np.float32)
 
-            def fwd():
-                layer.forward(x)
+            def fwd():                                 # inference, as torch's no_grad
+                h = x
+                for layer in stack:
+                    h = layer.forward(h, training=False)
 
             def fwd_bwd():
-                layer.forward(x)
-                layer.backward(g)
+                h = x
+                for layer in stack:
+                    h = layer.forward(h, training=True)
+                d = g
+                for layer in reversed(stack):
+                    d = layer.backward(d)
         res = {}
         for name, fn in (("forward", fwd), ("forward_backward", fwd_bwd)):
             fn()                                       # warm-up (JIT, allocator)
@@ -87,11 +116,21 @@ def worker(framework, threads, cell):
     print(json.dumps(out))
 
 
-def run_child(framework, threads, cell):
+def run_child(framework, threads, cell, bidirectional, layers, hog=False):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads), NUMBA_NUM_THREADS=str(threads))
-    p = subprocess.run([sys.executable, __file__, "--worker", framework, "--threads", str(threads), "--cell", cell],
-                       env=env, capture_output=True, text=True)
+               MKL_NUM_THREADS=str(threads), NUMBA_NUM_THREADS=str(threads), LSTM_NP_NUM_THREADS=str(threads))
+    cmd = [sys.executable, __file__, "--worker", framework, "--threads", str(threads), "--cell", cell,
+           "--layers", str(layers)] + (["--bidirectional"] if bidirectional else [])
+    hogger = None
+    if hog:                                            # a CPU-bound process pinned to core 0
+        hogger = subprocess.Popen([sys.executable, "-c", "import os\nos.sched_setaffinity(0, {0})\nwhile True: pass"])
+        time.sleep(0.2)
+    try:
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    finally:
+        if hogger is not None:
+            hogger.kill()
+            hogger.wait()
     if p.returncode != 0:
         raise SystemExit(f"{framework} worker failed:\n{p.stderr[-3000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -109,79 +148,116 @@ def plot(summary, path):
     import matplotlib.pyplot as plt
     import numpy as np
     labels = [s for s in summary["sizes"]]
+    counts = summary["thread_counts"]
+    ours = [fw for fw in summary["frameworks"] if fw != "torch"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for ax, kind in zip(axes, ("forward", "forward_backward")):
         xs = np.arange(len(labels))
-        width = 0.27
-        for k, fw in enumerate(FRAMEWORKS):
-            ratios = [summary["ms"][lab][fw][kind] / summary["ms"][lab]["torch"][kind] for lab in labels]
-            ax.bar(xs + (k - 1) * width, ratios, width, label=f"{'lstm_np ' + fw if fw != 'torch' else 'torch'}")
+        bars = [(fw, n) for n in counts for fw in ours]
+        width = 0.8 / len(bars)
+        for k, (fw, n) in enumerate(bars):
+            ms = summary["by_threads"][str(n)]["ms"]
+            ratios = [ms[lab][fw][kind] / ms[lab]["torch"][kind] for lab in labels]
+            ax.bar(xs + (k - (len(bars) - 1) / 2) * width, ratios, width,
+                   label=f"lstm_np {fw}, {n} thread{'s' if n > 1 else ''} (torch too)")
         ax.axhline(1.0, color="k", lw=0.8, ls="--")
         ax.set_yscale("log")
         ax.set_xticks(xs)
         ax.set_xticklabels(["B,T,I,H\n" + lab.strip("()") for lab in labels], fontsize=7)
-        ax.set_ylabel("time / torch time (log scale, lower is faster)")
-        ax.set_title(f"{kind.replace('_', ' + ')}: time relative to torch.nn.{summary['torch_module']}\n"
-                     "(CPU, float32)", fontsize=10)
-        ax.legend(fontsize=8)
+        ax.set_ylabel("time / torch time, same threads (log, lower is faster)")
+        ax.set_title(f"{kind.replace('_', ' + ')}: {summary['model']} vs torch\n(CPU, float32"
+                     + (", a CPU hog on core 0" if summary.get("hog") else "") + ")", fontsize=10)
+        ax.legend(fontsize=7)
     fig.suptitle(f"lstm_np vs PyTorch {summary['versions']['torch']} on {summary['machine']}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def measure(frameworks, threads, args, hog):
+    """{framework: {size: {pass: [seconds, ...]}}} over alternating rounds."""
+    times = {fw: {} for fw in frameworks}
+    for r in range(args.rounds):                         # alternate the frameworks every round
+        for fw in (frameworks if r % 2 == 0 else frameworks[::-1]):
+            res = run_child(fw, threads, args.cell, args.bidirectional, args.layers, hog)
+            for size, kinds in res.items():
+                for kind, t in kinds.items():
+                    times[fw].setdefault(size, {}).setdefault(kind, []).extend(t)
+            print(f"{threads} threads{' + hog' if hog else ''}, round {r + 1}/{args.rounds}: {fw} done",
+                  file=sys.stderr, flush=True)
+    return times
+
+
+def summarize(times, frameworks, gates, args, label):
+    """ms, GF/s and ratios per size for one thread count; prints the table."""
+    import math
+    out = {"ms": {}, "gflops": {}, "ratio_vs_torch": {}}
+    print(f"\n{label}")
+    print(f"{'(B, T, I, H)':<22}{'pass':<18}" + "".join(f"{fw + ' ms':>11}" for fw in frameworks)
+          + f"{'numba GF/s':>11}{'torch GF/s':>11}{'numba/torch':>12}")
+    logs = {"forward": [], "forward_backward": []}
+    for s in SIZES:
+        key = str(s)
+        out["ms"][key] = {fw: {k: 1e3 * median(v) for k, v in times[fw][key].items()} for fw in frameworks}
+        out["gflops"][key], out["ratio_vs_torch"][key] = {}, {}
+        for kind, mult in (("forward", 1), ("forward_backward", 3)):
+            ms = {fw: out["ms"][key][fw][kind] for fw in frameworks}
+            work = mult * flops(*s, gates, 2 if args.bidirectional else 1, args.layers)
+            gf = {fw: work / (ms[fw] * 1e-3) / 1e9 for fw in frameworks}
+            ratio = ms["numba"] / ms["torch"]
+            logs[kind].append(ratio)
+            out["gflops"][key][kind] = gf
+            out["ratio_vs_torch"][key][kind] = {fw: ms[fw] / ms["torch"] for fw in frameworks if fw != "torch"}
+            print(f"{key:<22}{kind.replace('_', '+'):<18}" + "".join(f"{ms[fw]:>11.3f}" for fw in frameworks)
+                  + f"{gf['numba']:>11.1f}{gf['torch']:>11.1f}{ratio:>12.2f}")
+    out["geomean_ratio"] = {k: math.exp(sum(map(math.log, v)) / len(v)) for k, v in logs.items()}
+    print(f"geometric mean numba/torch: forward {out['geomean_ratio']['forward']:.2f}, "
+          f"forward+backward {out['geomean_ratio']['forward_backward']:.2f}")
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--worker", choices=FRAMEWORKS)
     ap.add_argument("--cell", choices=sorted(CELLS), default="lstm")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", default="2", help="a count, or several: 1,2")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--bidirectional", action="store_true")
+    ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--hog", action="store_true")
+    ap.add_argument("--no-numpy", action="store_true", help="skip the (slow) NumPy reference backend")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     args = ap.parse_args()
+    counts = [int(n) for n in str(args.threads).split(",")]
     if args.worker:
-        return worker(args.worker, args.threads, args.cell)
+        return worker(args.worker, counts[0], args.cell, args.bidirectional, args.layers)
     ours, theirs, gates = CELLS[args.cell]
-
-    all_times = {fw: {} for fw in FRAMEWORKS}
-    for r in range(args.rounds):                         # alternate the frameworks every round
-        order = FRAMEWORKS if r % 2 == 0 else FRAMEWORKS[::-1]
-        for fw in order:
-            res = run_child(fw, args.threads, args.cell)
-            for size, kinds in res.items():
-                for kind, times in kinds.items():
-                    all_times[fw].setdefault(size, {}).setdefault(kind, []).extend(times)
-            print(f"round {r + 1}/{args.rounds}: {fw} done", file=sys.stderr, flush=True)
+    frameworks = [fw for fw in FRAMEWORKS if not (args.no_numpy and fw == "numpy")]
+    model = ("Bidirectional(" + ours + ")" if args.bidirectional else ours) + (f" x{args.layers}" if args.layers > 1 else "")
 
     import numpy
     import numba
     import torch
     summary = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-               "threads": args.threads, "rounds": args.rounds, "cell": ours, "torch_module": theirs,
+               "rounds": args.rounds, "cell": ours, "torch_module": theirs, "model": model,
+               "bidirectional": args.bidirectional, "layers": args.layers, "hog": args.hog,
+               "frameworks": frameworks, "thread_counts": counts,
                "versions": {"numpy": numpy.__version__, "numba": numba.__version__, "torch": torch.__version__},
-               "sizes": [str(s) for s in SIZES], "ms": {}, "gflops": {}, "ratio_vs_torch": {}}
-    print(f"\nlstm_np {ours} vs torch.nn.{theirs}, float32, {args.threads} threads, medians of {args.rounds} alternating rounds")
-    print(f"{'(B, T, I, H)':<22}{'pass':<18}{'numba ms':>10}{'numpy ms':>10}{'torch ms':>10}"
-          f"{'numba GF/s':>11}{'torch GF/s':>11}{'numba/torch':>12}")
-    logs = {"forward": [], "forward_backward": []}
-    for s in SIZES:
-        key = str(s)
-        summary["ms"][key], summary["gflops"][key], summary["ratio_vs_torch"][key] = {}, {}, {}
-        for fw in FRAMEWORKS:
-            summary["ms"][key][fw] = {k: 1e3 * median(v) for k, v in all_times[fw][key].items()}
-        for kind, mult in (("forward", 1), ("forward_backward", 3)):
-            ms = {fw: summary["ms"][key][fw][kind] for fw in FRAMEWORKS}
-            gf = {fw: mult * flops(*s, gates) / (ms[fw] * 1e-3) / 1e9 for fw in FRAMEWORKS}
-            ratio = ms["numba"] / ms["torch"]
-            logs[kind].append(ratio)
-            summary["gflops"][key][kind] = gf
-            summary["ratio_vs_torch"][key][kind] = {"numba": ratio, "numpy": ms["numpy"] / ms["torch"]}
-            print(f"{key:<22}{kind.replace('_', '+'):<18}{ms['numba']:>10.3f}{ms['numpy']:>10.3f}{ms['torch']:>10.3f}"
-                  f"{gf['numba']:>11.1f}{gf['torch']:>11.1f}{ratio:>12.2f}")
-    import math
-    summary["geomean_ratio"] = {k: math.exp(sum(map(math.log, v)) / len(v)) for k, v in logs.items()}
-    print(f"geometric mean numba/torch: forward {summary['geomean_ratio']['forward']:.2f}, "
-          f"forward+backward {summary['geomean_ratio']['forward_backward']:.2f}")
+               "sizes": [str(s) for s in SIZES], "by_threads": {}}
+    for n in counts:
+        label = f"lstm_np {model} vs torch.nn.{theirs}, float32, {n} threads, medians of {args.rounds} alternating rounds"
+        summary["by_threads"][str(n)] = summarize(measure(frameworks, n, args, False), frameworks, gates, args, label)
+        if args.hog:
+            hogged = summarize(measure(frameworks, n, args, True), frameworks, gates, args, label + ", CPU hog on core 0")
+            quiet = summary["by_threads"][str(n)]
+            slow = {key: {fw: {k: hogged["ms"][key][fw][k] / quiet["ms"][key][fw][k] for k in hogged["ms"][key][fw]}
+                          for fw in frameworks} for key in hogged["ms"]}
+            quiet["hog"], quiet["slowdown_with_hog"] = hogged, slow
+            print("slow-down with the hog (hog ms / quiet ms), forward+backward: "
+                  + "; ".join(f"{key}: " + ", ".join(f"{fw} {slow[key][fw]['forward_backward']:.2f}" for fw in frameworks)
+                              for key in slow))
     os.makedirs(args.out, exist_ok=True)
-    name = f"{args.cell}_vs_torch"
+    name = (f"{'bi' if args.bidirectional else ''}{args.cell}{args.layers if args.layers > 1 else ''}_vs_torch"
+            + (f"_t{args.threads.replace(',', '_')}" if counts != [2] else "") + ("_hog" if args.hog else ""))
     with open(os.path.join(args.out, name + ".json"), "w") as f:
         json.dump(summary, f, indent=1)
     plot(summary, os.path.join(args.out, name + ".png"))

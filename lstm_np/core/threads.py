@@ -10,10 +10,12 @@ recurrence, so shards need no synchronisation until the end of the call. A per-s
 between cores was measured 5x slower whenever another process held a core.
 
 The numbers never depend on the thread count: the shards are fixed by the shapes alone
-(``shard_bounds``), each shard computes the same thing on any thread, and the weight
-gradients are summed in shard order. For that, and so that two BLAS thread pools never spin
-against each other, the kernels run NumPy's OpenBLAS with one thread per caller: the first
-compiled call sets NumPy's BLAS to one thread for the process (``blas_single_threaded``).
+(``shard_bounds``), each shard computes the same thing on any thread (its products on the
+kernels' single-threaded BLAS, ``core/openblas.py``), and the weight gradients are summed in
+shard order. So that NumPy's own BLAS pool does not spin against the shards (its workers
+busy-wait ~0.1 s after each threaded product; measured 2x slower), the first compiled call on
+more than one thread sets NumPy's OpenBLAS to one thread for the process
+(``blas_single_threaded``): NumPy products elsewhere in the model then run on one core.
 
     shard_bounds(B, work)   [slice, ...] — one slice (no sharding) when B < 2·MIN_ROWS or the
                             call's work is below MIN_WORK flops (thread hand-offs would cost more)
@@ -73,8 +75,9 @@ def set_num_threads(n):
 
 
 def blas_single_threaded():
-    """Set NumPy's OpenBLAS to one thread, once (see the module docstring)."""
-    if not _state["blas_set"]:
+    """Set NumPy's OpenBLAS to one thread, once, when the kernels use several threads (see the
+    module docstring)."""
+    if not _state["blas_set"] and _state["threads"] > 1:
         _state["blas_set"] = True
         openblas.set_threads(1)
 

@@ -20,6 +20,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
+
 FASTMATH = {"nsz", "arcp", "contract", "afn"}
 JIT = dict(nogil=True, cache=True, fastmath=FASTMATH, error_model="numpy")
 
@@ -189,20 +190,6 @@ def time_major_into(a, out):
     """Copy (B, T, ...) into out (T, B, ...)."""
     out[...] = np.swapaxes(a, 0, 1)
     return out
-
-
-MERGE_LIMIT = 32 * 2**20     # bytes of staging copy allowed to merge the two weight GEMMs
-
-
-def weight_gradients(x2, h2, dz):
-    """dW = xᵀ dz and dU = hᵀ dz over all (T·B) rows. When the copy is small, one GEMM on
-    [x | h] (fewer, larger BLAS calls: ~20 % faster at mid sizes); otherwise two GEMMs, so
-    memory stays O(T·B·H) with no extra copy of the activations."""
-    D = x2.shape[1]
-    if x2.shape[0] * (D + h2.shape[1]) * x2.itemsize <= MERGE_LIMIT:
-        both = np.concatenate([x2, h2], axis=1).T @ dz          # (D + H, G)
-        return both[:D], both[D:]
-    return x2.T @ dz, h2.T @ dz
 
 
 def loop_inputs(mask, recurrent_mask, recurrent_kernel, dt):

@@ -12,7 +12,7 @@ from numba import njit
 
 from .. import gru as reference
 from . import sharding
-from .blas import gemm, recurrent_product
+from .blas import gemm, product, recurrent_product
 from .sharding import cut
 from .common import JIT, SUPPORTED, add_output_grad, backward_inputs, buffer, carry_padded, loop_inputs, sigmoid, tanh, to_time_major
 
@@ -137,7 +137,7 @@ def _forward_shard(x, h0, kernel, recurrent_kernel, bias, mask, recurrent_mask, 
     dt = x.dtype
     x_tm = to_time_major(x)                             # fresh: backward turns it into dx
     a = buffer(workspace, "a", (T, B, 3 * H), dt)
-    np.dot(x_tm.reshape(T * B, D), kernel, out=a.reshape(T * B, 3 * H))   # one GEMM
+    product(x_tm.reshape(T * B, D), kernel, a.reshape(T * B, 3 * H))   # one GEMM
     a += bias[0]
     q = buffer(workspace, "q", (T, B, 3 * H), dt)
     hseq = np.empty((T + 1, B, H), dt)                  # fresh: the outputs are a view of it
@@ -169,11 +169,11 @@ def _backward_shard(dy, dh_T, cache):
     _backward_loop(dy_bm, dh, a, q, hseq, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),
                    buffer(ws, "carry", (B, H), dt), dt.type(1))
     da, dq = a.reshape(T * B, 3 * H), q.reshape(T * B, 3 * H)
-    dkernel = x_tm.reshape(T * B, D).T @ da
+    dkernel = product(x_tm.reshape(T * B, D).T, da)
     h_in = hseq[:T] if r is None else hseq[:T] * r
-    drecurrent = h_in.reshape(T * B, H).T @ dq
+    drecurrent = product(h_in.reshape(T * B, H).T, dq)
     dbias = np.stack([da.sum(axis=0), dq.sum(axis=0)])
     dx_tm = x_tm.reshape(T * B, D)
-    np.dot(da, cache["kernel"].T, out=dx_tm)
+    product(da, cache["kernel"].T, dx_tm)
     cache["a"] = cache["q"] = None
     return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dkernel, drecurrent, dbias

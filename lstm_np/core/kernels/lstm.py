@@ -13,9 +13,9 @@ from numba import njit
 
 from .. import lstm as reference
 from . import sharding
-from .blas import gemm, recurrent_product
+from .blas import gemm, product, weight_gradients, recurrent_product
 from .sharding import cut
-from .common import JIT, SUPPORTED, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, sigmoid, tanh, to_time_major, weight_gradients
+from .common import JIT, SUPPORTED, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, sigmoid, tanh, to_time_major
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -162,7 +162,7 @@ def _forward_shard(x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_ma
     dt = x.dtype
     x_tm = to_time_major(x)                             # fresh: backward turns it into dx          # (T, B, D)
     gates = buffer(workspace, "gates", (T, B, 4 * H), dt)
-    np.dot(x_tm.reshape(T * B, D), kernel, out=gates.reshape(T * B, 4 * H))      # one GEMM; + b in the loop
+    product(x_tm.reshape(T * B, D), kernel, gates.reshape(T * B, 4 * H))   # one GEMM; + b in the loop
     hseq = np.empty((T + 1, B, H), dt)                  # fresh: the outputs are a view of it
     cseq = buffer(workspace, "cseq", (T + 1, B, H), dt)
     hseq[0], cseq[0] = h0, c0
@@ -201,8 +201,8 @@ def _backward_shard(dy, dh_T, dc_T, cache):
     dkernel, drecurrent = weight_gradients(x_tm.reshape(T * B, D), h_in.reshape(T * B, H), dz)
     dbias = buffer(ws, "ones", (T * B,), dt)
     dbias.fill(1)
-    dbias = dbias @ dz                                         # Σ over all rows, as a BLAS gemv
+    dbias = product(dbias[None], dz)[0]                  # Σ over all rows, as one BLAS call
     dx_tm = x_tm.reshape(T * B, D)
-    np.dot(dz, cache["kernel"].T, out=dx_tm)                   # dx, over x's time-major copy
+    product(dz, cache["kernel"].T, dx_tm)                 # dx, over x's time-major copy
     cache["gates"] = None                                      # dz consumed: one backward per forward
     return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dc, dkernel, drecurrent, dbias

@@ -9,6 +9,7 @@ one reduction over all timesteps — W, U, W_hr, R, the peepholes, the layer-nor
 import numpy as np
 
 from .. import lstm_family as reference
+from .blas import product
 from .common import SUPPORTED, backward_inputs, buffer, loop_inputs, to_time_major
 from .family_loops import layer_norm_rows, layer_norm_rows_backward, loops
 
@@ -35,7 +36,7 @@ def family_forward(x, h0, c0, p, fam, mask=None, recurrent_mask=None, zero_outpu
     H, P = GH // G, h0.shape[1]
     x_tm = to_time_major(x)                                                    # (T, B, D)
     z = buffer(workspace, "z", (T, B, GH), dt)
-    np.dot(x_tm.reshape(T * B, D), W, out=z.reshape(T * B, GH))               # one GEMM for every step
+    product(x_tm.reshape(T * B, D), W, z.reshape(T * B, GH))            # one GEMM for every step
     ln = fam.layer_norm
     xx = buffer(workspace, "xx", (T, B, GH), dt) if ln else np.zeros(EMPTY3, dt)
     ix = buffer(workspace, "ix", (T, B, G), dt) if ln else np.zeros(EMPTY3, dt)
@@ -112,7 +113,7 @@ def family_backward(dy, dh_T, dc_T, cache):
     dzh = dzh.reshape(T * B, GH) if ln else dz
     r = cache["r"]
     h_in = hseq[:T] if r is None else hseq[:T] * r
-    grads["recurrent_kernel"][...] = h_in.reshape(T * B, P).T @ dzh
+    grads["recurrent_kernel"][...] = product(h_in.reshape(T * B, P).T, dzh)
     if "bias" in grads:
         grads["bias"][...] = dz.sum(axis=0)
     sl = fam.slices(H)
@@ -122,15 +123,16 @@ def family_backward(dy, dh_T, dc_T, cache):
             if gate in sl:
                 grads["peephole_kernel"][k] = np.einsum("nh,nh->h", dz[:, sl[gate]], c)
     if proj:
-        grads["projection_kernel"][...] = cache["hm"].reshape(T * B, H).T @ dhs.reshape(T * B, P)
+        grads["projection_kernel"][...] = product(cache["hm"].reshape(T * B, H).T, dhs.reshape(T * B, P))
     if fgr:                                                     # dR = Σ_t a_{t-1}ᵀ [dz_i, dz_f, dz_o]_t
-        grads["gate_recurrent_kernel"][...] = cache["aseq"][:T].reshape(T * B, 3 * H).T @ dzr.reshape(T * B, 3 * H)
+        grads["gate_recurrent_kernel"][...] = product(cache["aseq"][:T].reshape(T * B, 3 * H).T,
+                                                             dzr.reshape(T * B, 3 * H))
     dzx = dz
     if ln:                                                      # dz -> d(x W), in place
         layer_norm_rows_backward(dz, np.ascontiguousarray(p["input_gamma"], dt), cache["xx"].reshape(T * B, GH),
                                  cache["ix"].reshape(T * B, G), grads["input_gamma"], grads["input_beta"], G)
-    grads["kernel"][...] = x_tm.reshape(T * B, D).T @ dzx
+    grads["kernel"][...] = product(x_tm.reshape(T * B, D).T, dzx)
     dx_tm = x_tm.reshape(T * B, D)
-    np.dot(dzx, p["kernel"].T, out=dx_tm)                       # dx, over x's time-major copy
+    product(dzx, p["kernel"].T, dx_tm)                     # dx, over x's time-major copy
     cache["z"] = None                                           # dz consumed: one backward per forward
     return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dc, grads

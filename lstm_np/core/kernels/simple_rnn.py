@@ -8,9 +8,9 @@ from numba import njit
 
 from .. import simple_rnn as reference
 from . import sharding
-from .blas import gemm, recurrent_product
+from .blas import gemm, product, weight_gradients, recurrent_product
 from .sharding import cut
-from .common import JIT, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, tanh, to_time_major, weight_gradients
+from .common import JIT, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, tanh, to_time_major
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -107,7 +107,7 @@ def _forward_shard(x, h0, kernel, recurrent_kernel, bias, mask, recurrent_mask, 
     dt = x.dtype
     x_tm = to_time_major(x)                             # fresh: backward turns it into dx
     z = buffer(workspace, "z", (T, B, H), dt)
-    np.dot(x_tm.reshape(T * B, D), kernel, out=z.reshape(T * B, H))            # one GEMM
+    product(x_tm.reshape(T * B, D), kernel, z.reshape(T * B, H))         # one GEMM
     hseq = np.empty((T + 1, B, H), dt)                  # fresh: the outputs are a view of it
     hseq[0] = h0
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
@@ -142,6 +142,6 @@ def _backward_shard(dy, dh_T, cache):
     dkernel, drecurrent = weight_gradients(x_tm.reshape(T * B, D), h_in.reshape(T * B, H), dz)
     dbias = dz.sum(axis=0)
     dx_tm = x_tm.reshape(T * B, D)
-    np.dot(dz, cache["kernel"].T, out=dx_tm)
+    product(dz, cache["kernel"].T, dx_tm)
     cache["z"] = None
     return np.swapaxes(dx_tm.reshape(T, B, D), 0, 1), dh, dkernel, drecurrent, dbias
