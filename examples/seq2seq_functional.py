@@ -32,6 +32,7 @@ epochs = int(os.environ.get("EXAMPLE_EPOCHS", 3))
 units, embedding_dim = 64, 32
 
 # ---- data: ids padded with PAD = 0; every target ends with END ----------------------------------
+keras.utils.set_random_seed(0)                              # the same weights and batches on every run
 sources, targets = make_dates(samples, seed=0)
 src_vocab, tgt_vocab, src_ids, tgt_ids = encode_pairs(sources, targets)
 decoder_inputs = np.concatenate([np.full((samples, 1), START), tgt_ids[:, :-1]], axis=1)   # shifted right

@@ -32,12 +32,12 @@ def test_functional_bilstm_sentiment_example_runs(tmp_path):
 
 
 def test_seq2seq_functional_example_learns_dates(tmp_path):
-    """The functional graph and the packaged Seq2Seq both learn (8,000 dates, 3 epochs: measured
-    0.44 and 0.97 exact match; at full settings 1.000 and 0.992)."""
+    """The functional graph and the packaged Seq2Seq both learn (8,000 dates, 3 epochs, seeded:
+    0.894 and 0.960 exact match; unseeded the functional model's ranged down to below 0.2)."""
     out = run_example("seq2seq_functional.py", tmp_path, EXAMPLE_SAMPLES=8000, EXAMPLE_EPOCHS=3)
     lines = [l for l in out.splitlines() if "exact match" in l]
     assert len(lines) == 2 and lines[0].startswith("functional model") and lines[1].startswith("Seq2Seq")
-    assert all(float(l.split()[-1]) > 0.2 for l in lines), lines
+    assert all(float(l.split()[-1]) > 0.5 for l in lines), lines
 
 
 @pytest.mark.parametrize("name", ["lstm_seq2seq.py", "bidirectional_lstm_sentiment.py", "addition_rnn.py",

@@ -4,13 +4,13 @@ A bidirectional-LSTM encoder, a Luong-attention LSTM decoder, teacher forcing; t
 greedy and beam-search translations of held-out dates, and the attention heatmap of one.
 """
 import os
-import time
 
 import numpy as np
 
 from .. import optimizers, plot
 from ..datasets import END, encode_pairs, make_dates
 from ..models import Seq2Seq
+from .timing import EpochTimes
 
 
 def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
@@ -20,9 +20,8 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
     sv, tv, S, T = encode_pairs(src, tgt)
     model = Seq2Seq(len(sv), len(tv), 32, 64, bidirectional_encoder=True, attention="luong", seed=seed)
     model.compile(optimizer=optimizers.Adam(0.003, clipnorm=5.0), metrics=["acc"])
-    t0 = time.perf_counter()
-    hist = model.fit(S, T, epochs=epochs, batch_size=64, verbose=1)
-    train_s = time.perf_counter() - t0
+    timer = EpochTimes()
+    hist = model.fit(S, T, epochs=epochs, batch_size=64, verbose=1, callbacks=[timer])
     vs, vt = make_dates(1000, seed=seed + 1)
     X = sv.encode_batch(vs)
     greedy = model.predict(X, max_length=12)
@@ -30,7 +29,7 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
     beam = model.predict(X[:200], max_length=12, beam_width=3)
     acc_beam = np.mean([tv.decode(p + [END]) == y for p, y in zip(beam, vt[:200])])
     acc_greedy200 = np.mean([tv.decode(p + [END]) == y for p, y in zip(greedy[:200], vt[:200])])
-    print_fn(f"trained on {n} dates for {epochs} epochs in {train_s:.0f} s (final loss {hist.history['loss'][-1]:.4f})")
+    print_fn(f"trained on {n} dates for {epochs} epochs: {timer.summary()}; final loss {hist.history['loss'][-1]:.4f}")
     print_fn(f"exact match on 1000 held-out dates, greedy: {acc:.3f}; on the first 200, greedy "
              f"{acc_greedy200:.3f} vs beam search (width 3) {acc_beam:.3f}")
     for s_, p in list(zip(vs, greedy))[:8]:
@@ -42,4 +41,4 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
     plot.attention_heatmap(weights, list(vs[0]), out_tokens, path,
                            title=f"Luong attention: {vs[0]!r} -> {tv.decode(greedy[0] + [END])!r}")
     print_fn(f"Attention heatmap: {path}")
-    return {"exact_match": float(acc), "beam_exact_match": float(acc_beam), "train_seconds": train_s}
+    return {"exact_match": float(acc), "beam_exact_match": float(acc_beam), "train_seconds": sum(timer.seconds)}

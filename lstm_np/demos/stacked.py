@@ -6,13 +6,13 @@ interval: y_t = floor(Σ_{s<=t} x_s) mod 2, x_s ~ U[0, 1]. The recurrence must k
 stacked layers add non-linear steps between the state and the output.
 """
 import os
-import time
 
 import numpy as np
 
 from .. import plot
 from ..layers import LSTM, Dense, TimeDistributed
 from ..models import Sequential
+from .timing import EpochTimes
 
 T = 12
 
@@ -40,13 +40,13 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
     curves, final = {}, {}
     for depth in (1, 2, 4):
         model = stacked_model(depth, seed=seed)
-        t0 = time.perf_counter()
-        h = model.fit(xtr, ytr, epochs=epochs, batch_size=32, verbose=0, validation_data=(xte, yte))
+        timer = EpochTimes()
+        h = model.fit(xtr, ytr, epochs=epochs, batch_size=32, verbose=0, validation_data=(xte, yte), callbacks=[timer])
         label = f"{depth} stacked LSTM(16) ({model.count_params():,} parameters)"
         curves[label] = h.history["val_acc"]
         final[depth] = float(h.history["val_acc"][-1])
         print_fn(f"{depth} layer(s): held-out accuracy {h.history['val_acc'][min(4, epochs - 1)]:.3f} after 5 epochs, "
-                 f"{final[depth]:.3f} after {epochs} ({time.perf_counter() - t0:.1f} s)")
+                 f"{final[depth]:.3f} after {epochs} ({timer.summary()})")
     path = os.path.join(out, "stacked_depth.png")
     plot.learning_curves(curves, path, ylabel="per-step accuracy on 1000 held-out sequences",
                          title="Stacking LSTMs: is the running sum in an odd unit interval?")
