@@ -105,3 +105,17 @@ def test_family_workspaces_never_touch_returned_arrays(rng):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(dx1, dx1_saved)
     np.testing.assert_array_equal(x1, x1_saved)
+
+
+@pytest.mark.parametrize("name", ["everything", "peephole_cifg_ln", "FGR", "layer_norm"])
+def test_family_kernels_on_the_micro_kernel(name, rng):
+    """H = 70: the step products run on the micro-kernel (K >= 64), partial panels included."""
+    from lstm_np.core.kernels import microkernel
+    B, T, D, H = 5, 4, 3, 70
+    x = rng.standard_normal((B, T, D))
+    mask = rng.random((B, T)) < 0.7
+    P = OPTIONS[name].get("proj_size") or H
+    if microkernel.AVAILABLE and P >= microkernel.MIN_K:
+        assert microkernel.pack(np.ones((P, 4 * H))).ndim == 3
+    compare(lstm(name, H, return_sequences=True, return_state=True, dtype="float64"), x, mask,
+            states_for(name, B, H, "float64", rng), "float64")

@@ -9,7 +9,9 @@ no pool) by symbol — a declared external function, which numba can cache — a
 ``np.dot`` when NumPy's BLAS cannot be found (other NumPy builds).
 
     gemm(a, b, c, beta):   c = a @ b + beta * c      a (M, K), b (K, N) C- or F-contiguous,
-                                                     c (M, N) C-contiguous (in compiled code)
+                                                     c (M, N) C-contiguous (in compiled code);
+                                                     b packed (P, K, PW): the micro-kernel
+                                                     (``microkernel.py``), not BLAS
     product(a, b, out)     a @ b from Python, on the same BLAS (the GIL is released)
     recurrent_product(h, rmask, hbuf, U, out, beta):
                            out = (h ⊙ r) U + beta · out, or h U + beta · out when the
@@ -23,8 +25,13 @@ from numba.extending import overload
 
 from .. import openblas
 from .common import JIT
+from .microkernel import packed_product
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
+
+
+def _packed(a, b, c, beta):
+    packed_product(a, b, c, beta)
 MERGE_LIMIT = 32 * 2**20     # bytes of staging copy allowed to merge the two weight GEMMs
 
 
@@ -64,6 +71,8 @@ if USING_NUMPY_BLAS:
 
     @overload(gemm, jit_options={"nogil": True, "error_model": "numpy"})
     def _gemm(a, b, c, beta):
+        if b.ndim == 3:                                          # U packed for the micro-kernel
+            return _packed
         if a.layout not in "CF" or b.layout not in "CF":          # strided views: copy once
             def impl_copy(a, b, c, beta):
                 gemm(np.ascontiguousarray(a), np.ascontiguousarray(b), c, beta)
@@ -82,12 +91,21 @@ if USING_NUMPY_BLAS:
                      real(beta), c.ctypes.data, N)
         return impl
 else:
-    @njit(**JIT)
     def gemm(a, b, c, beta):
-        if beta == 0.0:
-            np.dot(a, b, c)
-        else:
-            c += np.dot(a, b)
+        """c = a @ b + beta c on numba's np.dot (no NumPy OpenBLAS found)."""
+        raise NotImplementedError("gemm is only callable from compiled kernels")
+
+    @overload(gemm, jit_options={"nogil": True, "error_model": "numpy"})
+    def _gemm(a, b, c, beta):
+        if b.ndim == 3:
+            return _packed
+
+        def impl(a, b, c, beta):
+            if beta == 0.0:
+                np.dot(a, b, c)
+            else:
+                c += np.dot(a, b)
+        return impl
 
 
 @njit(**JIT)

@@ -14,6 +14,7 @@ from .. import gru as reference
 from . import sharding
 from .blas import gemm, product, recurrent_product
 from .sharding import cut
+from .microkernel import pack
 from .common import JIT, SUPPORTED, add_output_grad, backward_inputs, buffer, carry_padded, loop_inputs, sigmoid, tanh, to_time_major
 
 
@@ -144,7 +145,7 @@ def _forward_shard(x, h0, kernel, recurrent_kernel, bias, mask, recurrent_mask, 
     hseq[0] = h0
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
     b_rec = np.ascontiguousarray(bias[1], dt)
-    _forward_loop(a, q, b_rec, hseq, U, mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt),
+    _forward_loop(a, q, b_rec, hseq, pack(U), mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt),
                   dt.type(1))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)
@@ -164,6 +165,7 @@ def _backward_shard(dy, dh_T, cache):
     dt = x_tm.dtype
     ws = cache["workspace"]
     dy_bm, mask, rr, UT = backward_inputs(dy, cache, dt)
+    UT = pack(UT)                                              # Uᵀ packed for the step products
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     r = cache["r"]
     _backward_loop(dy_bm, dh, a, q, hseq, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),

@@ -15,6 +15,7 @@ from .. import lstm as reference
 from . import sharding
 from .blas import gemm, product, weight_gradients, recurrent_product
 from .sharding import cut
+from .microkernel import pack
 from .common import JIT, SUPPORTED, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, sigmoid, tanh, to_time_major
 
 
@@ -84,7 +85,7 @@ def _backward_loop_plain(dy, dh, dc, gates, cseq, tcs, UT, one):
     """BPTT without masks or recurrent dropout; dy (B, T, H) or empty. Compiled apart from
     the general loop below, whose per-row mask tests cost up to 40 % at small sizes."""
     T, B, _ = gates.shape
-    H = UT.shape[1]
+    H = dh.shape[1]
     has_dy = dy.shape[0] > 0
     for t in range(T - 1, -1, -1):
         if has_dy:
@@ -169,7 +170,7 @@ def _forward_shard(x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_ma
     tcs = buffer(workspace, "tcs", (T, B, H), dt)
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
     b = np.ascontiguousarray(bias, dt)
-    _forward_loop(gates, b, hseq, cseq, tcs, U, mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt))
+    _forward_loop(gates, b, hseq, cseq, tcs, pack(U), mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)                                             # (B, T, H) view
     if zero_out:
@@ -188,6 +189,7 @@ def _backward_shard(dy, dh_T, dc_T, cache):
     dt = x_tm.dtype
     ws = cache["workspace"]
     dy_bm, mask, rr, UT = backward_inputs(dy, cache, dt)
+    UT = pack(UT)                                              # Uᵀ packed for the step products
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     dc = np.zeros((B, H), dt) if dc_T is None else np.array(dc_T, dt)
     r = cache["r"]

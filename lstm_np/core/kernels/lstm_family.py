@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import lstm_family as reference
 from .blas import product
+from .microkernel import pack
 from .common import SUPPORTED, backward_inputs, buffer, loop_inputs, to_time_major
 from .family_loops import layer_norm_rows, layer_norm_rows_backward, loops
 
@@ -59,7 +60,7 @@ def family_forward(x, h0, c0, p, fam, mask=None, recurrent_mask=None, zero_outpu
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, p["recurrent_kernel"], dt)
     bias = _or_empty(p, "bias", (GH,), dt)                                     # zeros without use_bias
     forward_loop, _ = loops(_spec(fam))
-    forward_loop(z, bias, hseq, cseq, mseq, hm, aseq, U, _or_empty(p, "gate_recurrent_kernel", EMPTY2, dt),
+    forward_loop(z, bias, hseq, cseq, mseq, hm, aseq, pack(U), _or_empty(p, "gate_recurrent_kernel", EMPTY2, dt),
                  _or_empty(p, "projection_kernel", EMPTY2, dt), _or_empty(p, "peephole_kernel", EMPTY2, dt),
                  _or_empty(p, "recurrent_gamma", EMPTY1, dt), _or_empty(p, "recurrent_beta", EMPTY1, dt), xh, ih,
                  _or_empty(p, "cell_gamma", EMPTY1, dt), _or_empty(p, "cell_beta", EMPTY1, dt), xc, ic, mask_tm, r,
@@ -89,6 +90,7 @@ def family_backward(dy, dh_T, dc_T, cache):
     dt = x_tm.dtype
     ws = cache["workspace"]
     dy_bm, mask, rr, UT = backward_inputs(dy, cache, dt)
+    UT = pack(UT)                                               # Uᵀ packed for the step products
     dh = np.zeros((B, P), dt) if dh_T is None else np.array(dh_T, dt)
     dc = np.zeros((B, H), dt) if dc_T is None else np.array(dc_T, dt)
     grads = {k: np.zeros_like(v) for k, v in p.items()}

@@ -10,6 +10,7 @@ from .. import simple_rnn as reference
 from . import sharding
 from .blas import gemm, product, weight_gradients, recurrent_product
 from .sharding import cut
+from .microkernel import pack
 from .common import JIT, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, tanh, to_time_major
 
 
@@ -112,7 +113,7 @@ def _forward_shard(x, h0, kernel, recurrent_kernel, bias, mask, recurrent_mask, 
     hseq[0] = h0
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
     b = np.ascontiguousarray(bias, dt)
-    _forward_loop(z, b, hseq, U, mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt))
+    _forward_loop(z, b, hseq, pack(U), mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)
     if zero_out:
@@ -130,6 +131,7 @@ def _backward_shard(dy, dh_T, cache):
     dt = x_tm.dtype
     ws = cache["workspace"]
     dy_bm, mask, rr, UT = backward_inputs(dy, cache, dt)
+    UT = pack(UT)                                              # Uᵀ packed for the step products
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     r = cache["r"]
     if cache["mask"] is None and r is None:

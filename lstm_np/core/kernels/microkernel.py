@@ -1,0 +1,279 @@
+"""The recurrent product of every step, h U, on a register-tiled micro-kernel with U packed
+once per call.
+
+A step's product has only B rows (a shard's rows), and BLAS packs U afresh on every call:
+for U of 256 x 1024 that is 1 MB copied per step, as much memory traffic as the product
+itself. Here U is packed once per forward (and Uᵀ once per backward) into panels of PW
+columns, (P, K, PW), and each step runs
+
+    for each panel p:                      # the panel stays in cache while
+        for each block of R <= R_MAX rows: # every row block reads it
+            C[rows, panel] (+)= A[rows, :] @ U_packed[p]     (R x K) @ (K x PW)
+
+The R x PW tile of C lives in R·V vector registers for the whole loop over k: per k, V
+vector loads of the panel, R broadcasts of A[r, k], R·V fused multiply-adds. Written in
+LLVM IR (below) because numba's loops do not keep a tile in registers (a plain numba version
+reached 32 GF/s); compiled once per process for this CPU by llvmlite (LLVM, which numba
+ships), ~0.1 s. Measured on one core of this project's machine (Zen 5, AVX-512), float32,
+step shapes (B, H, 4H) = (16..64, 128..512, 512..2048): 245–259 GF/s, vs 113–162 GF/s for
+OpenBLAS's SkylakeX sgemm on the same shapes.
+
+    pack(U)              (P, K, PW) packed and zero-padded, or U itself where the micro-kernel
+                         is unavailable (then the products go to BLAS)
+    packed_product(a, up, c, beta)   c = a @ U + beta·c, in compiled code (``blas.gemm`` calls
+                         it when given a packed U)
+
+Vector registers: AVX-512 (32 x 512 bit): V = 4 vectors per row, R_MAX = 6 rows — 24
+accumulators + 4 panel vectors + 1 broadcast. AVX2 (16 x 256 bit): V = 2, R_MAX = 4. The sum
+over k runs in one fixed order whatever the rows or the thread, so results do not depend on
+how the batch is sharded. LSTM_NP_MICROKERNEL=0 turns it off.
+"""
+import os
+
+import numpy as np
+from numba import njit, types
+
+R_MAX_BY_ISA = {"avx512": (4, 6), "avx2": (2, 4)}          # (V, R_MAX)
+
+
+def _isa():
+    import llvmlite.binding as llvm
+    features = llvm.get_host_cpu_features()
+    if features.get("avx512f"):
+        return "avx512", 64
+    if features.get("avx2") and features.get("fma"):
+        return "avx2", 32
+    return None, 0
+
+
+def _kernel_ir(name, ty, W, V, R, masked):
+    """void name(i64 K, ptr A, i64 lda, ptr Bp, ptr C, i64 ldc, ty beta, i64 ncols)
+    C[0:R, 0:V·W] (+)= A[0:R, 0:K] @ Bp (K x V·W); the masked variant writes only ncols columns."""
+    vec = f"<{W} x {ty}>"
+    fma = f"@llvm.fma.v{W}{'f32' if ty == 'float' else 'f64'}"
+    L = [f"define void @{name}(i64 %K, ptr %A, i64 %lda, ptr %Bp, ptr %C, i64 %ldc, {ty} %beta, i64 %ncols) {{",
+         "entry:", "  br label %loop", "loop:", "  %k = phi i64 [0, %entry], [%k1, %loop]"]
+    for r in range(R):
+        for v in range(V):
+            L.append(f"  %acc{r}_{v} = phi {vec} [zeroinitializer, %entry], [%nacc{r}_{v}, %loop]")
+    L.append(f"  %boff = mul i64 %k, {W * V}")
+    for v in range(V):
+        L += [f"  %bo{v} = add i64 %boff, {v * W}", f"  %bp{v} = getelementptr {ty}, ptr %Bp, i64 %bo{v}",
+              f"  %b{v} = load {vec}, ptr %bp{v}, align 4"]
+    for r in range(R):
+        L += [f"  %ro{r} = mul i64 %lda, {r}", f"  %ao{r} = add i64 %ro{r}, %k",
+              f"  %ap{r} = getelementptr {ty}, ptr %A, i64 %ao{r}", f"  %a{r} = load {ty}, ptr %ap{r}, align 4",
+              f"  %ai{r} = insertelement {vec} poison, {ty} %a{r}, i32 0",
+              f"  %as{r} = shufflevector {vec} %ai{r}, {vec} poison, <{W} x i32> zeroinitializer"]
+        for v in range(V):
+            L.append(f"  %nacc{r}_{v} = call {vec} {fma}({vec} %as{r}, {vec} %b{v}, {vec} %acc{r}_{v})")
+    L += ["  %k1 = add i64 %k, 1", "  %more = icmp slt i64 %k1, %K", "  br i1 %more, label %loop, label %done",
+          "done:", f"  %bz = fcmp oeq {ty} %beta, 0.0", "  br i1 %bz, label %store, label %accum"]
+    lanes = ", ".join(f"i64 {j}" for j in range(W))
+    for label, with_beta in (("store", False), ("accum", True)):
+        L.append(f"{label}:")
+        if with_beta:
+            L += [f"  %bi = insertelement {vec} poison, {ty} %beta, i32 0",
+                  f"  %bs = shufflevector {vec} %bi, {vec} poison, <{W} x i32> zeroinitializer"]
+        if masked:
+            for v in range(V):
+                L += [f"  %lim{label}{v} = sub i64 %ncols, {v * W}",
+                      f"  %limi{label}{v} = insertelement <{W} x i64> poison, i64 %lim{label}{v}, i32 0",
+                      f"  %lims{label}{v} = shufflevector <{W} x i64> %limi{label}{v}, <{W} x i64> poison, <{W} x i32> zeroinitializer",
+                      f"  %m{label}{v} = icmp slt <{W} x i64> <{lanes}>, %lims{label}{v}"]
+        for r in range(R):
+            for v in range(V):
+                s = f"{label}{r}_{v}"
+                L += [f"  %co{s}a = mul i64 %ldc, {r}", f"  %co{s} = add i64 %co{s}a, {v * W}",
+                      f"  %cp{s} = getelementptr {ty}, ptr %C, i64 %co{s}"]
+                out = f"%nacc{r}_{v}"
+                if with_beta:
+                    if masked:
+                        L.append(f"  %cv{s} = call {vec} @llvm.masked.load.v{W}{ty[0]}{'32' if ty == 'float' else '64'}.p0("
+                                 f"ptr %cp{s}, i32 4, <{W} x i1> %m{label}{v}, {vec} zeroinitializer)")
+                    else:
+                        L.append(f"  %cv{s} = load {vec}, ptr %cp{s}, align 4")
+                    L.append(f"  %res{s} = call {vec} {fma}({vec} %bs, {vec} %cv{s}, {vec} {out})")
+                    out = f"%res{s}"
+                if masked:
+                    L.append(f"  call void @llvm.masked.store.v{W}{ty[0]}{'32' if ty == 'float' else '64'}.p0("
+                             f"{vec} {out}, ptr %cp{s}, i32 4, <{W} x i1> %m{label}{v})")
+                else:
+                    L.append(f"  store {vec} {out}, ptr %cp{s}, align 4")
+        L.append("  ret void")
+    L.append("}")
+    return "\n".join(L)
+
+
+def _declarations(ty, W):
+    vec, suffix = f"<{W} x {ty}>", f"v{W}{'f32' if ty == 'float' else 'f64'}"
+    return (f"declare {vec} @llvm.fma.{suffix}({vec}, {vec}, {vec})\n"
+            f"declare {vec} @llvm.masked.load.{suffix}.p0(ptr, i32, <{W} x i1>, {vec})\n"
+            f"declare void @llvm.masked.store.{suffix}.p0({vec}, ptr, i32, <{W} x i1>)\n")
+
+
+def _build():
+    """Compile every kernel for this CPU; {(dtype char, R, masked): address} and the layout."""
+    import llvmlite.binding as llvm
+    isa, vbytes = _isa()
+    if isa is None or os.environ.get("LSTM_NP_MICROKERNEL", "1") == "0":
+        return None
+    V, r_max = R_MAX_BY_ISA[isa]
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    parts, names = [], {}
+    for code, ty, size in (("f", "float", 4), ("d", "double", 8)):
+        W = vbytes // size
+        parts.append(_declarations(ty, W))
+        for R in range(1, r_max + 1):
+            for masked in (False, True):
+                name = f"lstm_np_mk_{code}{R}{'m' if masked else ''}"
+                parts.append(_kernel_ir(name, ty, W, V, R, masked))
+                names[(code, R, masked)] = name
+    module = llvm.parse_assembly("\n".join(parts))
+    module.verify()
+    target = llvm.Target.from_default_triple()
+    machine = target.create_target_machine(cpu=llvm.get_host_cpu_name(),
+                                           features=llvm.get_host_cpu_features().flatten(), opt=3)
+    engine = llvm.create_mcjit_compiler(module, machine)
+    engine.finalize_object()
+    for name in names.values():
+        llvm.add_symbol(name, engine.get_function_address(name))
+    return {"engine": engine, "names": names, "V": V, "R_MAX": r_max,
+            "PW": {"f": V * vbytes // 4, "d": V * vbytes // 8}}
+
+
+try:
+    _BUILT = _build()
+except Exception:                       # an LLVM without these intrinsics: BLAS does the products
+    _BUILT = None
+
+AVAILABLE = _BUILT is not None
+R_MAX = _BUILT["R_MAX"] if AVAILABLE else 1
+PW32 = _BUILT["PW"]["f"] if AVAILABLE else 1
+PW64 = _BUILT["PW"]["d"] if AVAILABLE else 1
+
+
+MIN_K = 64          # below this (and below one panel of columns) BLAS's small-matrix path is faster
+
+
+def pack(U):
+    """U (K, N) -> (P, K, PW) in panels of PW columns, zero-padded; U itself (contiguous) where
+    the micro-kernel is off, U is not float32/float64, or too small to gain (K < MIN_K or
+    N < PW: measured slower than BLAS at (B, H) = (8, 32)). A rule on shapes only, so the
+    numbers never depend on the thread count."""
+    U = np.ascontiguousarray(U)
+    if not AVAILABLE or U.dtype not in (np.float32, np.float64) or U.ndim != 2:
+        return U
+    K, N = U.shape
+    pw = PW32 if U.dtype == np.float32 else PW64
+    if K < MIN_K or N < pw:
+        return U
+    P = -(-N // pw)
+    packed = np.zeros((P, K, pw), U.dtype)
+    full = N // pw
+    packed[:full] = U[:, :full * pw].reshape(K, full, pw).transpose(1, 0, 2)
+    if full < P:
+        packed[full, :, :N - full * pw] = U[:, full * pw:]
+    return packed
+
+
+def _declare(code, R, masked, real):
+    sig = types.void(types.int64, types.intp, types.int64, types.intp, types.intp, types.int64, real, types.int64)
+    return types.ExternalFunction(_BUILT["names"][(code, R, masked)], sig)
+
+
+if AVAILABLE:
+    _F = [[_declare("f", R, m, types.float32) for m in (False, True)] for R in range(1, R_MAX + 1)]
+    _D = [[_declare("d", R, m, types.float64) for m in (False, True)] for R in range(1, R_MAX + 1)]
+    # numba can't index a list of external functions at run time: one call site per (R, masked)
+    f1, f1m, f2, f2m, f3, f3m, f4, f4m = [fn for pair in _F[:4] for fn in pair]
+    d1, d1m, d2, d2m, d3, d3m, d4, d4m = [fn for pair in _D[:4] for fn in pair]
+    if R_MAX >= 6:
+        f5, f5m, f6, f6m = [fn for pair in _F[4:6] for fn in pair]
+        d5, d5m, d6, d6m = [fn for pair in _D[4:6] for fn in pair]
+    else:                               # never called: R stays <= R_MAX
+        f5, f5m, f6, f6m, d5, d5m, d6, d6m = f4, f4m, f4, f4m, d4, d4m, d4, d4m
+
+    @njit(inline="always", error_model="numpy")
+    def _tile32(R, masked, K, ap, lda, bp, cp, ldc, beta, ncols):
+        if masked:
+            if R == 1:
+                f1m(K, ap, lda, bp, cp, ldc, beta, ncols)
+            elif R == 2:
+                f2m(K, ap, lda, bp, cp, ldc, beta, ncols)
+            elif R == 3:
+                f3m(K, ap, lda, bp, cp, ldc, beta, ncols)
+            elif R == 4:
+                f4m(K, ap, lda, bp, cp, ldc, beta, ncols)
+            elif R == 5:
+                f5m(K, ap, lda, bp, cp, ldc, beta, ncols)
+            else:
+                f6m(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 1:
+            f1(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 2:
+            f2(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 3:
+            f3(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 4:
+            f4(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 5:
+            f5(K, ap, lda, bp, cp, ldc, beta, ncols)
+        else:
+            f6(K, ap, lda, bp, cp, ldc, beta, ncols)
+
+    @njit(inline="always", error_model="numpy")
+    def _tile64(R, masked, K, ap, lda, bp, cp, ldc, beta, ncols):
+        if masked:
+            if R == 1:
+                d1m(K, ap, lda, bp, cp, ldc, beta, ncols)
+            elif R == 2:
+                d2m(K, ap, lda, bp, cp, ldc, beta, ncols)
+            elif R == 3:
+                d3m(K, ap, lda, bp, cp, ldc, beta, ncols)
+            elif R == 4:
+                d4m(K, ap, lda, bp, cp, ldc, beta, ncols)
+            elif R == 5:
+                d5m(K, ap, lda, bp, cp, ldc, beta, ncols)
+            else:
+                d6m(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 1:
+            d1(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 2:
+            d2(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 3:
+            d3(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 4:
+            d4(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 5:
+            d5(K, ap, lda, bp, cp, ldc, beta, ncols)
+        else:
+            d6(K, ap, lda, bp, cp, ldc, beta, ncols)
+
+    @njit(inline="always", error_model="numpy")
+    def packed_product(a, up, c, beta):
+        """c (M, N) = a (M, K) @ U + beta·c, U packed as (P, K, PW); a and c C-contiguous rows."""
+        M, K = a.shape
+        N = c.shape[1]
+        P, _, pw = up.shape
+        size = a.itemsize
+        lda, ldc = a.strides[0] // size, c.strides[0] // size
+        a0, b0, c0 = a.ctypes.data, up.ctypes.data, c.ctypes.data
+        for p in range(P):
+            bp = b0 + p * K * pw * size
+            ncols = min(pw, N - p * pw)
+            masked = ncols < pw
+            i = 0
+            while i < M:
+                R = min(R_MAX, M - i)
+                ap, cp = a0 + i * lda * size, c0 + (i * ldc + p * pw) * size
+                if size == 4:
+                    _tile32(R, masked, K, ap, lda, bp, cp, ldc, np.float32(beta), ncols)
+                else:
+                    _tile64(R, masked, K, ap, lda, bp, cp, ldc, np.float64(beta), ncols)
+                i += R
+else:
+    @njit(inline="always", error_model="numpy")
+    def packed_product(a, up, c, beta):
+        raise RuntimeError("the micro-kernel is not available here")

@@ -1,0 +1,108 @@
+"""The step products' micro-kernel (core/kernels/microkernel.py): equal to a float64 product
+for every row count (the R x PW tiles and their remainders), partial last panels (masked
+stores), beta 0 over garbage and beta 1; the kernels using it equal the NumPy reference and
+give the same bits on any thread count."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+from numba import njit
+
+import lstm_np
+from lstm_np.core import gru as ref_gru, lstm as ref_lstm, simple_rnn as ref_rnn
+from lstm_np.core.kernels import gru as k_gru, lstm as k_lstm, microkernel, simple_rnn as k_rnn
+
+pytestmark = pytest.mark.skipif(not microkernel.AVAILABLE, reason="no AVX2/AVX-512 here: the products go to BLAS")
+
+
+@njit
+def product(a, up, c, beta):
+    microkernel.packed_product(a, up, c, beta)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@given(M=st.integers(1, 2 * microkernel.R_MAX + 1), K=st.integers(64, 130), N=st.integers(64, 300),
+       seed=st.integers(0, 10 ** 6))
+def test_packed_product_equals_the_float64_product(dtype, M, K, N, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((M, K)).astype(dtype)
+    U = rng.standard_normal((K, N)).astype(dtype)
+    up = microkernel.pack(U)
+    assert up.ndim == 3 and up.shape[0] * up.shape[2] >= N
+    want = a.astype("float64") @ U.astype("float64")
+    tol = 2e-5 * np.sqrt(K) if dtype == "float32" else 1e-13 * np.sqrt(K)
+    c = np.full((M, N), np.nan, dtype)                          # beta = 0 never reads c
+    product(a, up, c, 0.0)
+    np.testing.assert_allclose(c, want, atol=tol * np.abs(want).max())
+    c0 = rng.standard_normal((M, N)).astype(dtype)
+    c = c0.copy()
+    product(a, up, c, 1.0)
+    np.testing.assert_allclose(c, want + c0, atol=tol * np.abs(want).max())
+
+
+def test_rows_and_columns_outside_the_product_are_untouched():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((7, 64)).astype("float32")
+    U = rng.standard_normal((64, 70)).astype("float32")                  # a partial second panel
+    big = rng.standard_normal((9, 80)).astype("float32")
+    before = big.copy()
+    c = big[1:8, :70]                                                    # rows of a wider array
+    assert c.strides[0] == 80 * 4
+    product(a, microkernel.pack(U), c, 0.0)
+    np.testing.assert_allclose(c, a @ U, rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(big[0], before[0])
+    np.testing.assert_array_equal(big[8], before[8])
+    np.testing.assert_array_equal(big[:, 70:], before[:, 70:])
+
+
+def test_small_matrices_stay_on_blas():
+    assert microkernel.pack(np.ones((32, 128), "float32")).ndim == 2     # K < MIN_K
+    assert microkernel.pack(np.ones((128, 32), "float32")).ndim == 2     # N below one panel
+    assert microkernel.pack(np.ones((128, 32), "int64")).ndim == 2
+    assert microkernel.pack(np.ones((64, 256), "float32")).ndim == 3
+
+
+KINDS = {
+    "lstm": (k_lstm.lstm_forward, k_lstm.lstm_backward, ref_lstm.lstm_forward, ref_lstm.lstm_backward, 4, 2),
+    "gru": (k_gru.gru_forward, k_gru.gru_backward, ref_gru.gru_forward, ref_gru.gru_backward, 3, 1),
+    "rnn": (k_rnn.rnn_forward, k_rnn.rnn_backward, ref_rnn.rnn_forward, ref_rnn.rnn_backward, 1, 1),
+}
+
+
+def problem(kind, B, T, D, H, dt, seed):
+    rng = np.random.default_rng(seed)
+    gates, n_states = KINDS[kind][4:]
+    x = rng.standard_normal((B, T, D)).astype(dt)
+    states = [0.3 * rng.standard_normal((B, H)).astype(dt) for _ in range(n_states)]
+    W = (rng.standard_normal((D, gates * H)) / np.sqrt(D)).astype(dt)
+    U = (rng.standard_normal((H, gates * H)) / np.sqrt(H)).astype(dt)
+    bias = (0.1 * rng.standard_normal((2, 3 * H) if kind == "gru" else gates * H)).astype(dt)
+    mask = rng.random((B, T)) > 0.2
+    mask[:, 0] = True
+    dy = rng.standard_normal((B, T, H)).astype(dt)
+    d_states = [rng.standard_normal((B, H)).astype(dt) for _ in range(n_states)]
+    return x, states, W, U, bias, mask, dy, d_states
+
+
+def run(fwd, bwd, args, masked):
+    x, states, W, U, bias, mask, dy, d_states = args
+    out = fwd(x, *states, W, U, bias, mask=mask if masked else None)
+    return list(out[:-1]) + list(bwd(dy, *d_states, out[-1]))
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("masked", [False, True])
+def test_kernels_on_the_micro_kernel_equal_the_reference(kind, masked):
+    fwd, bwd, rfwd, rbwd = KINDS[kind][:4]
+    args = problem(kind, 13, 12, 5, 70, "float64", 2)                    # H = 70: partial panels; 2 shards
+    old = lstm_np.get_num_threads()
+    try:
+        results = {}
+        for n in (1, 2):
+            lstm_np.set_num_threads(n)
+            results[n] = run(fwd, bwd, args, masked)
+    finally:
+        lstm_np.set_num_threads(old)
+    theirs = run(rfwd, rbwd, args, masked)
+    for a, b, c in zip(results[1], results[2], theirs):
+        assert np.array_equal(a, b)
+        np.testing.assert_allclose(a, c, rtol=1e-11, atol=1e-12)
