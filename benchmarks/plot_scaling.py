@@ -47,7 +47,9 @@ def main():
     ax1.set_xticklabels(["B,T,I,H\n" + s.strip("()") for s in sizes], fontsize=7)
     ax1.set_ylabel("GFLOP/s, forward + backward (higher is better)")
     ax1.set_title("LSTM forward + backward, float32: GFLOP/s", fontsize=10)
-    ax1.legend(fontsize=6.5, loc="upper left")
+    top = max([b.get_height() for b in ax1.patches] + list(peaks.values()) + [1.0])
+    ax1.set_ylim(0, 1.5 * top)                         # room for the legend above bars and lines
+    ax1.legend(fontsize=6.5, loc="upper left", ncol=2)
     for k, (fw, kind, color) in enumerate((("numba", "forward", "#6baed6"), ("numba", "forward_backward", "#08519c"),
                                            ("torch", "forward", "#fd8d3c"), ("torch", "forward_backward", "#a63603"))):
         speedup = [summary["by_threads"]["1"]["ms"][s][fw][kind] / summary["by_threads"]["2"]["ms"][s][fw][kind]
@@ -60,7 +62,8 @@ def main():
     ax2.set_xticklabels(["B,T,I,H\n" + s.strip("()") for s in sizes], fontsize=7)
     ax2.set_ylabel("time on 1 thread / time on 2 threads")
     ax2.set_title("speed-up from 1 to 2 threads (each framework against itself)", fontsize=10)
-    ax2.legend(fontsize=7, loc="upper left")
+    ax2.set_ylim(0, 2.6)
+    ax2.legend(fontsize=7, loc="upper left", ncol=3)
     fig.suptitle(f"lstm_np vs PyTorch {summary['versions']['torch']} on {summary['machine']}: "
                  f"medians of {summary['rounds']} alternating rounds", fontsize=10)
     fig.tight_layout()

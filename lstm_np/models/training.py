@@ -354,20 +354,20 @@ class TrainingMixin:
         outs, self._output_masks, records = self.graph.run(xs, training, 0)
         return outs, records
 
-    def regularization_loss(self):
+    def regularization_loss(self, entries=None):
         """Σ r(w) over the regularized trainable weights (each counted once)."""
-        return sum(reg(p) for p, _, reg in self.regularized_entries())
+        return sum(reg(p) for p, _, reg in (self.regularized_entries() if entries is None else entries))
 
-    def _objective(self, ys, outs, sws, with_grads):
+    def _objective(self, ys, outs, sws, with_grads, entries=None):
         """What training minimises: Σ_k w_k loss_k + activity penalties (from the run just made)
         + weight penalties. Returns (total, per-output losses, d total / d outputs)."""
         total, per, grads = self._losses(ys, outs, with_grads=with_grads, sws=sws)
-        return total + self.graph.activity_loss + self.regularization_loss(), per, grads
+        return total + self.graph.activity_loss + self.regularization_loss(entries), per, grads
 
-    def _backprop(self, records, grads):
+    def _backprop(self, records, grads, entries=None):
         """Gradients of the objective: the graph's, plus each weight penalty's r'(w)."""
         dxs = self.graph.backprop(records, grads)
-        for p, g, reg in self.regularized_entries():
+        for p, g, reg in (self.regularized_entries() if entries is None else entries):
             g += reg.gradient(p)
         return dxs
 
@@ -377,11 +377,12 @@ class TrainingMixin:
 
     def train_step(self, xs, ys, sws=None):
         outs, records = self._run_graph(xs, training=True)
-        total, per, grads = self._objective(ys, outs, sws, with_grads=True)
+        entries = self.regularized_entries()                    # walked once per step
+        total, per, grads = self._objective(ys, outs, sws, with_grads=True, entries=entries)
         if not np.isfinite(total):
             raise NonFiniteError(f"the loss became {total} at iteration {self.optimizer.iterations}; "
                                  "weights are left at their last finite values")
-        self._backprop(records, grads)
+        self._backprop(records, grads, entries)
         params = self.parameters()
         finite = _finite_checker()
         for name, _, g in params:
