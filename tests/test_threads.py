@@ -156,3 +156,22 @@ def test_a_model_trains_to_the_same_weights_on_any_thread_count(many_shards, dty
     finally:
         lstm_np.set_num_threads(old)
     assert all(np.array_equal(a, b) for a, b in zip(w1, w2)) and np.array_equal(p1, p2)
+
+
+def test_a_forked_child_gets_its_own_threads():
+    """After fork the parent's pool threads don't exist in the child: it must start new ones."""
+    import os
+    code = """
+import os, numpy as np, lstm_np
+from lstm_np.core import threads
+lstm_np.set_num_threads(2)
+threads.run(lambda k, rows: k, [slice(0, 1), slice(1, 2)])          # the parent's pool starts
+pid = os.fork()
+if pid == 0:
+    ok = threads.run(lambda k, rows: k * 10, [slice(0, 1), slice(1, 2)]) == [0, 10]
+    os._exit(0 if ok else 1)
+_, status = os.waitpid(pid, 0)
+print("child", os.waitstatus_to_exitcode(status))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "child 0", out.stderr[-2000:]

@@ -98,8 +98,9 @@ def shard_bounds(B, work):
 
 def _pool(workers):
     with _lock:
-        if _state["pool"] is None:
+        if _state["pool"] is None or _state.get("pid") != os.getpid():   # a forked child has no threads
             _state["pool"] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lstm_np")
+            _state["pid"] = os.getpid()
         return _state["pool"]
 
 
