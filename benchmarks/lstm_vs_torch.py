@@ -153,20 +153,24 @@ def plot(summary, path):
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for ax, kind in zip(axes, ("forward", "forward_backward")):
         xs = np.arange(len(labels))
-        bars = [(fw, n) for n in counts for fw in ours]
+        bars = []                                      # (label, ms table) per bar group
+        for n in counts:
+            for fw in ours:
+                runs = summary["by_threads"][str(n)]
+                tag = f"lstm_np {fw}, {n} thread{'s' if n > 1 else ''} (torch too)"
+                bars.append((tag + (", quiet" if "hog" in runs else ""), fw, runs["ms"]))
+                if "hog" in runs:
+                    bars.append((tag + ", CPU hog on core 0", fw, runs["hog"]["ms"]))
         width = 0.8 / len(bars)
-        for k, (fw, n) in enumerate(bars):
-            ms = summary["by_threads"][str(n)]["ms"]
+        for k, (tag, fw, ms) in enumerate(bars):
             ratios = [ms[lab][fw][kind] / ms[lab]["torch"][kind] for lab in labels]
-            ax.bar(xs + (k - (len(bars) - 1) / 2) * width, ratios, width,
-                   label=f"lstm_np {fw}, {n} thread{'s' if n > 1 else ''} (torch too)")
+            ax.bar(xs + (k - (len(bars) - 1) / 2) * width, ratios, width, label=tag)
         ax.axhline(1.0, color="k", lw=0.8, ls="--")
         ax.set_yscale("log")
         ax.set_xticks(xs)
         ax.set_xticklabels(["B,T,I,H\n" + lab.strip("()") for lab in labels], fontsize=7)
         ax.set_ylabel("time / torch time, same threads (log, lower is faster)")
-        ax.set_title(f"{kind.replace('_', ' + ')}: {summary['model']} vs torch\n(CPU, float32"
-                     + (", a CPU hog on core 0" if summary.get("hog") else "") + ")", fontsize=10)
+        ax.set_title(f"{kind.replace('_', ' + ')}: {summary['model']} vs torch\n(CPU, float32)", fontsize=10)
         ax.legend(fontsize=7)
     fig.suptitle(f"lstm_np vs PyTorch {summary['versions']['torch']} on {summary['machine']}", fontsize=10)
     fig.tight_layout()
@@ -226,7 +230,12 @@ def main():
     ap.add_argument("--hog", action="store_true")
     ap.add_argument("--no-numpy", action="store_true", help="skip the (slow) NumPy reference backend")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    ap.add_argument("--replot", metavar="JSON", help="only redraw the PNG of a results file")
     args = ap.parse_args()
+    if args.replot:
+        with open(args.replot) as f:
+            plot(json.load(f), args.replot[:-len(".json")] + ".png")
+        return None
     counts = [int(n) for n in str(args.threads).split(",")]
     if args.worker:
         return worker(args.worker, counts[0], args.cell, args.bidirectional, args.layers)
