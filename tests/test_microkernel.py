@@ -106,3 +106,48 @@ def test_kernels_on_the_micro_kernel_equal_the_reference(kind, masked):
     for a, b, c in zip(results[1], results[2], theirs):
         assert np.array_equal(a, b)
         np.testing.assert_allclose(a, c, rtol=1e-11, atol=1e-12)
+
+
+AVX2_SCRIPT = """
+import numpy as np
+from numba import njit
+import lstm_np
+from lstm_np.core.kernels import microkernel
+from lstm_np.core import lstm as ref
+from lstm_np.core.kernels import lstm as k
+assert microkernel.AVAILABLE and microkernel.R_MAX == 4 and microkernel.PW32 == 16, microkernel.R_MAX
+
+@njit
+def product(a, up, c, beta):
+    microkernel.packed_product(a, up, c, beta)
+
+rng = np.random.default_rng(0)
+for dt in ("float32", "float64"):
+    for M, K, N in [(1, 64, 16), (9, 70, 37), (5, 128, 64)]:
+        a, U = rng.standard_normal((M, K)).astype(dt), rng.standard_normal((K, N)).astype(dt)
+        c = np.full((M, N), np.nan, dt)
+        product(a, microkernel.pack(U), c, 0.0)
+        assert np.allclose(c, a @ U, rtol=1e-4, atol=1e-4), (dt, M, K, N)
+x = rng.standard_normal((9, 5, 3)); h0 = np.zeros((9, 70)); W = rng.standard_normal((3, 280)) * 0.3
+U = rng.standard_normal((70, 280)) * 0.1; b = np.zeros(280); dy = rng.standard_normal((9, 5, 70))
+y, h, c, cache = k.lstm_forward(x, h0, h0, W, U, b)
+g = k.lstm_backward(dy, None, None, cache)
+y2, h2, c2, cache2 = ref.lstm_forward(x, h0, h0, W, U, b)
+g2 = ref.lstm_backward(dy, None, None, cache2)
+for p, q in zip([y, h, c, *g], [y2, h2, c2, *g2]):
+    assert np.allclose(p, q, rtol=1e-11, atol=1e-12)
+print("ok")
+"""
+
+
+def test_the_avx2_kernels_too():
+    """Machines without AVX-512 build 4-row x 2-vector tiles: checked here by asking for them."""
+    import os
+    import subprocess
+    import sys
+    if not microkernel._isa()[0]:
+        pytest.skip("no AVX2 here")
+    env = dict(os.environ, LSTM_NP_MICROKERNEL_ISA="avx2", NUMBA_CACHE_DIR=os.path.join(
+        os.environ.get("TMPDIR", "/tmp"), "lstm_np_avx2_numba_cache"))
+    out = subprocess.run([sys.executable, "-c", AVX2_SCRIPT], capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]

@@ -26,7 +26,9 @@ OpenBLAS's SkylakeX sgemm on the same shapes.
 Vector registers: AVX-512 (32 x 512 bit): V = 4 vectors per row, R_MAX = 6 rows — 24
 accumulators + 4 panel vectors + 1 broadcast. AVX2 (16 x 256 bit): V = 2, R_MAX = 4. The sum
 over k runs in one fixed order whatever the rows or the thread, so results do not depend on
-how the batch is sharded. LSTM_NP_MICROKERNEL=0 turns it off.
+how the batch is sharded. LSTM_NP_MICROKERNEL=0 turns it off; LSTM_NP_MICROKERNEL_ISA=avx2
+builds the AVX2 kernels on an AVX-512 CPU (how the tests check them here; numba caches
+the tile height, so give such a process its own NUMBA_CACHE_DIR).
 """
 import os
 
@@ -37,9 +39,11 @@ R_MAX_BY_ISA = {"avx512": (4, 6), "avx2": (2, 4)}          # (V, R_MAX)
 
 
 def _isa():
+    """The widest vector set this CPU has (LSTM_NP_MICROKERNEL_ISA=avx2 asks for the narrower)."""
     import llvmlite.binding as llvm
     features = llvm.get_host_cpu_features()
-    if features.get("avx512f"):
+    wanted = os.environ.get("LSTM_NP_MICROKERNEL_ISA", "avx512")
+    if features.get("avx512f") and wanted == "avx512":
         return "avx512", 64
     if features.get("avx2") and features.get("fma"):
         return "avx2", 32
