@@ -175,3 +175,29 @@ print("child", os.waitstatus_to_exitcode(status))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "child 0", out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_dense_products_in_shards_equal_numpy_and_ignore_the_thread_count(dtype):
+    """Dense on the numba backend: its products on the kernels' BLAS in row shards — the same
+    bits on 1 and 2 threads, and NumPy's numbers to rounding."""
+    from lstm_np.core.kernels import sharding
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4096, 96)).astype(dtype)
+    w = rng.standard_normal((96, 130)).astype(dtype)
+    dz = rng.standard_normal((4096, 130)).astype(dtype)
+    assert len(threads.shard_bounds(4096, 2.0 * 4096 * 96 * 130)) == min(threads.MAX_SHARDS, 1024)
+    old = lstm_np.get_num_threads()
+    try:
+        got = {}
+        for n in (1, 2):
+            lstm_np.set_num_threads(n)
+            got[n] = (sharding.matmul(x, w), sharding.matmul_tn(x, dz), sharding.matmul(dz, w.T))
+    finally:
+        lstm_np.set_num_threads(old)
+    tol = 1e-12 if dtype == "float64" else 2e-4
+    for a, b, want in zip(got[1], got[2], (x @ w, x.T @ dz, dz @ w.T)):
+        assert a.dtype == np.dtype(dtype) and np.array_equal(a, b)
+        np.testing.assert_allclose(a, want, rtol=tol, atol=tol * np.abs(want).max())
+    mixed = sharding.matmul(x.astype("float32"), w.astype("float64"))       # not one float type: NumPy's
+    np.testing.assert_allclose(mixed, x @ w, rtol=1e-5, atol=1e-4)

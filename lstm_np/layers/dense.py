@@ -1,12 +1,26 @@
 """Dense: y = act(x W + b) on the last axis of an input of any rank (as Keras)."""
 import numpy as np
 
-from .. import initializers
+from .. import backend, initializers
 from ..core import activations as A
 from .base import Layer, check_bool, check_positive_int
 from .checks import as_float_array, check_last_dim
 
 ACTIVATIONS = tuple(A.ELEMENTWISE) + tuple(A.FROM_INPUT) + ("softmax", "log_softmax")
+
+
+def products():
+    """(a @ b, aᵀ b): NumPy's on the numpy backend; on the numba backend the kernels' BLAS in
+    row shards over the threads (``core/kernels/sharding.py``) once a product is large enough
+    to gain (NumPy's own BLAS runs on one thread while the kernels use several)."""
+    if backend.get_backend() != "numba":
+        return np.matmul, _numpy_tn
+    from ..core.kernels import sharding
+    return sharding.matmul, sharding.matmul_tn
+
+
+def _numpy_tn(a, b):
+    return a.T @ b
 
 
 def check_activation(activation, who):
@@ -87,7 +101,7 @@ class Dense(Layer):
         self._ensure_built(x)
         check_last_dim(x, self.input_shape[-1], who)
         x2 = x.reshape(-1, x.shape[-1])                       # (N, D)
-        z = x2 @ self.params["kernel"]                        # (N, units)
+        z = products()[0](x2, self.params["kernel"])           # (N, units)
         if self.use_bias:
             z += self.params["bias"]
         y = activate(self.activation, z)
@@ -98,10 +112,11 @@ class Dense(Layer):
         x2, y, shape, z = self._require_cache()
         dy = np.asarray(grad_output, self.dtype).reshape(-1, self.units)     # (N, units)
         dz = activate_backward(self.activation, y, dy, z)
-        self.grads["kernel"][...] = x2.T @ dz                 # (D, units)
+        matmul, matmul_tn = products()
+        self.grads["kernel"][...] = matmul_tn(x2, dz)         # xᵀ dz   (D, units)
         if self.use_bias:
             self.grads["bias"][...] = dz.sum(axis=0)
-        return (dz @ self.params["kernel"].T).reshape(shape)
+        return matmul(dz, self.params["kernel"].T).reshape(shape)
 
     def get_config(self):
         cfg = super().get_config()
