@@ -28,7 +28,10 @@ from concurrent.futures import ThreadPoolExecutor
 from . import openblas
 
 MIN_ROWS = 4                 # rows per shard at least
-MIN_WORK = 4e6               # flops per call below which one thread is faster (hand-off ≈ 50 µs)
+MIN_WORK = 4e7               # flops per call below which one thread is as fast (measured: handing
+                             # shards to the pool and back costs ≈ 80 µs, and the shards' Python
+                             # parts contend for the GIL; (B, T, D, H) = (64, 11, 32, 64): 3.5e7 flops,
+                             # 261 µs sharded vs 254 single; (250, 3, 32, 64): 221 vs 273)
 
 
 def _available_cores():
