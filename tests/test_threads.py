@@ -160,7 +160,6 @@ def test_a_model_trains_to_the_same_weights_on_any_thread_count(many_shards, dty
 
 def test_a_forked_child_gets_its_own_threads():
     """After fork the parent's pool threads don't exist in the child: it must start new ones."""
-    import os
     code = """
 import os, numpy as np, lstm_np
 from lstm_np.core import threads

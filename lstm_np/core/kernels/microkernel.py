@@ -187,73 +187,33 @@ def _declare(code, R, masked, real):
     return types.ExternalFunction(_BUILT["names"][(code, R, masked)], sig)
 
 
+def _tile_dispatcher(code, real, masked):
+    """tile(R, ...): calls the compiled R-row kernel of one precision and store kind (numba
+    needs one call site per external function, so the choice is an if-chain over R)."""
+    fns = [_declare(code, R, masked, real) for R in range(1, R_MAX + 1)]
+    fns += [fns[-1]] * (6 - R_MAX)          # R never exceeds R_MAX: the extra branches are dead
+    k1, k2, k3, k4, k5, k6 = fns
+
+    @njit(inline="always", error_model="numpy")
+    def tile(R, K, ap, lda, bp, cp, ldc, beta, ncols):
+        if R == 1:
+            k1(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 2:
+            k2(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 3:
+            k3(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 4:
+            k4(K, ap, lda, bp, cp, ldc, beta, ncols)
+        elif R == 5:
+            k5(K, ap, lda, bp, cp, ldc, beta, ncols)
+        else:
+            k6(K, ap, lda, bp, cp, ldc, beta, ncols)
+    return tile
+
+
 if AVAILABLE:
-    _F = [[_declare("f", R, m, types.float32) for m in (False, True)] for R in range(1, R_MAX + 1)]
-    _D = [[_declare("d", R, m, types.float64) for m in (False, True)] for R in range(1, R_MAX + 1)]
-    # numba can't index a list of external functions at run time: one call site per (R, masked)
-    f1, f1m, f2, f2m, f3, f3m, f4, f4m = [fn for pair in _F[:4] for fn in pair]
-    d1, d1m, d2, d2m, d3, d3m, d4, d4m = [fn for pair in _D[:4] for fn in pair]
-    if R_MAX >= 6:
-        f5, f5m, f6, f6m = [fn for pair in _F[4:6] for fn in pair]
-        d5, d5m, d6, d6m = [fn for pair in _D[4:6] for fn in pair]
-    else:                               # never called: R stays <= R_MAX
-        f5, f5m, f6, f6m, d5, d5m, d6, d6m = f4, f4m, f4, f4m, d4, d4m, d4, d4m
-
-    @njit(inline="always", error_model="numpy")
-    def _tile32(R, masked, K, ap, lda, bp, cp, ldc, beta, ncols):
-        if masked:
-            if R == 1:
-                f1m(K, ap, lda, bp, cp, ldc, beta, ncols)
-            elif R == 2:
-                f2m(K, ap, lda, bp, cp, ldc, beta, ncols)
-            elif R == 3:
-                f3m(K, ap, lda, bp, cp, ldc, beta, ncols)
-            elif R == 4:
-                f4m(K, ap, lda, bp, cp, ldc, beta, ncols)
-            elif R == 5:
-                f5m(K, ap, lda, bp, cp, ldc, beta, ncols)
-            else:
-                f6m(K, ap, lda, bp, cp, ldc, beta, ncols)
-        elif R == 1:
-            f1(K, ap, lda, bp, cp, ldc, beta, ncols)
-        elif R == 2:
-            f2(K, ap, lda, bp, cp, ldc, beta, ncols)
-        elif R == 3:
-            f3(K, ap, lda, bp, cp, ldc, beta, ncols)
-        elif R == 4:
-            f4(K, ap, lda, bp, cp, ldc, beta, ncols)
-        elif R == 5:
-            f5(K, ap, lda, bp, cp, ldc, beta, ncols)
-        else:
-            f6(K, ap, lda, bp, cp, ldc, beta, ncols)
-
-    @njit(inline="always", error_model="numpy")
-    def _tile64(R, masked, K, ap, lda, bp, cp, ldc, beta, ncols):
-        if masked:
-            if R == 1:
-                d1m(K, ap, lda, bp, cp, ldc, beta, ncols)
-            elif R == 2:
-                d2m(K, ap, lda, bp, cp, ldc, beta, ncols)
-            elif R == 3:
-                d3m(K, ap, lda, bp, cp, ldc, beta, ncols)
-            elif R == 4:
-                d4m(K, ap, lda, bp, cp, ldc, beta, ncols)
-            elif R == 5:
-                d5m(K, ap, lda, bp, cp, ldc, beta, ncols)
-            else:
-                d6m(K, ap, lda, bp, cp, ldc, beta, ncols)
-        elif R == 1:
-            d1(K, ap, lda, bp, cp, ldc, beta, ncols)
-        elif R == 2:
-            d2(K, ap, lda, bp, cp, ldc, beta, ncols)
-        elif R == 3:
-            d3(K, ap, lda, bp, cp, ldc, beta, ncols)
-        elif R == 4:
-            d4(K, ap, lda, bp, cp, ldc, beta, ncols)
-        elif R == 5:
-            d5(K, ap, lda, bp, cp, ldc, beta, ncols)
-        else:
-            d6(K, ap, lda, bp, cp, ldc, beta, ncols)
+    _tile32, _tile32m = _tile_dispatcher("f", types.float32, False), _tile_dispatcher("f", types.float32, True)
+    _tile64, _tile64m = _tile_dispatcher("d", types.float64, False), _tile_dispatcher("d", types.float64, True)
 
     @njit(inline="always", error_model="numpy")
     def packed_product(a, up, c, beta):
@@ -272,10 +232,14 @@ if AVAILABLE:
             while i < M:
                 R = min(R_MAX, M - i)
                 ap, cp = a0 + i * lda * size, c0 + (i * ldc + p * pw) * size
-                if size == 4:
-                    _tile32(R, masked, K, ap, lda, bp, cp, ldc, np.float32(beta), ncols)
+                if size == 4 and masked:
+                    _tile32m(R, K, ap, lda, bp, cp, ldc, np.float32(beta), ncols)
+                elif size == 4:
+                    _tile32(R, K, ap, lda, bp, cp, ldc, np.float32(beta), ncols)
+                elif masked:
+                    _tile64m(R, K, ap, lda, bp, cp, ldc, np.float64(beta), ncols)
                 else:
-                    _tile64(R, masked, K, ap, lda, bp, cp, ldc, np.float64(beta), ncols)
+                    _tile64(R, K, ap, lda, bp, cp, ldc, np.float64(beta), ncols)
                 i += R
 else:
     @njit(inline="always", error_model="numpy")
