@@ -14,7 +14,6 @@ from numba import njit
 from .. import lstm as reference
 from . import sharding
 from .blas import gemm, product, weight_gradients, recurrent_product
-from .sharding import cut
 from .microkernel import pack
 from .common import JIT, SUPPORTED, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, sigmoid, tanh, to_time_major
 
@@ -130,23 +129,15 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
     if not supported(activation, recurrent_activation):
         return reference.lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask, activation,
                                       recurrent_activation, recurrent_mask, zero_output_for_mask)
-    B, T, D = x.shape
-    H = recurrent_kernel.shape[0]
-
-    def call(rows, ws):
-        return _forward_shard(x[rows], h0[rows], c0[rows], kernel, recurrent_kernel, bias, cut(mask, rows),
-                              cut(recurrent_mask, rows), zero_output_for_mask, ws)
-    return sharding.forward(call, B, 8.0 * B * T * (D + H) * H, workspace)
+    return sharding.recurrence_forward(_forward_shard, x, [h0, c0], [kernel, recurrent_kernel, bias], mask,
+                                       recurrent_mask, zero_output_for_mask, workspace, gates=4)
 
 
 def lstm_backward(dy, dh_T, dc_T, cache):
     """Same contract as ``lstm_np.core.lstm.lstm_backward``; dy may be None (no output gradient)."""
     if not cache.get("numba"):
         return reference.lstm_backward(dy, dh_T, dc_T, cache)
-    if "shards" not in cache:
-        return _backward_shard(dy, dh_T, dc_T, cache)
-    return sharding.backward(lambda rows, c: _backward_shard(cut(dy, rows), cut(dh_T, rows), cut(dc_T, rows), c),
-                             cache, n_batch=3)
+    return sharding.recurrence_backward(_backward_shard, dy, [dh_T, dc_T], cache)
 
 
 def _forward_shard(x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_mask, zero_output_for_mask,

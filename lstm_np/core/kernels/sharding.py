@@ -2,6 +2,7 @@
 call of the one-shard kernel on its rows; outputs and states are joined along the batch,
 and backward sums the shards' weight gradients in shard order.
 
+    recurrence_forward / recurrence_backward   a kernel's shard functions, run as below
     forward(call, B, work, workspace)   call(rows, workspace) -> (y, *states, cache)
     backward(call, cache, n_batch)      call(rows, shard cache) -> (dx, *dstates, *dweights);
                                         the first n_batch results are per row, the rest summed
@@ -30,6 +31,28 @@ def forward(call, B, work, workspace):
     parts = threads.run(lambda k, rows: call(rows, _shard_workspace(workspace, k)), bounds)
     joined = [np.concatenate([p[i] for p in parts]) for i in range(len(parts[0]) - 1)]
     return (*joined, {"numba": True, "shards": [p[-1] for p in parts], "bounds": bounds})
+
+
+def recurrence_forward(shard_forward, x, states, weights, mask, recurrent_mask, zero_output_for_mask,
+                       workspace, gates):
+    """A recurrent kernel's forward in shards: shard_forward(x, *states, *weights, mask,
+    recurrent_mask, zero_output_for_mask, workspace) on each shard's rows. gates: how many
+    H-wide blocks the products have (LSTM 4, GRU 3, SimpleRNN 1), for the call's flops."""
+    B, T, D = x.shape
+    H = weights[1].shape[0]                              # recurrent kernel (H, gates·H)
+
+    def call(rows, ws):
+        return shard_forward(x[rows], *[s[rows] for s in states], *weights, cut(mask, rows),
+                             cut(recurrent_mask, rows), zero_output_for_mask, ws)
+    return forward(call, B, 2.0 * gates * B * T * (D + H) * H, workspace)
+
+
+def recurrence_backward(shard_backward, dy, d_states, cache):
+    """Its backward: shard_backward(dy, *d_states, shard cache) per shard, joined and summed."""
+    if "shards" not in cache:
+        return shard_backward(dy, *d_states, cache)
+    return backward(lambda rows, c: shard_backward(cut(dy, rows), *[cut(d, rows) for d in d_states], c),
+                    cache, n_batch=1 + len(d_states))
 
 
 def backward(call, cache, n_batch):

@@ -9,7 +9,6 @@ from numba import njit
 from .. import simple_rnn as reference
 from . import sharding
 from .blas import gemm, product, weight_gradients, recurrent_product
-from .sharding import cut
 from .microkernel import pack
 from .common import JIT, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, tanh, to_time_major
 
@@ -83,22 +82,15 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
     if activation != "tanh":
         return reference.rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask, activation,
                                      recurrent_mask, zero_output_for_mask)
-    B, T, D = x.shape
-    H = recurrent_kernel.shape[0]
-
-    def call(rows, ws):
-        return _forward_shard(x[rows], h0[rows], kernel, recurrent_kernel, bias, cut(mask, rows),
-                              cut(recurrent_mask, rows), zero_output_for_mask, ws)
-    return sharding.forward(call, B, 2.0 * B * T * (D + H) * H, workspace)
+    return sharding.recurrence_forward(_forward_shard, x, [h0], [kernel, recurrent_kernel, bias], mask,
+                                       recurrent_mask, zero_output_for_mask, workspace, gates=1)
 
 
 def rnn_backward(dy, dh_T, cache):
     """Same contract as ``lstm_np.core.simple_rnn.rnn_backward``; dy may be None."""
     if not cache.get("numba"):
         return reference.rnn_backward(dy, dh_T, cache)
-    if "shards" not in cache:
-        return _backward_shard(dy, dh_T, cache)
-    return sharding.backward(lambda rows, c: _backward_shard(cut(dy, rows), cut(dh_T, rows), c), cache, n_batch=2)
+    return sharding.recurrence_backward(_backward_shard, dy, [dh_T], cache)
 
 
 def _forward_shard(x, h0, kernel, recurrent_kernel, bias, mask, recurrent_mask, zero_output_for_mask, workspace):
