@@ -316,3 +316,30 @@ def test_a_bad_batch_is_named():
     with pytest.raises(ValueError, match="class_weight and batches that carry sample weights"):
         small().fit(Batches(x, (y > 0).astype("float32"), 4, sw=np.ones(12)), class_weight={0: 1.0, 1: 2.0},
                     verbose=0)
+
+
+# -- Keras 2's generator methods, tf.data's take ------------------------------------------------------------
+def test_keras2_generator_methods_are_the_same_calls():
+    x, y = data()
+    a, b = small(), small()
+    a.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    history = b.fit_generator(repeat_batches(x, y, 4), steps_per_epoch=3, epochs=2, verbose=0)
+    assert weights_equal(a, b) and len(history.history["loss"]) == 2
+    assert b.evaluate_generator(repeat_batches(x, y, 4), steps=3) == pytest.approx(b.evaluate(x, y, batch_size=4))
+    np.testing.assert_array_equal(b.predict_generator(Batches(x, None, 4)), b.predict(x, batch_size=4))
+    history = small().fit_generator(Batches(x, y, 4), epochs=2, validation_data=Batches(x, y, 6), verbose=0,
+                                    workers=2, use_multiprocessing=False, max_queue_size=4)
+    assert len(history.history["val_loss"]) == 2
+
+
+def test_take_gives_the_first_batches():
+    series = np.arange(100.0)[:, None]
+    ds = timeseries_dataset_from_array(series, np.arange(100.0), sequence_length=5, batch_size=8)
+    taken = ds.take(2)
+    assert len(taken) == 2
+    for inputs, targets in ds.take(1):
+        assert inputs.shape == (8, 5, 1) and targets.shape == (8,)
+    assert [t[1][0] for t in taken] == [0.0, 8.0] == [t[1][0] for t in taken]       # iterable again
+    assert len(ds.take(1000)) == len(ds)
+    with pytest.raises(ValueError, match="count must be an int >= 0"):
+        ds.take(-1)

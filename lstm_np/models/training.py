@@ -426,6 +426,27 @@ class TrainingMixin:
         (default 32), in inference mode."""
         return trainer.predict(self, x, batch_size, verbose, callbacks, steps=steps)
 
+    # Keras 2's names for the same calls on a generator or a Sequence (removed in Keras 3;
+    # classic scripts use them). The queue/worker options are accepted: batches are read here.
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, class_weight=None, max_queue_size=10,
+                      workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0, validation_freq=1):
+        """Keras 2: ``fit`` on a generator / PyDataset (``steps_per_epoch`` batches an epoch)."""
+        return self.fit(generator, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                        validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
+                        initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                        validation_steps=validation_steps, validation_freq=validation_freq)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                           use_multiprocessing=False, verbose=0):
+        """Keras 2: ``evaluate`` on a generator / PyDataset."""
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                          use_multiprocessing=False, verbose=0):
+        """Keras 2: ``predict`` on a generator / PyDataset."""
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on exactly this batch; returns the loss (and metrics)."""
         who = "train_on_batch"

@@ -2,9 +2,10 @@
 
 A ``PyDataset`` is a sequence of batches: ``__len__`` (how many) and ``__getitem__(i)``
 (batch i: ``(x, y)``, ``(x, y, sample_weight)``, or ``x`` for predict), and optionally
-``on_epoch_end()``. ``fit`` visits the batches in shuffled order when ``shuffle=True`` (as
-Keras does) and calls ``on_epoch_end`` after every epoch. A Python generator works too:
-give ``steps_per_epoch``, or it is read until it ends.
+``on_epoch_begin()`` / ``on_epoch_end()``. ``fit`` visits the batches in shuffled order when
+``shuffle=True`` (as Keras does) and calls the hooks around every epoch. A Python generator
+works too: give ``steps_per_epoch``, or it is read until it ends. ``dataset.take(n)``: its
+first n batches, as tf.data's.
 
     timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1,
                                   sampling_rate=1, batch_size=128, shuffle=False, seed=None,
@@ -43,11 +44,37 @@ class PyDataset:
         """Called after every epoch (and every evaluation pass)."""
 
     def __iter__(self):
-        for i in range(len(self)):
+        n = self.num_batches
+        i = 0
+        while n is None or i < n:
             yield self[i]
+            i += 1
+
+    def take(self, count):
+        """The first ``count`` batches (tf.data's ``dataset.take``, as Keras's timeseries
+        tutorials use it: ``for inputs, targets in dataset.take(1)``)."""
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+            raise ValueError(f"take: count must be an int >= 0, received {count!r}")
+        return _Taken(self, int(count))
 
 
 Sequence = PyDataset                     # Keras 2's name
+
+
+class _Taken:
+    """The first batches of a PyDataset, iterable (again and again)."""
+
+    def __init__(self, dataset, count):
+        self.dataset, self.count = dataset, count
+
+    def __iter__(self):
+        n = self.dataset.num_batches
+        for i in range(self.count if n is None else min(self.count, n)):
+            yield self.dataset[i]
+
+    def __len__(self):
+        n = self.dataset.num_batches
+        return self.count if n is None else min(self.count, n)
 
 
 class TimeseriesDataset(PyDataset):
