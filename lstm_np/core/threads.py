@@ -15,7 +15,8 @@ kernels' single-threaded BLAS, ``core/openblas.py``), and the weight gradients a
 shard order. So that NumPy's own BLAS pool does not spin against the shards (its workers
 busy-wait ~0.1 s after each threaded product; measured 2x slower), the first compiled call on
 more than one thread sets NumPy's OpenBLAS to one thread for the process
-(``blas_single_threaded``): NumPy products elsewhere in the model then run on one core.
+(``blas_single_threaded``): NumPy products elsewhere then run on one core (Dense layers run
+theirs on the kernels' BLAS in shards instead, ``kernels/sharding.matmul``).
 
     shard_bounds(B, work)   [slice, ...] — one slice (no sharding) when B < 2·MIN_ROWS or the
                             call's work is below MIN_WORK flops (thread hand-offs would cost more)
@@ -116,7 +117,8 @@ def run(fn, bounds):
     def lane(j):
         return [(k, fn(k, bounds[k])) for k in range(j, len(bounds), n)]
 
-    futures = [_pool(n - 1).submit(lane, j) for j in range(1, n)]
+    pool = _pool(get_num_threads() - 1)              # sized for the setting, not this call
+    futures = [pool.submit(lane, j) for j in range(1, n)]
     try:
         results = dict(lane(0))
     finally:                                         # no shard still runs when this returns or raises
