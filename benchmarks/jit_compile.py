@@ -3,7 +3,8 @@
     python benchmarks/jit_compile.py
 
 Compiles LSTM, GRU and SimpleRNN forward + backward, float32 and float64, with and
-without masks, plus the optimizer kernels, into a fresh NUMBA_CACHE_DIR.
+without masks, plus the optimizer kernels, the inference-mode loop (predict) and the loops
+whose step products run on the micro-kernel (H = 64, float32), into a fresh NUMBA_CACHE_DIR.
 """
 import os
 import subprocess
@@ -32,6 +33,11 @@ from lstm_np.models import Sequential
 m = Sequential([layers.Input((4, 2)), layers.LSTM(3), layers.Dense(1)])
 m.compile(loss="mse", optimizer="adam")
 m.train_on_batch(rng.random((2, 4, 2)), rng.random((2, 1)))
+m.predict(rng.random((2, 4, 2)))                       # the inference-mode loop
+for cls in (layers.LSTM, layers.GRU, layers.SimpleRNN):  # H = 64: the step products on the micro-kernel
+    layer = cls(64, return_sequences=True)
+    y = layer.forward(rng.random((2, 4, 2)).astype("float32"), training=True)
+    layer.backward(np.ones_like(y))
 print(f"{t_import:.2f} {time.perf_counter() - t0:.2f}")
 '''
 

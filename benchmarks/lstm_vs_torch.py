@@ -93,8 +93,9 @@ def worker(framework, threads, cell, bidirectional=False, layers=1):
 
             def fwd():                                 # inference, as torch's no_grad
                 h = x
-                for layer in stack:
-                    h = layer.forward(h, training=False)
+                with lstm_np.inference_mode():
+                    for layer in stack:
+                        h = layer.forward(h, training=False)
 
             def fwd_bwd():
                 h = x

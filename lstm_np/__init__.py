@@ -11,6 +11,7 @@ from . import (activations, callbacks, constraints, core, errors, gradcheck, ini
                models, optimizers, preprocessing, regularizers, utils)
 from .backend import get_backend, set_backend
 from .config import floatx, set_floatx
+from .core.inference import inference_mode
 from .core.threads import get_num_threads, set_num_threads
 from .layers import Input
 from .models import Model, Sequential, load_model
@@ -19,4 +20,4 @@ from .version import __version__
 
 __all__ = ["Model", "Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "errors", "utils", "regularizers", "constraints", "preprocessing", "initializers", "gradcheck", "core", "floatx", "set_floatx", "get_backend", "set_backend",
-           "get_num_threads", "set_num_threads"]
+           "get_num_threads", "set_num_threads", "inference_mode"]

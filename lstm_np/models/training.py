@@ -14,6 +14,7 @@ import numpy as np
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
+from ..core.inference import inference_mode
 from ..errors import NonFiniteError
 from ..layers.checks import as_float_array, check_token_ids
 from ..layers.core_layers import InputLayer
@@ -399,7 +400,8 @@ class TrainingMixin:
         return self._update_metrics(total, per, ys, outs, sws, len(xs[0]))
 
     def predict_step(self, xs):
-        return self._run_graph(xs, training=False)[0]
+        with inference_mode():                                  # no backward follows
+            return self._run_graph(xs, training=False)[0]
 
     # -- the Keras methods --------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,

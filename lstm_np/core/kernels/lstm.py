@@ -11,11 +11,11 @@ Equations: see ``lstm_np.core.lstm``. Layout inside: time-major.
 import numpy as np
 from numba import njit
 
-from .. import lstm as reference
+from .. import inference, lstm as reference
 from . import sharding
 from .blas import gemm, product, weight_gradients, recurrent_product
 from .microkernel import pack
-from .common import JIT, SUPPORTED, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, sigmoid, tanh, to_time_major
+from .common import JIT, SUPPORTED, add_output_grad, backward_inputs, buffer, carry_padded, grad_through_product, loop_inputs, sigmoid, tanh, time_major_into, to_time_major
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -57,6 +57,39 @@ def _forward_loop(gates, bias, hseq, cseq, tcs, U, mask, rmask, hbuf):
         if mask.shape[0] > 0:                              # padding: carry the state
             carry_padded(mask[t], cseq[t], cseq[t + 1])
             carry_padded(mask[t], hseq[t], hseq[t + 1])
+
+
+@njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
+def _cell_rows_infer(gates_t, bias, c, h_new_t, b):
+    """Row b of one inference step: the same equations as ``_cell_rows``, keeping only c (in
+    place) and h."""
+    H = c.shape[1]
+    c_row, h_new = c[b], h_new_t[b]                                               # (H,) views
+    zi, zf = gates_t[b, :H], gates_t[b, H:2 * H]
+    zg, zo = gates_t[b, 2 * H:3 * H], gates_t[b, 3 * H:]
+    bi, bf, bg, bo = bias[:H], bias[H:2 * H], bias[2 * H:3 * H], bias[3 * H:]
+    for j in range(H):
+        i = sigmoid(zi[j] + bi[j])
+        f = sigmoid(zf[j] + bf[j])
+        g = tanh(zg[j] + bg[j])
+        o = sigmoid(zo[j] + bo[j])
+        cj = f * c_row[j] + i * g                          # c_t = f ⊙ c_{t-1} + i ⊙ g
+        c_row[j] = cj
+        h_new[j] = o * tanh(cj)                            # h_t = o ⊙ tanh(c_t)
+
+
+@njit(**JIT)
+def _forward_loop_infer(gates, bias, hseq, c, U, mask):
+    """The time loop with nothing kept for backward: c (B, H) is carried in place; a padded
+    row keeps its c and repeats its h (a test per row, not per unit)."""
+    T, B, _ = gates.shape
+    for t in range(T):
+        gemm(hseq[t], U, gates[t], 1.0)                    # z = xW + h U   (B, 4H)
+        for b in range(B):
+            if mask.shape[0] > 0 and not mask[t, b]:
+                hseq[t + 1, b, :] = hseq[t, b, :]
+                continue
+            _cell_rows_infer(gates[t], bias, c, hseq[t + 1], b)
 
 
 @njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
@@ -129,7 +162,9 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
     if not supported(activation, recurrent_activation):
         return reference.lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask, activation,
                                       recurrent_activation, recurrent_mask, zero_output_for_mask)
-    return sharding.recurrence_forward(_forward_shard, x, [h0, c0], [kernel, recurrent_kernel, bias], mask,
+    # read on the caller's thread (the mode is per thread; the shards run on others)
+    shard = _infer_shard if inference.active() and recurrent_mask is None else _forward_shard
+    return sharding.recurrence_forward(shard, x, [h0, c0], [kernel, recurrent_kernel, bias], mask,
                                        recurrent_mask, zero_output_for_mask, workspace, gates=4)
 
 
@@ -137,6 +172,9 @@ def lstm_backward(dy, dh_T, dc_T, cache):
     """Same contract as ``lstm_np.core.lstm.lstm_backward``; dy may be None (no output gradient)."""
     if not cache.get("numba"):
         return reference.lstm_backward(dy, dh_T, dc_T, cache)
+    if cache.get("inference") or any(c.get("inference") for c in cache.get("shards", ())):
+        raise ValueError("LSTM backward: the last forward ran in inference mode (Model.predict or "
+                         "lstm_np.inference_mode()), which keeps nothing for backward; run a forward outside it first")
     return sharding.recurrence_backward(_backward_shard, dy, [dh_T, dc_T], cache)
 
 
@@ -170,6 +208,27 @@ def _forward_shard(x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_ma
                  r=recurrent_mask, kernel=kernel, recurrent_kernel=U, zero_out=zero_out, numba=True,
                  workspace=workspace)
     return y, hseq[T].copy(), cseq[T].copy(), cache
+
+
+def _infer_shard(x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_mask, zero_output_for_mask,
+                 workspace):
+    """One shard's forward in inference mode (``core/inference.py``): only h and the running c
+    (recurrent_mask is None here: dropout is a training thing)."""
+    B, T, D = x.shape
+    H = recurrent_kernel.shape[0]
+    dt = x.dtype
+    x_tm = time_major_into(x, buffer(workspace, "x_tm_infer", (T, B, D), dt))    # reused: no dx comes
+    gates = buffer(workspace, "gates", (T, B, 4 * H), dt)
+    product(x_tm.reshape(T * B, D), kernel, gates.reshape(T * B, 4 * H))       # one GEMM; + b in the loop
+    hseq = np.empty((T + 1, B, H), dt)                  # fresh: the outputs are a view of it
+    hseq[0] = h0
+    c = np.array(c0, dt)                                # (B, H), carried in place
+    mask_tm, _, U = loop_inputs(mask, None, recurrent_kernel, dt)
+    _forward_loop_infer(gates, np.ascontiguousarray(bias, dt), hseq, c, pack(U), mask_tm)
+    y = np.swapaxes(hseq[1:], 0, 1)                                             # (B, T, H) view
+    if mask is not None and zero_output_for_mask:
+        y = y * np.swapaxes(mask_tm, 0, 1)[..., None]
+    return y, hseq[T].copy(), c, {"numba": True, "inference": True}
 
 
 def _backward_shard(dy, dh_T, dc_T, cache):
