@@ -116,6 +116,6 @@ def test_family_kernels_on_the_micro_kernel(name, rng):
     mask = rng.random((B, T)) < 0.7
     P = OPTIONS[name].get("proj_size") or H
     if microkernel.AVAILABLE and P >= microkernel.MIN_K:
-        assert microkernel.pack(np.ones((P, 4 * H))).ndim == 3
+        assert microkernel.pack(np.ones((P, 4 * H)))[1].size > 0
     compare(lstm(name, H, return_sequences=True, return_state=True, dtype="float64"), x, mask,
             states_for(name, B, H, "float64", rng), "float64")

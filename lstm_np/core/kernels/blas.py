@@ -10,8 +10,8 @@ no pool) by symbol — a declared external function, which numba can cache — a
 
     gemm(a, b, c, beta):   c = a @ b + beta * c      a (M, K), b (K, N) C- or F-contiguous,
                                                      c (M, N) C-contiguous (in compiled code);
-                                                     b packed (P, K, PW): the micro-kernel
-                                                     (``microkernel.py``), not BLAS
+                                                     b = (U, U packed) from microkernel.pack:
+                                                     the micro-kernel where U was packed
     product(a, b, out)     a @ b from Python, on the same BLAS (the GIL is released)
     recurrent_product(h, rmask, hbuf, U, out, beta):
                            out = (h ⊙ r) U + beta · out, or h U + beta · out when the
@@ -30,8 +30,12 @@ from .microkernel import packed_product
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
 
-def _packed(a, b, c, beta):
-    packed_product(a, b, c, beta)
+def _pair(a, b, c, beta):
+    """b = (U, U packed): the micro-kernel when U was packed, else BLAS on U."""
+    if b[1].shape[0] > 0:
+        packed_product(a, b[1], c, beta)
+    else:
+        gemm(a, b[0], c, beta)
 MERGE_LIMIT = 32 * 2**20     # bytes of staging copy allowed to merge the two weight GEMMs
 
 
@@ -71,8 +75,8 @@ if USING_NUMPY_BLAS:
 
     @overload(gemm, jit_options={"nogil": True, "error_model": "numpy"})
     def _gemm(a, b, c, beta):
-        if b.ndim == 3:                                          # U packed for the micro-kernel
-            return _packed
+        if isinstance(b, types.BaseTuple):                        # (U, U packed): see microkernel.pack
+            return _pair
         if a.layout not in "CF" or b.layout not in "CF":          # strided views: copy once
             def impl_copy(a, b, c, beta):
                 gemm(np.ascontiguousarray(a), np.ascontiguousarray(b), c, beta)
@@ -97,8 +101,8 @@ else:
 
     @overload(gemm, jit_options={"nogil": True, "error_model": "numpy"})
     def _gemm(a, b, c, beta):
-        if b.ndim == 3:
-            return _packed
+        if isinstance(b, types.BaseTuple):
+            return _pair
 
         def impl(a, b, c, beta):
             if beta == 0.0:

@@ -18,10 +18,10 @@ ships), ~0.1 s. Measured on one core of this project's machine (Zen 5, AVX-512),
 step shapes (B, H, 4H) = (16..64, 128..512, 512..2048): 245–259 GF/s, vs 113–162 GF/s for
 OpenBLAS's SkylakeX sgemm on the same shapes.
 
-    pack(U)              (P, K, PW) packed and zero-padded, or U itself where the micro-kernel
-                         is unavailable (then the products go to BLAS)
+    pack(U)              (U, U packed as (P, K, PW), zero-padded) — the packed part empty where
+                         the micro-kernel is unavailable or would not gain (then BLAS does it)
     packed_product(a, up, c, beta)   c = a @ U + beta·c, in compiled code (``blas.gemm`` calls
-                         it when given a packed U)
+                         it when given the pair and its packed part is not empty)
 
 Vector registers: AVX-512 (32 x 512 bit): V = 4 vectors per row, R_MAX = 6 rows — 24
 accumulators + 4 panel vectors + 1 broadcast. AVX2 (16 x 256 bit): V = 2, R_MAX = 4. The sum
@@ -162,24 +162,27 @@ MIN_K = 64          # below this (and below one panel of columns) BLAS's small-m
 
 
 def pack(U):
-    """U (K, N) -> (P, K, PW) in panels of PW columns, zero-padded; U itself (contiguous) where
-    the micro-kernel is off, U is not float32/float64, or too small to gain (K < MIN_K or
-    N < PW: measured slower than BLAS at (B, H) = (8, 32)). A rule on shapes only, so the
-    numbers never depend on the thread count."""
+    """(U, U packed) for the loops: U (K, N) contiguous, and (P, K, PW) in panels of PW columns,
+    zero-padded — or an empty (0, 0, 0) array where the micro-kernel is off, U is not
+    float32/float64, or too small to gain (K < MIN_K or N < PW: measured slower than BLAS at
+    (B, H) = (8, 32)); the loops then use BLAS on U. One pair type whichever is used, so each
+    loop compiles once (a 2-D or a 3-D U would compile it twice), and a rule on shapes only,
+    so the numbers never depend on the thread count."""
     U = np.ascontiguousarray(U)
+    empty = np.zeros((0, 0, 0), U.dtype)
     if not AVAILABLE or U.dtype not in (np.float32, np.float64) or U.ndim != 2:
-        return U
+        return U, empty
     K, N = U.shape
     pw = PW32 if U.dtype == np.float32 else PW64
     if K < MIN_K or N < pw:
-        return U
+        return U, empty
     P = -(-N // pw)
     packed = np.zeros((P, K, pw), U.dtype)
     full = N // pw
     packed[:full] = U[:, :full * pw].reshape(K, full, pw).transpose(1, 0, 2)
     if full < P:
         packed[full, :, :N - full * pw] = U[:, full * pw:]
-    return packed
+    return U, packed
 
 
 def _declare(code, R, masked, real):
@@ -215,8 +218,8 @@ if AVAILABLE:
     _tile32, _tile32m = _tile_dispatcher("f", types.float32, False), _tile_dispatcher("f", types.float32, True)
     _tile64, _tile64m = _tile_dispatcher("d", types.float64, False), _tile_dispatcher("d", types.float64, True)
 
-    @njit(inline="always", error_model="numpy")
-    def packed_product(a, up, c, beta):
+    @njit(nogil=True, cache=True, error_model="numpy")      # called, not inlined: each loop
+    def packed_product(a, up, c, beta):                      # compiles faster without it
         """c (M, N) = a (M, K) @ U + beta·c, U packed as (P, K, PW); a and c C-contiguous rows."""
         M, K = a.shape
         N = c.shape[1]
