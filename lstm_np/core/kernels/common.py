@@ -20,6 +20,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
+from .microkernel import pack
+
 
 FASTMATH = {"nsz", "arcp", "contract", "afn"}
 JIT = dict(nogil=True, cache=True, fastmath=FASTMATH, error_model="numpy")
@@ -203,9 +205,10 @@ def loop_inputs(mask, recurrent_mask, recurrent_kernel, dt):
 
 def backward_inputs(dy, cache, dt):
     """The same for BPTT: dy read in place as (B, T, H) (empty when None), the cached mask
-    and recurrent-dropout mask (empty when absent), and Uᵀ contiguous."""
+    and recurrent-dropout mask (empty when absent), and Uᵀ as the loops take it: the pair
+    (Uᵀ, Uᵀ packed for the micro-kernel) of ``microkernel.pack``."""
     dy_bm = np.zeros((0, 0, 0), dt) if dy is None else np.ascontiguousarray(dy, dt)
     mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
     r = cache["r"]
     rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
-    return dy_bm, mask, rr, np.ascontiguousarray(cache["recurrent_kernel"].T)
+    return dy_bm, mask, rr, pack(cache["recurrent_kernel"].T)

@@ -157,7 +157,6 @@ def _backward_shard(dy, dh_T, cache):
     dt = x_tm.dtype
     ws = cache["workspace"]
     dy_bm, mask, rr, UT = backward_inputs(dy, cache, dt)
-    UT = pack(UT)                                              # Uᵀ packed for the step products
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     r = cache["r"]
     _backward_loop(dy_bm, dh, a, q, hseq, UT, mask, rr, cache["zero_out"], buffer(ws, "dhbuf", (B, H), dt),

@@ -239,7 +239,6 @@ def _backward_shard(dy, dh_T, dc_T, cache):
     dt = x_tm.dtype
     ws = cache["workspace"]
     dy_bm, mask, rr, UT = backward_inputs(dy, cache, dt)
-    UT = pack(UT)                                              # Uᵀ packed for the step products
     dh = np.zeros((B, H), dt) if dh_T is None else np.array(dh_T, dt)
     dc = np.zeros((B, H), dt) if dc_T is None else np.array(dc_T, dt)
     r = cache["r"]

@@ -13,6 +13,7 @@ and backward sums the shards' weight gradients in shard order.
 import numpy as np
 
 from .. import threads
+from .blas import product
 
 
 def cut(a, rows):
@@ -73,7 +74,6 @@ def _same_float(a, b):
 def matmul(a, b):
     """a (M, K) @ b (K, N) on the kernels' BLAS, rows in shards over the threads (a row's
     result never depends on the shards). b may be a transposed view."""
-    from .blas import product
     if not _same_float(a, b):
         return a @ b
     threads.blas_single_threaded()
@@ -89,7 +89,6 @@ def matmul(a, b):
 def matmul_tn(a, b):
     """aᵀ b for a (M, K), b (M, N): the sum over the M rows split into shards (fixed by the
     shapes), each shard's aᵀ b on its own thread, summed in shard order."""
-    from .blas import product
     if not _same_float(a, b):
         return a.T @ b
     threads.blas_single_threaded()
