@@ -170,3 +170,39 @@ def test_reused_workspaces_never_touch_returned_arrays(kind, rng):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(dx1, dx1_saved)
     np.testing.assert_array_equal(x1, x1_saved)
+
+
+def test_workspace_buffer_serves_any_smaller_shape_from_one_block():
+    from lstm_np.core.kernels.common import buffer
+    ws = {}
+    big = buffer(ws, "gates", (5, 4, 8), np.float32)
+    small = buffer(ws, "gates", (3, 2, 8), np.float32)
+    assert small.shape == (3, 2, 8) and small.flags["C_CONTIGUOUS"] and np.shares_memory(big, small)
+    other = buffer(ws, "gates", (3, 2, 8), np.float64)               # another dtype: a new block
+    assert other.dtype == np.float64 and not np.shares_memory(big, other)
+    grown = buffer(ws, "gates", (6, 4, 8), np.float64)               # too small: replaced
+    assert grown.shape == (6, 4, 8) and not np.shares_memory(other, grown)
+    assert buffer(None, "gates", (2, 3), np.float32).shape == (2, 3)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_calls_of_shrinking_shapes_match_a_fresh_layer(kind, rng):
+    """Batches of varying length and size reuse the workspace blocks; every result equals a
+    fresh layer's, and what an earlier call handed out stays put."""
+    layer = KINDS[kind](4, return_sequences=True, return_state=True, seed=0)
+    big = rng.random((6, 7, 3)).astype("float32")
+    out_big = layer.forward(big)
+    saved = [o.copy() for o in out_big]
+    layer.backward([np.ones_like(o) for o in out_big])
+    for shape in [(2, 3, 3), (5, 7, 3), (1, 1, 3)]:
+        x = rng.random(shape).astype("float32")
+        fresh = KINDS[kind](4, return_sequences=True, return_state=True, seed=0)
+        out, ref = layer.forward(x), fresh.forward(x)
+        for a, b in zip(out, ref):
+            np.testing.assert_array_equal(a, b)
+        grads = [np.full_like(o, 0.5) for o in out]
+        np.testing.assert_array_equal(layer.backward(grads), fresh.backward(grads))
+        for k in layer.grads:
+            np.testing.assert_array_equal(layer.grads[k], fresh.grads[k])
+    for a, b in zip(out_big, saved):
+        np.testing.assert_array_equal(a, b)
