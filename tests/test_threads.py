@@ -200,3 +200,66 @@ def test_dense_products_in_shards_equal_numpy_and_ignore_the_thread_count(dtype)
         np.testing.assert_allclose(a, want, rtol=tol, atol=tol * np.abs(want).max())
     mixed = sharding.matmul(x.astype("float32"), w.astype("float64"))       # not one float type: NumPy's
     np.testing.assert_allclose(mixed, x @ w, rtol=1e-5, atol=1e-4)
+
+
+def test_parallel_tasks_run_at_once_and_a_run_inside_goes_in_order(many_shards):
+    """Bidirectional's two directions run on two threads; a direction's own shards then run in
+    order on its thread (a pool worker waiting for the pool would deadlock it), and each task
+    sees the caller's inference mode."""
+    import threading
+    from lstm_np.core import inference
+    lstm_np.set_num_threads(2)
+    barrier = threading.Barrier(2, timeout=10)      # passes only if both tasks run at the same time
+
+    def task(name):
+        barrier.wait()
+        inner = threads.run(lambda k, rows: (k, threading.get_ident(), inference.active()),
+                            [slice(0, 1), slice(1, 2), slice(2, 3)])
+        assert [k for k, _, _ in inner] == [0, 1, 2]
+        assert len({ident for _, ident, _ in inner}) == 1          # one thread: the task's own
+        return name, inner[0][2]
+
+    with lstm_np.inference_mode():
+        assert threads.parallel(lambda: task("f"), lambda: task("b")) == [("f", True), ("b", True)]
+    barrier.reset()
+    assert threads.parallel(lambda: task("f"), lambda: task("b")) == [("f", False), ("b", False)]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("B", [1, 3, 16])
+def test_bidirectional_directions_at_once_give_the_same_bits(B, dtype):
+    """No shards at B = 1, 3 (the directions alone use both threads), shards inside at 16."""
+    rng = np.random.default_rng(B)
+    x = rng.standard_normal((B, 7, 5)).astype(dtype)
+    mask = np.arange(7)[None] < rng.integers(1, 8, (B, 1))
+    g = rng.standard_normal((B, 7, 12)).astype(dtype)
+
+    def run_on(n):
+        lstm_np.set_num_threads(n)
+        layer = layers.Bidirectional(layers.LSTM(6, return_sequences=True, seed=3, dtype=dtype), dtype=dtype)
+        y = layer.forward(x, training=True, mask=mask)
+        dx = layer.backward(g)
+        with lstm_np.inference_mode():
+            p = layer.forward(x, mask=mask)
+        return [y, dx, p] + [layer.grads[k].copy() for k in layer.weight_names]
+
+    old = lstm_np.get_num_threads()
+    try:
+        one, two = run_on(1), run_on(2)
+    finally:
+        lstm_np.set_num_threads(old)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_bidirectional_checks_both_directions_before_either_runs():
+    layer = layers.Bidirectional(layers.LSTM(4, return_state=True, stateful=True, seed=0),
+                                 input_shape=(3, 2))
+    x = np.ones((2, 3, 2))
+    layer.forward(x)
+    before = [s.copy() for s in layer.forward_layer.states]
+    bad = [np.zeros((2, 4)), np.zeros((2, 4)), np.zeros((2, 4)), np.zeros((2, 5))]   # backward's c wrong
+    with pytest.raises(ValueError, match="initial state"):
+        layer.forward(2 * x, initial_state=bad)
+    for a, b in zip(layer.forward_layer.states, before):
+        np.testing.assert_array_equal(a, b)

@@ -21,12 +21,19 @@ theirs on the kernels' BLAS in shards instead, ``kernels/sharding.matmul``).
     shard_bounds(B, work)   [slice, ...] — one slice (no sharding) when B < 2·MIN_ROWS or the
                             call's work is below MIN_WORK flops (thread hand-offs would cost more)
     run(fn, bounds)         [fn(k, slice) for each shard], the shards spread over the threads
+    parallel(*tasks)        [task() for each task], at the same time (Bidirectional's two
+                            directions); the caller's inference mode goes with each task
+
+A run inside a run (a direction's shards, inside ``parallel``) goes through its shards in
+order on the thread it is on: the threads are already busy, and a pool worker waiting for
+the pool would deadlock it.
 """
+import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from . import openblas
+from . import inference, openblas
 
 MIN_ROWS = 4                 # rows per shard at least
 MIN_WORK = 4e7               # flops per call below which one thread is as fast (measured: handing
@@ -60,6 +67,7 @@ def _initial_threads():
 
 _state = {"threads": _initial_threads(), "pool": None, "blas_set": False}
 _lock = threading.Lock()
+_lane = threading.local()                            # .busy: this thread runs a lane of a run
 
 
 def get_num_threads():
@@ -111,11 +119,17 @@ def _pool(workers):
 def run(fn, bounds):
     """[fn(k, bounds[k]) ...]: thread j runs shards j, j + n, … (the caller's thread is j = 0)."""
     n = min(get_num_threads(), len(bounds))
-    if n == 1:
+    if n == 1 or getattr(_lane, "busy", False):      # one thread, or nested: in order, here
         return [fn(k, sl) for k, sl in enumerate(bounds)]
+    infer = inference.active()                       # per thread: the lanes take the caller's
 
     def lane(j):
-        return [(k, fn(k, bounds[k])) for k in range(j, len(bounds), n)]
+        _lane.busy = True
+        try:
+            with inference.inference_mode() if infer else contextlib.nullcontext():
+                return [(k, fn(k, bounds[k])) for k in range(j, len(bounds), n)]
+        finally:
+            _lane.busy = False
 
     pool = _pool(get_num_threads() - 1)              # sized for the setting, not this call
     futures = [pool.submit(lane, j) for j in range(1, n)]
@@ -127,3 +141,8 @@ def run(fn, bounds):
     for f in futures:                                # re-raises a shard's exception here
         results.update(f.result())
     return [results[k] for k in range(len(bounds))]
+
+
+def parallel(*tasks):
+    """[task() for task in tasks], the tasks on different threads when there are several."""
+    return run(lambda k, _: tasks[k](), [slice(None)] * len(tasks))

@@ -13,11 +13,15 @@ Merge modes and their backward (g = d loss / d y):
     mul     y = y_f ⊙ y_b       dy_f = g ⊙ y_b,  dy_b = g ⊙ y_f      (product rule)
     None    [y_f, y_b]          the two gradients as given
 
+The two directions run at the same time, forward and backward (``core/threads.parallel``);
+inside each, its shards run in order on its thread. The numbers do not change.
+
 With a mask (right padding) each direction reads only the valid steps, and the outputs
 at masked steps are zeros (Keras sets ``zero_output_for_mask`` on both layers).
 """
 import numpy as np
 
+from ..core import threads
 from .base import Layer
 from .recurrent import Recurrent
 from .registry import deserialize_layer, serialize_layer
@@ -134,9 +138,11 @@ class Bidirectional(Layer):
                                  f"{2 * self.n_states} arrays (forward states then backward states), "
                                  f"received {len(initial_state)}")
             fwd_state, bwd_state = initial_state[:self.n_states], initial_state[self.n_states:]
-        # Validation happens in the forward layer, before the backward layer runs.
-        y = self.forward_layer.forward(x, training=training, mask=mask, initial_state=fwd_state)
-        y_rev = self.backward_layer.forward(x, training=training, mask=mask, initial_state=bwd_state)
+        # Both directions are checked before either runs; then they run at the same time.
+        f_call = self.forward_layer._checked_call(x, mask, fwd_state)
+        b_call = self.backward_layer._checked_call(x, mask, bwd_state)
+        y, y_rev = threads.parallel(lambda: self.forward_layer._run(f_call, training),
+                                    lambda: self.backward_layer._run(b_call, training))
         states = []
         if self.return_state:
             states = list(y[1:]) + list(y_rev[1:])
@@ -190,7 +196,9 @@ class Bidirectional(Layer):
             b_grad = [dy_rev] + g_states[n:]
         else:
             f_grad, b_grad = dy, dy_rev
-        dx = self.forward_layer.backward(f_grad) + self.backward_layer.backward(b_grad)
+        dx_f, dx_b = threads.parallel(lambda: self.forward_layer.backward(f_grad),
+                                      lambda: self.backward_layer.backward(b_grad))
+        dx = dx_f + dx_b
         fi, bi = self.forward_layer.initial_state_grads, self.backward_layer.initial_state_grads
         self.initial_state_grads = None if fi is None else list(fi) + list(bi)
         return dx

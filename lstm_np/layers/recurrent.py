@@ -153,6 +153,10 @@ class RNN(Layer):
         return states, True
 
     def forward(self, x, training=False, mask=None, initial_state=None):
+        return self._run(self._checked_call(x, mask, initial_state), training)
+
+    def _checked_call(self, x, mask, initial_state):
+        """Every check of a call, before anything changes: -> (x, mask, states, given)."""
         who = self._who()
         x = as_float_array(x, self.dtype, who)
         check_rank(x, 3, who, "(batch, timesteps, features)")
@@ -163,6 +167,11 @@ class RNN(Layer):
             raise ValueError(f"{who} expects at least one timestep, received shape {x.shape}")
         mask = check_mask(mask, B, T, who)
         states, given = self._check_states(initial_state, B)
+        return x, mask, states, given
+
+    def _run(self, checked, training):
+        """The call itself, on what ``_checked_call`` returned."""
+        x, mask, states, given = checked
         if self.go_backwards:                       # process the sequence reversed
             x = x[:, ::-1]
             mask = None if mask is None else mask[:, ::-1]
