@@ -220,15 +220,19 @@ def test_parallel_tasks_run_at_once_and_a_run_inside_goes_in_order(many_shards):
         return name, inner[0][2]
 
     with lstm_np.inference_mode():
-        assert threads.parallel(lambda: task("f"), lambda: task("b")) == [("f", True), ("b", True)]
+        assert threads.parallel([lambda: task("f"), lambda: task("b")], work=0) == [("f", True), ("b", True)]
+    threads.MIN_WORK = 100                          # too little work: in order, on this thread
+    here = threading.get_ident()
+    assert threads.parallel([threading.get_ident, threading.get_ident], work=99) == [here, here]
+    threads.MIN_WORK = 0
     barrier.reset()
-    assert threads.parallel(lambda: task("f"), lambda: task("b")) == [("f", False), ("b", False)]
+    assert threads.parallel([lambda: task("f"), lambda: task("b")], work=0) == [("f", False), ("b", False)]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("B", [1, 3, 16])
-def test_bidirectional_directions_at_once_give_the_same_bits(B, dtype):
-    """No shards at B = 1, 3 (the directions alone use both threads), shards inside at 16."""
+def test_bidirectional_directions_at_once_give_the_same_bits(many_shards, B, dtype):
+    """Directions at once on two threads; at B = 1 no shards inside, else up to 4 each."""
     rng = np.random.default_rng(B)
     x = rng.standard_normal((B, 7, 5)).astype(dtype)
     mask = np.arange(7)[None] < rng.integers(1, 8, (B, 1))

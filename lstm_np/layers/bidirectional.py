@@ -141,15 +141,16 @@ class Bidirectional(Layer):
         # Both directions are checked before either runs; then they run at the same time.
         f_call = self.forward_layer._checked_call(x, mask, fwd_state)
         b_call = self.backward_layer._checked_call(x, mask, bwd_state)
-        y, y_rev = threads.parallel(lambda: self.forward_layer._run(f_call, training),
-                                    lambda: self.backward_layer._run(b_call, training))
+        work = self.forward_layer._flops(f_call) + self.backward_layer._flops(b_call)
+        y, y_rev = threads.parallel([lambda: self.forward_layer._run(f_call, training),
+                                     lambda: self.backward_layer._run(b_call, training)], work)
         states = []
         if self.return_state:
             states = list(y[1:]) + list(y_rev[1:])
             y, y_rev = y[0], y_rev[0]
         if self.return_sequences:
             y_rev = y_rev[:, ::-1]                 # back into time order
-        self._cache = (y, y_rev)
+        self._cache = (y, y_rev, 2 * work)           # backward: about twice the forward's flops
         if self.merge_mode == "concat":
             out = np.concatenate([y, y_rev], axis=-1)
         elif self.merge_mode == "sum":
@@ -165,7 +166,7 @@ class Bidirectional(Layer):
         return out
 
     def backward(self, grad_output):
-        y, y_rev = self._require_cache()
+        y, y_rev, work = self._require_cache()
         n_out = 2 if self.merge_mode is None else 1
         if self.return_state or self.merge_mode is None:
             grads = list(grad_output)
@@ -196,8 +197,8 @@ class Bidirectional(Layer):
             b_grad = [dy_rev] + g_states[n:]
         else:
             f_grad, b_grad = dy, dy_rev
-        dx_f, dx_b = threads.parallel(lambda: self.forward_layer.backward(f_grad),
-                                      lambda: self.backward_layer.backward(b_grad))
+        dx_f, dx_b = threads.parallel([lambda: self.forward_layer.backward(f_grad),
+                                       lambda: self.backward_layer.backward(b_grad)], work)
         dx = dx_f + dx_b
         fi, bi = self.forward_layer.initial_state_grads, self.backward_layer.initial_state_grads
         self.initial_state_grads = None if fi is None else list(fi) + list(bi)

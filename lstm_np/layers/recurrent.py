@@ -169,6 +169,11 @@ class RNN(Layer):
         states, given = self._check_states(initial_state, B)
         return x, mask, states, given
 
+    def _flops(self, checked):
+        """A call's forward flops, about: 2·B·T·(the weight matrices' entries)."""
+        B, T = checked[0].shape[:2]
+        return 2.0 * B * T * sum(p.size for p in self.params.values() if p.ndim == 2)
+
     def _run(self, checked, training):
         """The call itself, on what ``_checked_call`` returned."""
         x, mask, states, given = checked
