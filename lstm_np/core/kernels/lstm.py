@@ -87,7 +87,9 @@ def _forward_loop_infer(gates, bias, hseq, c, U, mask):
         gemm(hseq[t], U, gates[t], 1.0)                    # z = xW + h U   (B, 4H)
         for b in range(B):
             if mask.shape[0] > 0 and not mask[t, b]:
-                hseq[t + 1, b, :] = hseq[t, b, :]
+                h_prev, h_new = hseq[t, b], hseq[t + 1, b]
+                for j in range(h_new.shape[0]):        # a loop: a slice assignment compiles
+                    h_new[j] = h_prev[j]               # numba's broadcasting (+1.9 s of JIT)
                 continue
             _cell_rows_infer(gates[t], bias, c, hseq[t + 1], b)
 
