@@ -25,7 +25,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
-from .microkernel import pack
+from .microkernel import empty, pack
 
 
 FASTMATH = {"nsz", "arcp", "contract", "afn"}
@@ -210,8 +210,8 @@ def loop_inputs(mask, recurrent_mask, recurrent_kernel, dt):
     """What every forward loop takes besides its buffers: the mask time-major (T, B) and
     the recurrent-dropout mask, each an empty (0, 0) array when absent (one compiled
     signature either way), and U contiguous."""
-    mask_tm = np.zeros((0, 0), np.bool_) if mask is None else to_time_major(mask)
-    r = np.zeros((0, 0), dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
+    mask_tm = empty(2, np.bool_) if mask is None else to_time_major(mask)
+    r = empty(2, dt) if recurrent_mask is None else np.ascontiguousarray(recurrent_mask, dt)
     return mask_tm, r, np.ascontiguousarray(recurrent_kernel)
 
 
@@ -219,8 +219,8 @@ def backward_inputs(dy, cache, dt):
     """The same for BPTT: dy read in place as (B, T, H) (empty when None), the cached mask
     and recurrent-dropout mask (empty when absent), and Uᵀ as the loops take it: the pair
     (Uᵀ, Uᵀ packed for the micro-kernel) of ``microkernel.pack``."""
-    dy_bm = np.zeros((0, 0, 0), dt) if dy is None else np.ascontiguousarray(dy, dt)
-    mask = cache["mask"] if cache["mask"] is not None else np.zeros((0, 0), np.bool_)
+    dy_bm = empty(3, dt) if dy is None else np.ascontiguousarray(dy, dt)
+    mask = cache["mask"] if cache["mask"] is not None else empty(2, np.bool_)
     r = cache["r"]
-    rr = np.zeros((0, 0), dt) if r is None else np.ascontiguousarray(r, dt)
+    rr = empty(2, dt) if r is None else np.ascontiguousarray(r, dt)
     return dy_bm, mask, rr, pack(cache["recurrent_kernel"].T)

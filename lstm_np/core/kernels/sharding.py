@@ -41,6 +41,9 @@ def recurrence_forward(shard_forward, x, states, weights, mask, recurrent_mask, 
     H-wide blocks the products have (LSTM 4, GRU 3, SimpleRNN 1), for the call's flops."""
     B, T, D = x.shape
     H = weights[1].shape[0]                              # recurrent kernel (H, gates·H)
+    if B < 2 * threads.MIN_ROWS:                         # one shard whatever the work: call it
+        threads.blas_single_threaded()
+        return shard_forward(x, *states, *weights, mask, recurrent_mask, zero_output_for_mask, workspace)
 
     def call(rows, ws):
         return shard_forward(x[rows], *[s[rows] for s in states], *weights, cut(mask, rows),
