@@ -5,6 +5,7 @@ caches what ``backward`` needs; ``backward(grad_output)`` returns the gradient w
 respect to the input and *fills* ``grads`` (it never updates weights: that is the
 optimizer's job).
 """
+import inspect
 import itertools
 import re
 from collections import defaultdict
@@ -66,6 +67,15 @@ def check_bool(value, what):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{what} must be True or False, received {value!r}")
     return bool(value)
+
+
+def _batch_free_shapes(structure):
+    """(None, ...) shapes of arrays or symbolic tensors, in the same list/dict structure."""
+    if isinstance(structure, dict):
+        return {k: _batch_free_shapes(v) for k, v in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return [_batch_free_shapes(v) for v in structure]
+    return (None,) + tuple(np.shape(structure) if not is_symbolic(structure) else structure.shape)[1:]
 
 
 class Layer:
@@ -207,9 +217,33 @@ class Layer:
     def __call__(self, inputs, training=None, mask=None, initial_state=None, **kwargs):
         """On arrays: ``forward``. On symbolic tensors (from ``Input``): record a Node (one
         call of this layer) and return symbolic outputs, lists where Keras returns lists."""
+        if self._is_composite():
+            return self._call_composite(inputs, training, mask, initial_state, kwargs)
         if any_symbolic(inputs, initial_state, mask):
             return self._call_symbolic(inputs, training, mask, initial_state, kwargs)
         return self.forward(inputs, training=bool(training), mask=mask, initial_state=initial_state, **kwargs)
+
+    def _is_composite(self):
+        """A layer subclass written as Keras writes a custom layer made of layers: its own
+        ``call`` and no ``forward`` (cells and models have theirs)."""
+        cls = type(self)
+        return cls.forward is Layer.forward and any("call" in vars(c) for c in cls.__mro__[:-1]
+                                                      if issubclass(c, Layer) and c is not Layer)
+
+    def _call_composite(self, inputs, training, mask, initial_state, kwargs):
+        """Run ``call``: on symbolic tensors its layer calls record their Nodes straight into
+        the graph being built (the composite adds none of its own, and trains as its layers
+        do); on arrays it runs them forward."""
+        if not self.built:
+            self.build(_batch_free_shapes(inputs))
+        params = inspect.signature(self.call).parameters
+        extra = dict(kwargs)
+        for name, value in (("training", training), ("mask", mask), ("initial_state", initial_state)):
+            if value is not None or (name == "training" and name in params):
+                if name not in params and not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+                    raise TypeError(f"{type(self).__name__} {self.name!r}: call() takes no {name}=")
+                extra[name] = value
+        return self.call(inputs, **extra)
 
     def _call_symbolic(self, inputs, training, mask, initial_state, kwargs):
         who = f"{type(self).__name__} {self.name!r}"

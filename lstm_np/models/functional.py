@@ -24,7 +24,13 @@ from ..layers.cells import cell_backward
 from ..layers.core_layers import InputLayer
 from ..layers.graph import SymbolicTensor, flatten, is_symbolic
 from ..layers.registry import deserialize_layer, serialize_layer
+from . import subclassed
 from .training import TrainingMixin
+
+
+def _snake(name):
+    """MyModel -> my_model (Keras's default name for a subclassed model)."""
+    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
 def _as_tensor_list(structure, what):
@@ -234,14 +240,52 @@ class Model(TrainingMixin, Layer):
     save) and is itself a layer: calling it on tensors adds it to another graph."""
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, seed=None, **kwargs):
-        if inputs is None or outputs is None:
-            raise TypeError("Model needs inputs and outputs: Model(inputs=Input(...), outputs=...); "
-                            "subclassed models (a call method) are not supported")
-        super().__init__(name=name or unique_name("functional"), trainable=True, seed=seed, **kwargs)
+        self._subclassed = inputs is None and outputs is None and subclassed.own_call(type(self), Model)
+        if (inputs is None or outputs is None) and not self._subclassed:
+            raise TypeError("Model needs inputs and outputs: Model(inputs=Input(...), outputs=...), "
+                            "or a subclass of Model with a call(self, inputs) method")
+        default = _snake(type(self).__name__) if self._subclassed else "functional"
+        super().__init__(name=name or unique_name(default), trainable=True, seed=seed, **kwargs)
         self._init_training(seed)
+        if self._subclassed:                          # traced from call() when data comes
+            self.graph, self.built, self.input_shape = None, False, None
+            self._trainable_arg = trainable
+            return
         self._set_graph(inputs, outputs)
         if not trainable:
             self.trainable = False
+
+    # -- a subclassed model (models/subclassed.py): its graph is call() traced ----------------
+    def _trace_call(self, inputs):
+        outputs = subclassed.trace(self, inputs)
+        self._set_graph(inputs, outputs)
+        if not self._trainable_arg:
+            self.trainable = False
+
+    def build(self, input_shape=None):
+        """A subclassed model traces ``call`` on inputs of this shape (batch axis first);
+        a functional model is built already."""
+        if getattr(self, "_subclassed", False) and not self.built:
+            if input_shape is None:
+                self._require_graph("build")
+            self._trace_call(subclassed.inputs_for_shape(input_shape))
+
+    def summary(self, *args, **kwargs):
+        self._require_graph("summary")
+        return super().summary(*args, **kwargs)
+
+    def _build_for(self, x):
+        if getattr(self, "_subclassed", False) and not self.built:
+            self._trace_call(subclassed.inputs_for_data(x))
+
+    def standardize(self, x, y, who, sample_weight=None, class_weight=None):
+        self._build_for(x)
+        return super().standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight)
+
+    def _require_graph(self, who):
+        if self.graph is None:
+            raise ValueError(f"{who}: model {self.name!r} has not been built yet: call build(input_shape) "
+                             "or run it on a batch of data first (its call() is traced then)")
 
     def _set_graph(self, inputs, outputs):
         self._input_names = list(inputs) if isinstance(inputs, dict) else None
@@ -258,11 +302,16 @@ class Model(TrainingMixin, Layer):
         self.built = True
         self.input_shape = self.graph.inputs[0].shape if len(self.graph.inputs) == 1 else \
             [t.shape for t in self.graph.inputs]
+        if getattr(self, "_compile_request", None) is not None:
+            self._bind_compile()                     # compiled before its graph was built
 
     # -- structure ----------------------------------------------------------------------------
     @property
     def layers(self):
-        """Input layers first, then the layers in the order of their first call (as Keras)."""
+        """Input layers first, then the layers in the order of their first call (as Keras); a
+        subclassed model not yet traced: the layers it holds as attributes."""
+        if self.graph is None:                        # a subclassed model before its trace
+            return subclassed.attribute_layers(self)
         return list(self.graph.layers)
 
     @property
@@ -395,6 +444,7 @@ class Model(TrainingMixin, Layer):
     def forward(self, x, training=False, mask=None, initial_state=None):
         """Run the graph; returns the output (a list for several outputs). Keeps one record per
         Node for ``backward``."""
+        self._build_for(x)
         if initial_state is not None:
             raise TypeError(f"model {self.name!r} takes no initial_state; make the states inputs")
         xs = self._as_input_list(x)

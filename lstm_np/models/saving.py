@@ -61,7 +61,10 @@ def save_model(model, path):
     suffix = _suffix(path, "save")
     if getattr(model, "built", True) is False:
         model.build()                       # a clear error when the input shape is unknown
-    config = {"kind": getattr(type(model), "_registered_name", type(model).__name__),
+    cls = type(model)
+    if getattr(model, "_subclassed", False):         # saved as the graph its call() traced:
+        cls = get_class("Model")
+    config = {"kind": getattr(cls, "_registered_name", cls.__name__),         # it loads as a Model
               "model": model.get_config(), "compile": model.get_compile_config(),
               # Random generator states, so that resumed training draws the same dropout
               # masks and shuffles as an uninterrupted run.

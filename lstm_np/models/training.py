@@ -75,6 +75,7 @@ class TrainingMixin:
         self.loss = None                 # the loss of the single output (Keras's model.loss)
         self.losses_per_output = None
         self.optimizer = None
+        self._compile_request = None     # what compile was given, bound to the outputs once built
         self.metric_fns = []
         self.stop_training = False
         self.history = None
@@ -96,6 +97,24 @@ class TrainingMixin:
             optimizer, loss = ("rmsprop" if loss is None else loss), optimizer
         if loss is None:
             raise ValueError("compile needs a loss, e.g. loss='binary_crossentropy'")
+        if not isinstance(loss, (list, tuple, dict)):
+            losses_mod.get(loss)                   # a wrong name fails here, built or not
+        before = (self.optimizer, self._compile_request, self.losses_per_output)
+        self.optimizer = optimizers_mod.get(optimizer)
+        self._compile_request = (loss, metrics, loss_weights, weighted_metrics)
+        self.losses_per_output = None
+        if getattr(self, "graph", None) is not None:
+            try:
+                self._bind_compile()
+            except Exception:                      # a failed compile leaves the model as it was
+                self.optimizer, self._compile_request, self.losses_per_output = before
+                raise
+        # else: a model without its graph yet (Sequential with no input shape, a subclassed
+        # Model) binds the losses and metrics to its outputs when the graph is built
+
+    def _bind_compile(self):
+        """compile's per-output part: the losses, loss weights and metrics of each output."""
+        loss, metrics, loss_weights, weighted_metrics = self._compile_request
         names = self.output_names
         loss_objs = [None if l is None else losses_mod.get(l) for l in _per_output(loss, names, "loss", None)]
         if all(l is None for l in loss_objs):
@@ -104,7 +123,6 @@ class TrainingMixin:
                                                   "loss_weights", 0.0)]
         per_out = self._metrics_per_output(metrics, names, "metrics")
         weighted_out = self._metrics_per_output(weighted_metrics, names, "weighted_metrics")
-        opt = optimizers_mod.get(optimizer)
         fns = []                                   # (log key, output index, Metric, weighted?)
         for k, (ms, wms, lobj) in enumerate(zip(per_out, weighted_out, loss_objs)):
             for m, weighted in [(m, False) for m in ms] + [(m, True) for m in wms]:
@@ -115,7 +133,7 @@ class TrainingMixin:
                 fns.append((key, k, metric, weighted))
         self.losses_per_output, self.loss_weights = loss_objs, weights
         self.loss = loss_objs[0] if len(names) == 1 else loss_objs
-        self.optimizer, self.metric_fns = opt, fns
+        self.metric_fns = fns
         self._loss_trackers = {"loss": metrics_mod.Mean("loss")}
         if len(names) > 1:
             self._loss_trackers.update({f"{n}_loss": metrics_mod.Mean(f"{n}_loss")
@@ -141,7 +159,7 @@ class TrainingMixin:
 
     def get_compile_config(self):
         """What ``compile`` was given (serialised), or None before compile."""
-        if self.optimizer is None:
+        if self.optimizer is None or getattr(self, "_compile_args", None) is None:
             return None
         args = self._compile_args
         return {"loss": [None if l is None else losses_mod.serialize(l) for l in args["loss"]],
@@ -165,7 +183,7 @@ class TrainingMixin:
                      weighted_metrics=by_output(config.get("weighted_metrics")))
 
     def require_compiled(self, who):
-        if self.optimizer is None or self.losses_per_output is None:
+        if self.optimizer is None or self._compile_request is None:
             raise ValueError(f"{who}: call compile(loss=..., optimizer=...) first")
 
     # -- data checks --------------------------------------------------------------------------
