@@ -5,6 +5,8 @@ numba imports) or "numpy" (the readable reference in ``lstm_np.core``).
 """
 import os
 
+from .config import clear_session  # noqa: F401  (keras.backend.clear_session)
+
 _BACKENDS = ("numba", "numpy")
 
 

@@ -10,7 +10,9 @@ which every layer and model created afterwards *without* a seed takes its own in
 seed: the same script then builds the same weights and draws the same masks. Layers never
 draw from a shared generator; each owns its ``np.random.Generator``.
 """
+import itertools
 import random
+from collections import defaultdict
 
 import numpy as np
 
@@ -62,3 +64,18 @@ def next_seed():
     if _SEEDS is None:
         return None
     return int(_SEEDS.spawn(1)[0].generate_state(1, np.uint64)[0])
+
+
+_name_counters = defaultdict(itertools.count)
+
+
+def unique_name(prefix):
+    """Keras-style automatic names: lstm, lstm_1, lstm_2, ..."""
+    n = next(_name_counters[prefix])
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+def clear_session():
+    """Keras's ``clear_session()``: forget the automatic names given so far (the next LSTM is
+    "lstm" again). Models and layers already made keep their names and weights."""
+    _name_counters.clear()

@@ -67,6 +67,12 @@ def mean_squared_error(y_true, y_pred):
     return np.mean(np.square(y_pred - np.asarray(y_true, y_pred.dtype)), axis=-1)
 
 
+def mean_absolute_percentage_error(y_true, y_pred):
+    """100 · mean |(y - ŷ) / max(|y|, ε)| over the last axis (Keras's mape, ε = 1e-7)."""
+    y = np.asarray(y_true, y_pred.dtype)
+    return 100.0 * np.mean(np.abs((y - y_pred) / np.maximum(np.abs(y), EPSILON)), axis=-1)
+
+
 def exact_accuracy(y_true, y_pred):
     return np.mean(np.asarray(y_true) == y_pred, axis=-1)
 
@@ -156,6 +162,32 @@ class MeanAbsoluteError(_wrapper(mean_absolute_error, "mean_absolute_error", "do
 
 class MeanSquaredError(_wrapper(mean_squared_error, "mean_squared_error", "down")):
     pass
+
+
+class MeanAbsolutePercentageError(_wrapper(mean_absolute_percentage_error, "mean_absolute_percentage_error",
+                                           "down")):
+    pass
+
+
+class Accuracy(_wrapper(exact_accuracy, "accuracy")):
+    """How often y_pred equals y_true exactly (Keras's ``metrics.Accuracy``; ``"accuracy"`` as a
+    string picks the accuracy that fits the loss instead)."""
+
+
+class RootMeanSquaredError(Mean):
+    """√(weighted mean of (ŷ - y)² over every entry), accumulated over the batches."""
+
+    direction = "down"
+
+    def __init__(self, name="root_mean_squared_error", dtype=None):
+        super().__init__(name=name)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = np.asarray(y_pred)
+        super().update_state(np.square(y_pred - np.asarray(y_true, y_pred.dtype)), sample_weight)
+
+    def result(self):
+        return float(np.sqrt(super().result()))
 
 
 class _Confusion(Metric):
@@ -289,9 +321,12 @@ _BY_NAME = {
     "top_k_categorical_accuracy": (top_k_categorical_accuracy, "up"),
     "mae": (mean_absolute_error, "down"), "mean_absolute_error": (mean_absolute_error, "down"),
     "mse": (mean_squared_error, "down"), "mean_squared_error": (mean_squared_error, "down"),
+    "mape": (mean_absolute_percentage_error, "down"),
+    "mean_absolute_percentage_error": (mean_absolute_percentage_error, "down"),
 }
 _CLASSES = {c.__name__: c for c in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                                     TopKCategoricalAccuracy, MeanAbsoluteError, MeanSquaredError,
+                                    MeanAbsolutePercentageError, Accuracy, RootMeanSquaredError,
                                     Precision, Recall, AUC)}
 
 
@@ -306,6 +341,8 @@ def get(identifier, loss_name=None):
         if identifier in _BY_NAME:
             fn, direction = _BY_NAME[identifier]
             return MeanMetricWrapper(fn, name=identifier, direction=direction)
+        if identifier in ("rmse", "root_mean_squared_error"):
+            return RootMeanSquaredError(name=identifier)
         if identifier.lower() in ("auc", "precision", "recall"):
             return {"auc": AUC, "precision": Precision, "recall": Recall}[identifier.lower()]()
         raise ValueError(f"unknown metric {identifier!r}; expected 'acc', 'accuracy', 'auc', 'precision', "
@@ -338,3 +375,4 @@ def deserialize(spec):
 # Keras's functional aliases.
 mae = mean_absolute_error
 mse = mean_squared_error
+mape = mean_absolute_percentage_error

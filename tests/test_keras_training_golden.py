@@ -89,6 +89,8 @@ METRICS = {
     "auc_pr_majoring": (lambda: M.AUC(curve="PR", summation_method="majoring"), "yb", "pb"),
     "precision": (M.Precision, "yb", "pb"), "recall": (M.Recall, "yb", "pb"),
     "precision_07": (lambda: M.Precision(thresholds=0.7), "yb", "pb"),
+    "rmse": (M.RootMeanSquaredError, "yb", "pb"), "mape": (M.MeanAbsolutePercentageError, "pc", "yc"),
+    "accuracy_exact": (M.Accuracy, "yb", "pb_round"),
 }
 
 
@@ -97,7 +99,8 @@ METRICS = {
 def test_metric_values_over_two_batches_equal_kerass(name, weighted):
     make, truth, pred = METRICS[name]
     y = np.argmax(G["metric/yc"], -1) if truth == "yc_ids" else G[f"metric/{truth}"]
-    p, w = G[f"metric/{pred}"], G["metric/ws"]
+    p = np.round(G["metric/pb"]) if pred == "pb_round" else G[f"metric/{pred}"]
+    w = G["metric/ws"]
     m = make()
     m.update_state(y[:6], p[:6], sample_weight=w[:6] if weighted else None)
     m.update_state(y[6:], p[6:], sample_weight=w[6:] if weighted else None)

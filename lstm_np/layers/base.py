@@ -6,31 +6,20 @@ respect to the input and *fills* ``grads`` (it never updates weights: that is th
 optimizer's job).
 """
 import inspect
-import itertools
 import re
-from collections import defaultdict
 
 import numpy as np
 
 from .. import constraints as constraints_mod
 from .. import regularizers as regularizers_mod
-from ..config import next_seed, resolve_dtype
+from ..config import next_seed, resolve_dtype, unique_name
 from .graph import Node, SymbolicTensor, any_symbolic, flatten, is_symbolic
 from .registry import register
-
-_name_counters = defaultdict(itertools.count)
-
 
 def _snake(name):
     """Keras's to_snake_case: "LSTMCell" -> "lstm_cell", "SimpleRNN" -> "simple_rnn"."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def unique_name(prefix):
-    """Keras-style automatic names: lstm, lstm_1, lstm_2, ..."""
-    n = next(_name_counters[prefix])
-    return prefix if n == 0 else f"{prefix}_{n}"
 
 
 def as_shape(shape, what="input_shape"):

@@ -167,3 +167,16 @@ def model_from_json(json_string, custom_objects=None):
         return get_class(spec["class_name"]).from_config(spec["config"])
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ValueError(f"model_from_json: not a model description written by to_json: {exc}") from None
+
+
+def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
+    """Keras's ``clone_model``: the same architecture with new layers and freshly initialised
+    weights (a layer given a ``seed`` draws the same initial weights again). A subclassed
+    model clones as the graph its ``call`` traced (a ``Model``)."""
+    if input_tensors is not None or clone_function is not None or kwargs:
+        raise TypeError("clone_model(model) takes no input_tensors / clone_function here; clone, then "
+                        "call the clone on new tensors")
+    if getattr(model, "built", True) is False:
+        model.build()                       # a clear error when the input shape is unknown
+    cls = get_class("Model") if getattr(model, "_subclassed", False) else type(model)
+    return cls.from_config(model.get_config())

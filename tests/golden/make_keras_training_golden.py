@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 from keras import layers  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "keras_training_golden.npz")
+OUT = os.environ.get("GOLDEN_OUT", os.path.join(HERE, "keras_training_golden.npz"))
 rng = np.random.default_rng(12)
 g = {"keras_version": np.array(keras.__version__)}
 
@@ -95,6 +95,8 @@ METRICS = {
     "auc_pr": (lambda: M.AUC(curve="PR"), yb, pb), "auc_pr_majoring": (lambda: M.AUC(curve="PR", summation_method="majoring"), yb, pb),
     "precision": (M.Precision, yb, pb), "recall": (M.Recall, yb, pb),
     "precision_07": (lambda: M.Precision(thresholds=0.7), yb, pb),
+    "rmse": (M.RootMeanSquaredError, yb, pb), "mape": (M.MeanAbsolutePercentageError, pc, yc),
+    "accuracy_exact": (M.Accuracy, yb, np.round(pb)),
 }
 for name, (make, truth, pred) in METRICS.items():
     for weighted in (False, True):
