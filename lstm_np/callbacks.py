@@ -224,7 +224,7 @@ class ModelCheckpoint(MonitorCallback):
         if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
             raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer values")
         self.save_freq = save_freq
-        suffixes = (".weights.h5", ".weights.npz") if self.save_weights_only else (".keras", ".npz")
+        suffixes = (".h5", ".hdf5", ".npz") if self.save_weights_only else (".keras", ".npz", ".h5", ".hdf5")
         if not self.filepath.endswith(suffixes):
             what = "weights" if self.save_weights_only else "model"
             raise ValueError(f"ModelCheckpoint: the filepath of a {what} checkpoint must end in "

@@ -244,7 +244,7 @@ def test_a_frozen_shared_layer_stays_frozen(rng):
 
 
 # -- saving ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("suffix", [".keras", ".npz"])
+@pytest.mark.parametrize("suffix", [".keras", ".npz", ".h5", ".hdf5"])
 def test_save_load_round_trips_shared_layers_and_many_inputs(tmp_path, rng, suffix):
     model = two_headed()
     model.compile("adam", loss=["binary_crossentropy", "sparse_categorical_crossentropy"], metrics=[["acc"], []])
@@ -262,6 +262,20 @@ def test_save_load_round_trips_shared_layers_and_many_inputs(tmp_path, rng, suff
     loaded.fit(x, y, epochs=2, batch_size=4, verbose=0)
     for w0, w1 in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(w0, w1)
+
+
+def test_h5_model_files_as_keras2_scripts_write_them(tmp_path, rng):
+    """model.save("m.h5") holds the whole model; load_weights reads its weights (as Keras 2
+    did); a weights-only .h5 given to load_model is a clear error."""
+    model = two_headed()
+    model.save(tmp_path / "m.h5")
+    fresh = two_headed()
+    fresh.load_weights(tmp_path / "m.h5")
+    for w0, w1 in zip(model.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(w0, w1)
+    model.save_weights(tmp_path / "w.weights.h5")
+    with pytest.raises(ValueError, match="a weights file. use load_weights"):
+        load_model(tmp_path / "w.weights.h5")
 
 
 def test_shared_layer_and_nested_model_survive_saving(tmp_path, rng):
@@ -282,8 +296,8 @@ def test_shared_layer_and_nested_model_survive_saving(tmp_path, rng):
 def test_saving_refuses_unknown_suffixes_and_foreign_keras_files(tmp_path):
     import zipfile
     model = keras.Sequential([layers.Dense(2, input_shape=(3,))])
-    with pytest.raises(ValueError, match=r"\.keras .* or \.npz"):
-        model.save(tmp_path / "model.h5")
+    with pytest.raises(ValueError, match=r"\.keras .*, \.npz .* or \.h5 / \.hdf5"):
+        model.save(tmp_path / "model.pkl")
     assert not list(tmp_path.iterdir())
     with zipfile.ZipFile(tmp_path / "theirs.keras", "w") as z:     # what Keras itself writes
         z.writestr("metadata.json", '{"keras_version": "3.15.1"}')

@@ -67,7 +67,7 @@ def test_model_checkpoint_saves_best_weights_only(tmp_path, rng):
     other = small(seed=5)
     other.load_weights(str(tmp_path / "best.weights.npz"))
     assert any(not np.array_equal(a, b) for a, b in zip(other.get_weights(), small(seed=5).get_weights()))
-    with pytest.raises(ValueError, match=r"\.weights\.h5 or \.weights\.npz"):
+    with pytest.raises(ValueError, match=r"\.h5 or \.hdf5 or \.npz"):
         keras.callbacks.ModelCheckpoint(str(tmp_path / "x.keras"), save_weights_only=True)
 
 

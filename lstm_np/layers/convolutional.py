@@ -125,3 +125,7 @@ class Conv1D(Layer):
                    kernel_initializer=initializers.serialize(self.kernel_initializer),
                    bias_initializer=initializers.serialize(self.bias_initializer))
         return cfg
+
+
+# Keras 2's keras.layers.convolutional also gave the pooling layers (tutorials import them from it).
+from .pooling import AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D  # noqa: E402,F401

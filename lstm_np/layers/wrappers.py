@@ -79,3 +79,6 @@ class TimeDistributed(Layer):
         config = dict(config)
         config["layer"] = deserialize_layer(config["layer"])
         return cls(**config)
+
+
+from .bidirectional import Bidirectional  # noqa: E402,F401  (Keras 2 path: keras.layers.wrappers)

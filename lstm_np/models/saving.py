@@ -14,6 +14,11 @@ Two honest layouts, chosen by the file name:
 ``.npz`` — one NumPy archive: ``__format__``, ``__version__``, ``__config__`` (JSON text),
 ``weight/<i>``, ``optimizer/<key>``.
 
+``.h5`` / ``.hdf5`` — the names Keras 2 scripts save to (``model.save("model.h5")``,
+``ModelCheckpoint("weights-{epoch:02d}.hdf5")``); needs h5py. The same content in an HDF5
+file: attributes ``format``, ``version``, ``config`` (JSON text), datasets ``weight/<i>`` and
+``optimizer/<key>``. ``load_weights`` reads the weights of such a file too, as Keras 2's did.
+
 Either file is first written next to its destination, then renamed over it, so a crash never
 leaves a half-written model behind. Any other suffix is refused with a clear error.
 """
@@ -30,7 +35,7 @@ from ..layers.registry import get_class
 
 FORMAT = "lstm_np-model"
 VERSION = 2
-SUFFIXES = (".keras", ".npz")
+SUFFIXES = (".keras", ".npz", ".h5", ".hdf5")
 
 
 def _suffix(path, who):
@@ -38,7 +43,8 @@ def _suffix(path, who):
         if path.endswith(s):
             return s
     raise ValueError(f"{who}: the file name must end in .keras (a zip of config.json and weights, "
-                     f"as Keras 3 writes) or .npz (one NumPy archive), received {path!r}")
+                     f"as Keras 3 writes), .npz (one NumPy archive) or .h5 / .hdf5 (HDF5, as Keras 2 "
+                     f"scripts name it), received {path!r}")
 
 
 def _atomic_write(path, write):
@@ -77,6 +83,9 @@ def save_model(model, path):
                        "__config__": np.array(json.dumps(config))})
         _atomic_write(path, lambda f: np.savez(f, **arrays))
         return
+    if suffix in (".h5", ".hdf5"):
+        _atomic_write(path, lambda f: _write_h5(f, config, arrays))
+        return
     from ..version import __version__
 
     def write(f):
@@ -90,10 +99,50 @@ def save_model(model, path):
     _atomic_write(path, write)
 
 
+def _h5py():
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError('.h5 / .hdf5 model files need h5py: pip install "lstm-np[keras]" (or save '
+                          'to .keras or .npz)') from None
+    return h5py
+
+
+def _write_h5(f, config, arrays):
+    with _h5py().File(f, "w") as h5:
+        h5.attrs["format"], h5.attrs["version"], h5.attrs["config"] = FORMAT, VERSION, json.dumps(config)
+        for key, value in arrays.items():
+            h5.create_dataset(key, data=value)
+
+
+def is_h5_model(f):
+    """Does this open HDF5 file hold an lstm_np model (not Keras weights)?"""
+    return f.attrs.get("format") == FORMAT
+
+
+def h5_arrays(group, prefix):
+    """{"<prefix>/<key>": array} of every dataset under group[prefix] (keys holding "/" are
+    nested groups in HDF5: optimizer/m/lstm/kernel)."""
+    out = {}
+    if prefix in group:
+        group[prefix].visititems(lambda name, obj: out.__setitem__(f"{prefix}/{name}", obj[()])
+                                 if hasattr(obj, "shape") else None)
+    return out
+
+
 def _read(path):
-    """(config dict, arrays dict) from either layout."""
+    """(config dict, arrays dict) from any of the layouts."""
     bad = (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, json.JSONDecodeError)
-    if path.endswith(".keras"):
+    if path.endswith((".h5", ".hdf5")):
+        try:
+            with _h5py().File(path, "r") as f:
+                if not is_h5_model(f):
+                    raise ValueError("no lstm_np model in it (a weights file? use load_weights)")
+                version, config = int(f.attrs["version"]), json.loads(f.attrs["config"])
+                arrays = {**h5_arrays(f, "weight"), **h5_arrays(f, "optimizer")}
+        except bad as exc:
+            raise ValueError(f"{path!r} is not a readable lstm_np model file: {exc}") from None
+    elif path.endswith(".keras"):
         try:
             with zipfile.ZipFile(path) as z:
                 meta = json.loads(z.read("metadata.json"))

@@ -32,6 +32,7 @@ from ..layers.bidirectional import Bidirectional
 from ..layers.core_layers import InputLayer
 from ..layers.recurrent import Recurrent
 from ..layers.wrappers import TimeDistributed
+from . import saving
 
 
 def _h5py():
@@ -44,7 +45,7 @@ def _h5py():
 
 
 def _kind(path, who):
-    if path.endswith(".h5"):
+    if path.endswith((".h5", ".hdf5")):                   # .hdf5: Keras 2 scripts' name
         return "h5"
     if path.endswith(".npz"):
         return "npz"
@@ -165,6 +166,9 @@ def load_weights(model, path, skip_mismatch=False, by_name=False):
     try:
         if kind == "h5":
             with _h5py().File(path, "r") as f:
+                if saving.is_h5_model(f):                 # a whole model saved here (Keras 2 reads
+                    n = len(saving.h5_arrays(f, "weight"))  # weights from model files too)
+                    return model.set_weights([f["weight"][str(i)][()] for i in range(n)])
                 pairs = _h5_pairs(f, model, by_name)
         else:
             with np.load(path, allow_pickle=False) as data:
