@@ -56,7 +56,7 @@ class Optimizer:
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, lr=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
-                 **kwargs):
+                 decay=0.0, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(kwargs)}")
         unsupported = [k for k, v in (("use_ema", use_ema), ("ema_overwrite_frequency", ema_overwrite_frequency),
@@ -79,6 +79,9 @@ class Optimizer:
         self.global_clipnorm = (None if global_clipnorm is None
                                 else _check_float(global_clipnorm, "global_clipnorm", inclusive=False))
         self.name = name or type(self).__name__.lower()
+        # Keras 2's decay: each step uses lr / (1 + decay · iterations) (Keras 3 dropped it for
+        # schedules; classic scripts still write Adam(lr=0.001, decay=1e-6)).
+        self.decay = _check_float(decay, "decay")
         self.iterations = 0
         self.slots = {s: {} for s in self.slot_names}   # slot -> {param name: array}
 
@@ -140,6 +143,8 @@ class Optimizer:
         pairs = list(pairs)
         grads = self.clip_gradients([np.asarray(g) for _, _, g in pairs])
         lr = self.learning_rate
+        if self.decay:
+            lr = lr / (1.0 + self.decay * self.iterations)
         self._lr_now = lr
         if self.weight_decay:
             for _, p, _ in pairs:
@@ -158,9 +163,12 @@ class Optimizer:
             lr = schedules.serialize(lr)
         elif callable(lr):
             lr = float(lr())                   # a Python callable cannot be saved: its value is
-        return {"learning_rate": lr, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
-                "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
-                "name": self.name}
+        config = {"learning_rate": lr, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
+                  "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
+                  "name": self.name}
+        if self.decay:
+            config["decay"] = self.decay
+        return config
 
     @classmethod
     def from_config(cls, config):

@@ -21,4 +21,4 @@ def test_classic_script_runs(script, tmp_path, monkeypatch, capsys):
         assert np.all(np.isfinite(namespace["yhat"]))
     if script == "c_textgen.py":
         assert "ok" in out and ".hdf5" in out
-    assert len(SCRIPTS) == 5
+    assert len(SCRIPTS) == 6

@@ -123,3 +123,24 @@ def test_clone_model_has_the_same_graph_and_new_weights():
     np.testing.assert_array_equal(clone.predict(data, verbose=0), model.predict(data, verbose=0))
     with pytest.raises(TypeError, match="no input_tensors"):
         keras.models.clone_model(model, clone_function=lambda l: l)
+
+
+def test_keras2_decay_divides_each_steps_learning_rate():
+    """Keras 2: lr_t = lr / (1 + decay · iterations), iterations counted before the step."""
+    opt = keras.optimizers.SGD(lr=0.1, decay=0.5)
+    p = np.array([1.0])
+    for t in range(3):
+        opt.apply_gradients([("w", p, np.array([1.0]))])
+    assert p[0] == pytest.approx(1.0 - 0.1 * (1 + 1 / 1.5 + 1 / 2.0))
+    assert opt.learning_rate == 0.1 and opt.get_config()["decay"] == 0.5          # the base rate
+    assert "decay" not in keras.optimizers.Adam().get_config()
+    with pytest.raises(ValueError, match="decay must be >= 0"):
+        keras.optimizers.Adam(decay=-1.0)
+
+
+def test_metrics_names_follow_evaluates_order():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    assert model.metrics_names == []
+    model.compile("adam", "mse", metrics=["mae", keras.metrics.RootMeanSquaredError()])
+    scores = model.evaluate(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+    assert model.metrics_names == ["loss", "mae", "root_mean_squared_error"] and len(scores) == 3

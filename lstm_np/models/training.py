@@ -364,6 +364,14 @@ class TrainingMixin:
             metric.update_state(ys[k], outs[k], sample_weight=sw)
         return self.metric_logs()
 
+    @property
+    def metrics_names(self):
+        """The names of what ``evaluate`` returns, in its order (Keras 2's ``model.metrics_names``:
+        ``scores = model.evaluate(x, y); print(model.metrics_names[1], scores[1])``)."""
+        if getattr(self, "_loss_trackers", None) is None:
+            return []
+        return list(self._loss_trackers) + [key for key, _, _, _ in self.metric_fns]
+
     def metric_logs(self):
         logs = {key: t.result() for key, t in self._loss_trackers.items()}
         logs.update({key: metric.result() for key, _, metric, _ in self.metric_fns})
