@@ -5,7 +5,7 @@ numba imports) or "numpy" (the readable reference in ``lstm_np.core``).
 """
 import os
 
-from .config import clear_session  # noqa: F401  (keras.backend.clear_session)
+from .config import clear_session, floatx, set_floatx  # noqa: F401  (keras.backend.*)
 
 _BACKENDS = ("numba", "numpy")
 
@@ -43,3 +43,8 @@ def set_backend(name):
     if name == "numba" and not _numba_available():
         raise ValueError("the numba backend needs numba and scipy installed")
     _BACKEND = name
+
+
+def epsilon():
+    """Keras's fuzz factor (``keras.backend.epsilon()``), 1e-7."""
+    return 1e-7

@@ -15,6 +15,7 @@ from .. import regularizers as regularizers_mod
 from ..config import next_seed, resolve_dtype, unique_name
 from .graph import Node, SymbolicTensor, any_symbolic, flatten, is_symbolic
 from .registry import register
+from .variable import Variable
 
 def _snake(name):
     """Keras's to_snake_case: "LSTMCell" -> "lstm_cell", "SimpleRNN" -> "simple_rnn"."""
@@ -302,6 +303,48 @@ class Layer:
         """The input tensor(s) of this layer's first call on symbolic tensors (Keras)."""
         node = self._node_attribute("input")
         return list(node.inputs) if node.multi_input else node.inputs
+
+    @property
+    def output_shape(self):
+        """Keras 2's ``layer.output_shape``: the shape(s) of its first symbolic call's output, or
+        what its input shape gives."""
+        if self._inbound_nodes:
+            out = self.output
+            return [t.shape for t in out] if isinstance(out, list) else out.shape
+        if self.built and self.input_shape is not None:
+            return self.compute_output_shape(self.input_shape)
+        raise AttributeError("output_shape")             # __getattr__ explains
+
+    # -- the weights as Keras 3's variables (layers/variable.py) -----------------------------
+    @property
+    def weights(self):
+        """Every weight as a Variable, in ``get_weights`` order (``layer.weights[0].numpy()``)."""
+        trainable = {k: t for k, _, _, t in self.weight_entries()}
+        return [Variable(self, k, trainable.get(k, self.trainable)) for k in self.weight_names if k in self.params]
+
+    @property
+    def trainable_weights(self):
+        return [v for v in self.weights if v.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        return [v for v in self.weights if not v.trainable]
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def __getattr__(self, name):
+        """A weight by its Keras attribute name: ``dense.kernel``, ``embedding.embeddings``."""
+        params = self.__dict__.get("params")
+        if params is not None and name in params:
+            return Variable(self, name, self.trainable)
+        if name == "bias" and self.__dict__.get("use_bias") is False:
+            return None                                   # as Keras: no bias, layer.bias is None
+        if name == "output_shape":                        # the property raised: say why
+            raise AttributeError(f"layer {self.__dict__.get('name')!r} has no output shape yet: call it "
+                                 "or build it first")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def random_generators(self):
         """The np.random.Generators this layer draws from (dropout masks), inner layers' included."""

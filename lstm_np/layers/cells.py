@@ -136,18 +136,6 @@ class _BuiltinCell(RNNCell):
     def state_size(self):
         return [self.units] * len(self.state_names) if len(self.state_names) > 1 else self.units
 
-    # Keras's attribute names for the weights
-    @property
-    def kernel(self):
-        return self.params.get("kernel")
-
-    @property
-    def recurrent_kernel(self):
-        return self.params.get("recurrent_kernel")
-
-    @property
-    def bias(self):
-        return self.params.get("bias")
 
     def build(self, input_shape):
         D, H, G = input_shape[-1], self.units, self.gates

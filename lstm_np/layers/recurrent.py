@@ -388,7 +388,7 @@ class _CellRNN(RNN):
         if cell is not None and (name in type(self).cell_args or name in ("unit_forget_bias", "recurrent_activation",
                                                                           "reset_after", "family")):
             return getattr(cell, name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return super().__getattr__(name)                  # a weight: lstm.kernel (the cell's)
 
     def get_config(self):
         cfg = Layer.get_config(self)

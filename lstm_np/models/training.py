@@ -512,6 +512,11 @@ class TrainingMixin:
     def get_weights(self):
         return [w for layer in self.layers for w in layer.get_weights()]
 
+    @property
+    def weights(self):
+        """The layers' Variables in ``get_weights`` order (``len(model.trainable_weights)``)."""
+        return [v for layer in self.layers for v in layer.weights]
+
     def set_weights(self, weights):
         """Weights in Keras order; count and every shape are checked before anything changes."""
         if not isinstance(weights, (list, tuple)):
