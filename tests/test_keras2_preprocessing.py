@@ -144,3 +144,13 @@ def test_metrics_names_follow_evaluates_order():
     model.compile("adam", "mse", metrics=["mae", keras.metrics.RootMeanSquaredError()])
     scores = model.evaluate(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
     assert model.metrics_names == ["loss", "mae", "root_mean_squared_error"] and len(scores) == 3
+
+
+def test_keras2_input_dim_and_input_length():
+    """Dense(12, input_dim=8) of the classic MLP scripts; LSTM(8, input_dim=3, input_length=5)."""
+    model = keras.Sequential([keras.layers.Dense(12, input_dim=8, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    assert model.input_shape == (None, 8)
+    assert keras.layers.LSTM(8, input_dim=3, input_length=5).input_shape_arg == (5, 3)
+    assert keras.layers.RNN(keras.layers.GRUCell(2), input_dim=3).input_shape_arg == (None, 3)
+    assert keras.layers.Dense(2, input_dim=4, input_shape=(6,)).input_shape_arg == (6,)   # input_shape wins

@@ -74,12 +74,20 @@ class Layer:
 
     weight_names = ()
 
+    @staticmethod
+    def _legacy_input_shape(input_dim, input_length):
+        """Keras 2's ``input_dim`` (and ``input_length``) as an input_shape."""
+        return (input_dim,) if input_length is None else (input_length, input_dim)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         register(cls)                              # saved configs name classes, loading looks them up
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  batch_input_shape=None, seed=None, activity_regularizer=None, batch_size=None, **kwargs):
+        input_dim, input_length = kwargs.pop("input_dim", None), kwargs.pop("input_length", None)
+        if (input_dim is not None or input_length is not None) and input_shape is None and batch_input_shape is None:
+            input_shape = self._legacy_input_shape(input_dim, input_length)    # Dense(12, input_dim=8)
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(kwargs)}")
         self.name = name if name is not None else unique_name(_snake(type(self).__name__))

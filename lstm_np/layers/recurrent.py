@@ -97,6 +97,10 @@ class RNN(Layer):
         return self._workspaces.setdefault(getattr(self, "_slot", 0), {})
 
     # -- building ----------------------------------------------------------------------
+    @staticmethod
+    def _legacy_input_shape(input_dim, input_length):
+        return (input_length, input_dim)                 # LSTM(8, input_dim=3, input_length=5)
+
     def build(self, input_shape):
         if len(input_shape) != 3:
             raise ValueError(f"{type(self).__name__} {self.name!r} expects input of rank 3 "
