@@ -154,3 +154,15 @@ def test_keras2_input_dim_and_input_length():
     assert keras.layers.LSTM(8, input_dim=3, input_length=5).input_shape_arg == (5, 3)
     assert keras.layers.RNN(keras.layers.GRUCell(2), input_dim=3).input_shape_arg == (None, 3)
     assert keras.layers.Dense(2, input_dim=4, input_shape=(6,)).input_shape_arg == (6,)   # input_shape wins
+
+
+def test_keras2_weights_argument_sets_the_initial_weights():
+    dense = keras.layers.Dense(2, weights=[np.ones((3, 2)), np.zeros(2)])
+    np.testing.assert_array_equal(dense(np.ones((1, 3))), [[3.0, 3.0]])          # set when built
+    twin = keras.layers.Bidirectional(keras.layers.LSTM(2), input_shape=(4, 3))
+    given = [np.full_like(w, 0.25) for w in twin.get_weights()]
+    bi = keras.layers.Bidirectional(keras.layers.LSTM(2), input_shape=(4, 3), weights=given)
+    for a, b in zip(bi.get_weights(), given):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="expects shape"):
+        keras.layers.Dense(2, weights=[np.ones((4, 2)), np.zeros(2)])(np.ones((1, 3)))

@@ -85,6 +85,7 @@ class Layer:
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  batch_input_shape=None, seed=None, activity_regularizer=None, batch_size=None, **kwargs):
+        self._initial_weights = kwargs.pop("weights", None)      # Keras 2: set once built
         input_dim, input_length = kwargs.pop("input_dim", None), kwargs.pop("input_length", None)
         if (input_dim is not None or input_length is not None) and input_shape is None and batch_input_shape is None:
             input_shape = self._legacy_input_shape(input_dim, input_length)    # Dense(12, input_dim=8)
@@ -174,9 +175,13 @@ class Layer:
 
     # -- building ----------------------------------------------------------------------
     def build(self, input_shape):
-        """Create parameters for inputs of shape (None, ...)."""
+        """Create parameters for inputs of shape (None, ...); subclasses create theirs, then call
+        this. Keras 2's ``weights=`` given to the constructor are set here."""
         self.input_shape = tuple(input_shape)
         self.built = True
+        initial, self._initial_weights = self.__dict__.get("_initial_weights"), None
+        if initial is not None:
+            self.set_weights(list(initial))
 
     def add_weight(self, key, shape, initializer):
         value = np.array(initializer(tuple(shape), self.dtype, self.rng), dtype=self.dtype, order="C")
