@@ -19,7 +19,7 @@ mask, ONNX's recurrent ops leave zeros at padded steps where a lone Keras recurr
 """
 import numpy as np
 
-from ..layers import (Activation, Bidirectional, Concatenate, Dense, Dropout, Embedding, InputLayer, Masking,
+from ..layers import (Activation, Bidirectional, Concatenate, Dense, Dropout, Embedding, Masking,
                       RepeatVector, TimeDistributed)
 from ..layers.recurrent import GRU, LSTM, SimpleRNN
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..layers.base import Layer, unique_name
 from ..layers.cells import cell_backward
 from ..layers.core_layers import InputLayer
-from ..layers.graph import SymbolicTensor, flatten, is_symbolic
+from ..layers.graph import flatten, is_symbolic
 from ..layers.registry import deserialize_layer, serialize_layer
 from . import subclassed
 from .training import TrainingMixin

@@ -30,7 +30,6 @@ import zipfile
 
 import numpy as np
 
-from .. import optimizers as optimizers_mod
 from ..layers.registry import get_class
 
 FORMAT = "lstm_np-model"
