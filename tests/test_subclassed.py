@@ -166,3 +166,33 @@ def test_a_failed_compile_leaves_the_model_as_it_was():
     assert model.optimizer is opt and model.losses_per_output is losses
     with pytest.raises(ValueError, match="unknown loss"):
         keras.Sequential([layers.Dense(1)]).compile(loss="no_such_loss", optimizer="adam")
+
+
+def test_a_subclass_build_runs_first_and_a_subclassed_model_nests():
+    class Lazy(keras.Model):                            # layers made in build, as Keras allows
+        def build(self, input_shape):
+            self.lstm = layers.LSTM(4, seed=0)
+            self.out = layers.Dense(1, seed=1)
+            super().build(input_shape)
+
+        def call(self, x):
+            return self.out(self.lstm(x))
+
+    lazy = Lazy()
+    lazy.compile("adam", "mse")
+    lazy.fit(np.ones((4, 3, 2)), np.ones((4, 1)), verbose=0)
+    assert lazy.predict(np.ones((1, 3, 2)), verbose=0).shape == (1, 1) and len(lazy.weights) == 5
+
+    class Head(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.lstm, self.dense = layers.LSTM(4, seed=2), layers.Dense(2, seed=3)
+
+        def call(self, x):
+            return self.dense(self.lstm(x))
+
+    x = keras.Input((3, 2))
+    outer = keras.Model(x, layers.Dense(1, seed=4)(Head()(x)))          # traced when called on x
+    outer.compile("adam", "mse")
+    hist = outer.fit(np.ones((4, 3, 2)), np.ones((4, 1)), epochs=2, verbose=0).history
+    assert len(hist["loss"]) == 2 and outer.predict(np.ones((2, 3, 2)), verbose=0).shape == (2, 1)

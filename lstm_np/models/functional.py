@@ -276,7 +276,11 @@ class Model(TrainingMixin, Layer):
 
     def _build_for(self, x):
         if getattr(self, "_subclassed", False) and not self.built:
-            self._trace_call(subclassed.inputs_for_data(x))
+            inputs = subclassed.inputs_for_data(x)
+            if type(self).build is not Model.build:       # the subclass's own build runs first,
+                self.build(subclassed.shapes_of(inputs))  # as in Keras (it may make layers)
+            if not self.built:
+                self._trace_call(inputs)
 
     def standardize(self, x, y, who, sample_weight=None, class_weight=None):
         self._build_for(x)

@@ -55,6 +55,15 @@ def inputs_for_shape(input_shape):
     return Input(shape[1:], batch_size=shape[0])
 
 
+def shapes_of(inputs):
+    """The shapes (batch axis first) of symbolic inputs, in their structure: ``build``'s argument."""
+    if isinstance(inputs, dict):
+        return {k: t.shape for k, t in inputs.items()}
+    if isinstance(inputs, list):
+        return [t.shape for t in inputs]
+    return inputs.shape
+
+
 def _feature_shape(a, what):
     shape = np.shape(a)
     if len(shape) < 1:
