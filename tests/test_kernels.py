@@ -206,3 +206,27 @@ def test_calls_of_shrinking_shapes_match_a_fresh_layer(kind, rng):
             np.testing.assert_array_equal(layer.grads[k], fresh.grads[k])
     for a, b in zip(out_big, saved):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@given(shapes=st.lists(st.tuples(st.integers(1, 9), st.integers(1, 6)), min_size=2, max_size=4),
+       modes=st.lists(st.sampled_from(["train", "infer"]), min_size=4, max_size=4),
+       seed=st.integers(0, 10 ** 6))
+def test_any_sequence_of_shapes_and_modes_matches_fresh_layers(kind, shapes, modes, seed):
+    """Workspace blocks reused across calls of any shapes, masked, training or inference mode:
+    every call equals a fresh layer's (same weights), bit for bit."""
+    rng = np.random.default_rng(seed)
+    layer = KINDS[kind](5, return_sequences=True, return_state=True, seed=0)
+    for (B, T), mode in zip(shapes, modes):
+        x = rng.standard_normal((B, T, 3)).astype("float32")
+        mask = np.arange(T)[None] < rng.integers(1, T + 1, (B, 1))
+        fresh = KINDS[kind](5, return_sequences=True, return_state=True, seed=0)
+        if mode == "infer":
+            with lstm_np.inference_mode():
+                out, ref = layer.forward(x, mask=mask), fresh.forward(x, mask=mask)
+        else:
+            out, ref = layer.forward(x, mask=mask, training=True), fresh.forward(x, mask=mask, training=True)
+            g = [np.full_like(o, 0.5) for o in out]
+            np.testing.assert_array_equal(layer.backward(g), fresh.backward(g))
+        for a, b in zip(out, ref):
+            np.testing.assert_array_equal(a, b)
