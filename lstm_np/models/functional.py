@@ -272,7 +272,15 @@ class Model(TrainingMixin, Layer):
 
     def summary(self, *args, **kwargs):
         self._require_graph("summary")
+        if getattr(self, "_subclassed", False):           # as Keras shows a subclassed model:
+            kwargs.setdefault("connected_to", False)      # its layers, without the wiring
         return super().summary(*args, **kwargs)
+
+    def _summary_layers(self):
+        layers = self.graph.layers
+        if getattr(self, "_subclassed", False):
+            layers = [l for l in layers if not isinstance(l, InputLayer)]
+        return layers
 
     def _build_for(self, x):
         if getattr(self, "_subclassed", False) and not self.built:
