@@ -52,13 +52,14 @@ def test_a_subclassed_model_trains_exactly_as_the_same_functional_model(data):
 def test_it_is_built_by_its_first_data_and_compiled_before(data):
     x, y = data
     m = Regressor(name="reg")
-    assert [l.name for l in m.layers] == [m.lstm.name, m.drop.name, m.pool.name, m.out.name]
+    assert [l.name for l in m.layers] == [m.lstm.name, m.drop.name, m.pool.name, m.out.name]   # before ...
     with pytest.raises(ValueError, match="has not been built yet"):
         m.summary()
     m.compile("adam", "mse")                            # before the graph exists
     m.fit(x, y, epochs=1, verbose=0)
     assert m.built and m.name == "reg" and m.count_params() == sum(w.size for w in m.get_weights())
     assert m(x[:2]).shape == (2, 1)                     # called on arrays, as Keras
+    assert [l.name for l in m.layers] == [m.lstm.name, m.drop.name, m.pool.name, m.out.name]   # ... and after
 
 
 class Encoder(layers.Layer):                           # a custom layer made of layers

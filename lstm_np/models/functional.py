@@ -277,10 +277,7 @@ class Model(TrainingMixin, Layer):
         return super().summary(*args, **kwargs)
 
     def _summary_layers(self):
-        layers = self.graph.layers
-        if getattr(self, "_subclassed", False):
-            layers = [l for l in layers if not isinstance(l, InputLayer)]
-        return layers
+        return self.layers
 
     def _build_for(self, x):
         if getattr(self, "_subclassed", False) and not self.built:
@@ -324,6 +321,8 @@ class Model(TrainingMixin, Layer):
         subclassed model not yet traced: the layers it holds as attributes."""
         if self.graph is None:                        # a subclassed model before its trace
             return subclassed.attribute_layers(self)
+        if self._subclassed:                          # as Keras: no input layers listed
+            return [l for l in self.graph.layers if not isinstance(l, InputLayer)]
         return list(self.graph.layers)
 
     @property
@@ -392,7 +391,8 @@ class Model(TrainingMixin, Layer):
                 for layer in self.layers for k, p, g, t in layer.weight_entries()]
 
     def random_generators(self):
-        return [self.rng] + [g for layer in self.layers for g in layer.random_generators()]
+        layers = self.graph.layers if getattr(self, "_subclassed", False) and self.graph is not None else self.layers
+        return [self.rng] + [g for layer in layers for g in layer.random_generators()]   # as the Model it saves as
 
     def set_call_slot(self, slot):
         self._slot = slot
@@ -504,7 +504,7 @@ class Model(TrainingMixin, Layer):
                   "initial_state": refs(n.initial_state), "mask": refs(n.mask), "training": n.training,
                   "kwargs": n.kwargs} for n in self.graph.nodes]
         return {"name": self.name, "trainable": self.trainable,
-                "layers": [serialize_layer(l) for l in self.layers], "nodes": nodes,
+                "layers": [serialize_layer(l) for l in self.graph.layers], "nodes": nodes,
                 "input_layers": [ref(t) for t in self.graph.inputs],
                 "input_names": self._input_names,
                 "inputs_is_list": isinstance(self._inputs_structure, (list, tuple)),
