@@ -1,0 +1,156 @@
+"""ConvLSTM2D: an LSTM whose state is a feature map (``core/conv_lstm.py`` has the equations).
+
+    ConvLSTM2D(filters=64, kernel_size=(1, 2), activation="relu",
+               input_shape=(n_seq, 1, n_steps, n_features))        # (T, rows, cols, channels)
+
+As Keras 3's: channels last, gates i, f, c, o, the input convolved with the layer's padding
+("valid" or "same"), the state always with "same"; recurrent_activation sigmoid and
+unit_forget_bias by default. Supported here: strides 1 and dilation 1, no dropout, no mask,
+not stateful — each refused with a clear error rather than ignored.
+"""
+import numpy as np
+
+from .. import initializers
+from ..core import activations as A
+from ..core.conv_lstm import conv_lstm_backward, conv_lstm_forward
+from .base import Layer, check_bool, check_positive_int
+from .checks import as_float_array, check_rank
+
+
+def _pair(value, what):
+    values = tuple(value) if isinstance(value, (list, tuple)) else (value, value)
+    if len(values) != 2:
+        raise ValueError(f"ConvLSTM2D {what} must be an int or a pair, received {value!r}")
+    return tuple(check_positive_int(v, f"ConvLSTM2D {what}") for v in values)
+
+
+class ConvLSTM2D(Layer):
+    weight_names = ("kernel", "recurrent_kernel", "bias")
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, dropout=0.0, recurrent_dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = check_positive_int(filters, "ConvLSTM2D filters")
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides, self.dilation_rate = _pair(strides, "strides"), _pair(dilation_rate, "dilation_rate")
+        unsupported = [name for name, bad in (("strides", self.strides != (1, 1)),
+                                              ("dilation_rate", self.dilation_rate != (1, 1)),
+                                              ("data_format", data_format not in (None, "channels_last")),
+                                              ("stateful", bool(stateful)), ("dropout", bool(dropout)),
+                                              ("recurrent_dropout", bool(recurrent_dropout))) if bad]
+        if unsupported:
+            raise ValueError(f"ConvLSTM2D: {unsupported} other than the defaults are not supported here "
+                             "(strides 1, dilation 1, channels_last, no dropout, not stateful)")
+        self.padding = str(padding).lower()
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"ConvLSTM2D padding must be 'valid' or 'same', received {padding!r}")
+        for name in (activation, recurrent_activation):
+            A.get_elementwise(name)                          # a clear error for an unknown name
+        self.activation, self.recurrent_activation = activation, recurrent_activation
+        self.use_bias, self.unit_forget_bias = check_bool(use_bias, "use_bias"), check_bool(unit_forget_bias,
+                                                                                            "unit_forget_bias")
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.return_sequences = check_bool(return_sequences, "return_sequences")
+        self.return_state = check_bool(return_state, "return_state")
+        self.go_backwards = check_bool(go_backwards, "go_backwards")
+        self.initial_state_grads = None
+        if self.input_shape_arg is not None:
+            self.build((None,) + self.input_shape_arg)
+
+    # -- building ---------------------------------------------------------------------------
+    def build(self, input_shape):
+        if len(input_shape) != 5 or input_shape[-1] is None:
+            raise ValueError(f"ConvLSTM2D {self.name!r} expects input of rank 5 (batch, time, rows, cols, "
+                             f"channels) with known channels, received shape {tuple(input_shape)}")
+        (kr, ks), C, F = self.kernel_size, input_shape[-1], self.filters
+        self.add_weight("kernel", (kr, ks, C, 4 * F), self.kernel_initializer)
+        self.add_weight("recurrent_kernel", (kr, ks, F, 4 * F), self.recurrent_initializer)
+        self.add_weight("bias", (4 * F,), self.bias_initializer)
+        if self.unit_forget_bias:
+            self.params["bias"][F:2 * F] = 1.0
+        if not self.use_bias:
+            self.params.pop("bias"), self.grads.pop("bias")
+        super().build(input_shape)
+
+    def _frame_shape(self, rows, cols):
+        if self.padding == "same":
+            return rows, cols
+        kr, ks = self.kernel_size
+        return (None if rows is None else rows - kr + 1), (None if cols is None else cols - ks + 1)
+
+    def compute_output_shape(self, input_shape):
+        B, T, R, S = input_shape[:4]
+        Ro, So = self._frame_shape(R, S)
+        state = (B, Ro, So, self.filters)
+        out = (B, T, Ro, So, self.filters) if self.return_sequences else state
+        return [out, state, state] if self.return_state else out
+
+    # -- running ----------------------------------------------------------------------------
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        who = f"ConvLSTM2D {self.name!r}"
+        x = as_float_array(x, self.dtype, who)
+        check_rank(x, 5, who, "(batch, time, rows, cols, channels)")
+        self._ensure_built(x)
+        if mask is not None:
+            raise ValueError(f"{who}: masks are not supported here (pad the frames instead)")
+        B, T, R, S, C = x.shape
+        if C != self.params["kernel"].shape[2]:
+            raise ValueError(f"{who} expects {self.params['kernel'].shape[2]} channels, received {C}")
+        Ro, So = self._frame_shape(R, S)
+        if Ro < 1 or So < 1:
+            raise ValueError(f"{who}: frames of {R}x{S} are smaller than the kernel {self.kernel_size}")
+        state_shape = (B, Ro, So, self.filters)
+        if initial_state is None:
+            h0 = c0 = np.zeros(state_shape, self.dtype)
+        else:
+            states = [as_float_array(s, self.dtype, f"{who} initial state") for s in initial_state]
+            if len(states) != 2 or any(s.shape != state_shape for s in states):
+                raise ValueError(f"{who} expects initial_state [h, c] of shape {state_shape} each, "
+                                 f"received {[s.shape for s in states]}")
+            h0, c0 = states
+        if self.go_backwards:
+            x = x[:, ::-1]
+        bias = self.params["bias"] if self.use_bias else np.zeros(4 * self.filters, self.dtype)
+        hseq, h, c, cache = conv_lstm_forward(x, h0, c0, self.params["kernel"], self.params["recurrent_kernel"],
+                                              bias, self.padding, self.activation, self.recurrent_activation)
+        self._cache = (cache, initial_state is not None)
+        out = hseq if self.return_sequences else h
+        return [out, h, c] if self.return_state else out
+
+    def backward(self, grad_output):
+        cache, given = self._require_cache()
+        self._cache = None
+        d_h = d_c = None
+        if self.return_state:
+            grad_output, d_h, d_c = (list(grad_output) + [None, None])[:3]
+        shape = cache["steps"][0][1].shape                       # (B, R', S', F)
+        g = None if grad_output is None else np.asarray(grad_output, self.dtype)
+        dhseq = g if self.return_sequences else None
+        if not self.return_sequences and g is not None:
+            d_h = g if d_h is None else np.asarray(d_h, self.dtype) + g
+        dx, dh0, dc0, dW, dU, db = conv_lstm_backward(
+            dhseq, None if d_h is None else np.broadcast_to(np.asarray(d_h, self.dtype), shape),
+            None if d_c is None else np.asarray(d_c, self.dtype), cache)
+        self.grads["kernel"][...] = dW
+        self.grads["recurrent_kernel"][...] = dU
+        if self.use_bias:
+            self.grads["bias"][...] = db
+        self.initial_state_grads = [dh0, dc0] if given else None
+        return dx[:, ::-1] if self.go_backwards else dx
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(filters=self.filters, kernel_size=list(self.kernel_size), padding=self.padding,
+                   activation=self.activation, recurrent_activation=self.recurrent_activation,
+                   use_bias=self.use_bias, unit_forget_bias=self.unit_forget_bias,
+                   kernel_initializer=initializers.serialize(self.kernel_initializer),
+                   recurrent_initializer=initializers.serialize(self.recurrent_initializer),
+                   bias_initializer=initializers.serialize(self.bias_initializer),
+                   return_sequences=self.return_sequences, return_state=self.return_state,
+                   go_backwards=self.go_backwards)
+        return cfg
