@@ -166,3 +166,12 @@ def test_keras2_weights_argument_sets_the_initial_weights():
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="expects shape"):
         keras.layers.Dense(2, weights=[np.ones((4, 2)), np.zeros(2)])(np.ones((1, 3)))
+
+
+def test_cudnn_layers_of_keras2_scripts_are_the_same_recurrences():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 5, 2)).astype("float32")
+    for cudnn, plain in ((keras.layers.CuDNNLSTM, keras.layers.LSTM), (keras.layers.CuDNNGRU, keras.layers.GRU)):
+        a, b = cudnn(4, return_sequences=True, seed=3), plain(4, return_sequences=True, seed=3)
+        np.testing.assert_array_equal(a.forward(x), b.forward(x))
+        assert a.fast and a.count_params() == b.count_params()

@@ -14,12 +14,12 @@ from .normalization import BatchNormalization, LayerNormalization
 from .pooling import AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
-from .recurrent import GRU, LSTM, RNN, Recurrent, SimpleRNN
+from .recurrent import GRU, LSTM, RNN, CuDNNGRU, CuDNNLSTM, Recurrent, SimpleRNN
 from .reshaping import Flatten, Permute, Reshape
 from .wrappers import TimeDistributed
 
 __all__ = ["Layer", "Activation", "Input", "InputLayer", "Dropout", "Masking", "RepeatVector", "Dense",
-           "Embedding", "LSTM", "GRU", "SimpleRNN", "Recurrent", "RNN", "LSTMCell", "GRUCell", "SimpleRNNCell",
+           "Embedding", "LSTM", "GRU", "CuDNNLSTM", "CuDNNGRU", "SimpleRNN", "Recurrent", "RNN", "LSTMCell", "GRUCell", "SimpleRNNCell",
            "StackedRNNCells", "RNNCell", "TimeDistributed", "Bidirectional",
            "Lambda", "Attention", "AdditiveAttention", "Concatenate", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum", "Dot", "concatenate", "add", "subtract", "multiply",

@@ -440,3 +440,14 @@ class SimpleRNN(_CellRNN):
     """Fully connected RNN: h_t = φ(x_t W + h_{t-1} U + b). Parameters: (input_dim + units + 1)·units."""
 
     cell_class = SimpleRNNCell
+
+
+class CuDNNLSTM(LSTM):
+    """Keras 2's GPU-only ``CuDNNLSTM`` for classic scripts: the same recurrence as ``LSTM``
+    (tanh, sigmoid, unit_forget_bias), run here on the CPU kernels. (cuDNN keeps two bias
+    vectors, so a Keras 2 CuDNNLSTM weights file has 8·units biases: add them to load it.)"""
+
+
+class CuDNNGRU(GRU):
+    """Keras 2's GPU-only ``CuDNNGRU``: a ``GRU`` with reset_after=True, which is what cuDNN's
+    GRU computes."""
