@@ -34,6 +34,12 @@ FRAMEWORKS = ["numba", "torch", "numpy"]
 CELLS = {"lstm": ("LSTM", "LSTM", 4), "gru": ("GRU", "GRU", 3), "rnn": ("SimpleRNN", "RNN", 1)}
 
 
+def _tick(size):
+    """'(64, 100, 128, 256)' -> a two-line axis label that does not run into its neighbours."""
+    B, T, I, H = [v.strip() for v in size.strip("()").split(",")]
+    return f"B={B} T={T}\nI={I} H={H}"
+
+
 def flops(B, T, I, H, gates=4, directions=1, layers=1):
     """GEMM flops of one forward: 2·T·B·(I + H)·gates·H per direction of the first layer, with
     I = directions·H for the layers above it. Backward does twice that."""
@@ -169,7 +175,7 @@ def plot(summary, path):
         ax.axhline(1.0, color="k", lw=0.8, ls="--")
         ax.set_yscale("log")
         ax.set_xticks(xs)
-        ax.set_xticklabels(["B,T,I,H\n" + lab.strip("()") for lab in labels], fontsize=7)
+        ax.set_xticklabels([_tick(lab) for lab in labels], fontsize=7)
         ax.set_ylabel("time / torch time, same threads (log, lower is faster)")
         ax.set_title(f"{kind.replace('_', ' + ')}: {summary['model']} vs torch\n(CPU, float32)", fontsize=10)
         ax.legend(fontsize=7)

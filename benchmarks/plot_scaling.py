@@ -8,6 +8,8 @@ import argparse
 import json
 import os
 
+from lstm_vs_torch import _tick        # the same axis labels as the benchmark's own charts
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -44,7 +46,7 @@ def main():
         if key.startswith("kernels' BLAS") and "cores" in key:
             ax1.axhline(value, color="k", lw=1.2, ls="-", label=f"sgemm 2048 peak: {key} ({value:.0f})")
     ax1.set_xticks(xs)
-    ax1.set_xticklabels(["B,T,I,H\n" + s.strip("()") for s in sizes], fontsize=7)
+    ax1.set_xticklabels([_tick(s) for s in sizes], fontsize=7)
     ax1.set_ylabel("GFLOP/s, forward + backward (higher is better)")
     ax1.set_title("LSTM forward + backward, float32: GFLOP/s", fontsize=10)
     top = max([b.get_height() for b in ax1.patches] + list(peaks.values()) + [1.0])
@@ -59,7 +61,7 @@ def main():
     ax2.axhline(2.0, color="k", lw=0.8, ls="--", label="2x: both cores fully used")
     ax2.axhline(1.0, color="gray", lw=0.8)
     ax2.set_xticks(xs)
-    ax2.set_xticklabels(["B,T,I,H\n" + s.strip("()") for s in sizes], fontsize=7)
+    ax2.set_xticklabels([_tick(s) for s in sizes], fontsize=7)
     ax2.set_ylabel("time on 1 thread / time on 2 threads")
     ax2.set_title("speed-up from 1 to 2 threads (each framework against itself)", fontsize=10)
     ax2.set_ylim(0, 2.6)
