@@ -147,6 +147,6 @@ def run(fn, bounds):
 def parallel(tasks, work):
     """[task() for task in tasks], on different threads when ``work`` flops are worth a hand-off
     (at (B, T, D, H) = (1, 10, 1, 20) two threads made a BiLSTM 2.5x slower)."""
-    if work < MIN_WORK:
+    if work <= 0 or work < MIN_WORK:                 # 0: the caller says "not worth a thread"
         return [task() for task in tasks]
     return run(lambda k, _: tasks[k](), [slice(None)] * len(tasks))
