@@ -17,6 +17,7 @@ from .graph import Node, SymbolicTensor, any_symbolic, flatten, is_symbolic
 from .registry import register
 from .variable import Variable
 
+
 def _snake(name):
     """Keras's to_snake_case: "LSTMCell" -> "lstm_cell", "SimpleRNN" -> "simple_rnn"."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
@@ -66,6 +67,9 @@ def _batch_free_shapes(structure):
     if isinstance(structure, (list, tuple)):
         return [_batch_free_shapes(v) for v in structure]
     return (None,) + tuple(np.shape(structure) if not is_symbolic(structure) else structure.shape)[1:]
+
+
+_COMPOSITE = {}                 # class -> is it a custom layer made of layers (see _is_composite)
 
 
 class Layer:
@@ -228,10 +232,13 @@ class Layer:
 
     def _is_composite(self):
         """A layer subclass written as Keras writes a custom layer made of layers: its own
-        ``call`` and no ``forward`` (cells and models have theirs)."""
+        ``call`` and no ``forward`` (cells and models have theirs). Decided once per class."""
         cls = type(self)
-        return cls.forward is Layer.forward and any("call" in vars(c) for c in cls.__mro__[:-1]
-                                                      if issubclass(c, Layer) and c is not Layer)
+        found = _COMPOSITE.get(cls)
+        if found is None:
+            found = _COMPOSITE[cls] = cls.forward is Layer.forward and any(
+                "call" in vars(c) for c in cls.__mro__[:-1] if issubclass(c, Layer) and c is not Layer)
+        return found
 
     def _call_composite(self, inputs, training, mask, initial_state, kwargs):
         """Run ``call``: on symbolic tensors its layer calls record their Nodes straight into

@@ -13,8 +13,9 @@ Merge modes and their backward (g = d loss / d y):
     mul     y = y_f ⊙ y_b       dy_f = g ⊙ y_b,  dy_b = g ⊙ y_f      (product rule)
     None    [y_f, y_b]          the two gradients as given
 
-The two directions run at the same time, forward and backward (``core/threads.parallel``);
-inside each, its shards run in order on its thread. The numbers do not change.
+On the numba backend, a call big enough to pay for a thread hand-off runs the two
+directions at the same time, forward and backward (``core/threads.parallel``); inside each,
+its shards run in order on its thread. The numbers do not change.
 
 With a mask (right padding) each direction reads only the valid steps, and the outputs
 at masked steps are zeros (Keras sets ``zero_output_for_mask`` on both layers).
