@@ -19,18 +19,13 @@ its padded steps out of the loss.
 """
 import numpy as np
 
-from ..layers.base import Layer, unique_name
+from ..layers.base import Layer, _snake, unique_name
 from ..layers.cells import cell_backward
 from ..layers.core_layers import InputLayer
 from ..layers.graph import flatten, is_symbolic
 from ..layers.registry import deserialize_layer, serialize_layer
 from . import subclassed
 from .training import TrainingMixin
-
-
-def _snake(name):
-    """MyModel -> my_model (Keras's default name for a subclassed model)."""
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
 def _as_tensor_list(structure, what):
