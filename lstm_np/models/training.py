@@ -362,8 +362,9 @@ class TrainingMixin(ModelStateMixin):
 
     @property
     def metrics_names(self):
-        """The names of what ``evaluate`` returns, in its order (Keras 2's ``model.metrics_names``:
-        ``scores = model.evaluate(x, y); print(model.metrics_names[1], scores[1])``)."""
+        """The names of what ``evaluate`` returns, in its order — Keras 2's ``model.metrics_names``
+        (``scores = model.evaluate(x, y); print(model.metrics_names[1], scores[1])``); Keras 3
+        answers ['loss', 'compile_metrics'] there, which such scripts cannot use."""
         if getattr(self, "_loss_trackers", None) is None:
             return []
         return list(self._loss_trackers) + [key for key, _, _, _ in self.metric_fns]
