@@ -227,7 +227,7 @@ class Graph:
         return [grads.get(id(t)) for t in self.inputs]
 
 
-class Model(TrainingMixin, Layer):
+class Model(subclassed.SubclassedMixin, TrainingMixin, Layer):
     """``Model(inputs, outputs, name=None)``: a graph of layer calls (Keras's functional model).
 
     ``inputs``/``outputs``: one symbolic tensor, a list of them, or (inputs) a dict by name.
@@ -249,47 +249,6 @@ class Model(TrainingMixin, Layer):
         self._set_graph(inputs, outputs)
         if not trainable:
             self.trainable = False
-
-    # -- a subclassed model (models/subclassed.py): its graph is call() traced ----------------
-    def _trace_call(self, inputs):
-        outputs = subclassed.trace(self, inputs)
-        self._set_graph(inputs, outputs)
-        if not self._trainable_arg:
-            self.trainable = False
-
-    def build(self, input_shape=None):
-        """A subclassed model traces ``call`` on inputs of this shape (batch axis first);
-        a functional model is built already."""
-        if getattr(self, "_subclassed", False) and not self.built:
-            if input_shape is None:
-                self._require_graph("build")
-            self._trace_call(subclassed.inputs_for_shape(input_shape))
-
-    def summary(self, *args, **kwargs):
-        self._require_graph("summary")
-        if getattr(self, "_subclassed", False):           # as Keras shows a subclassed model:
-            kwargs.setdefault("connected_to", False)      # its layers, without the wiring
-        return super().summary(*args, **kwargs)
-
-    def _summary_layers(self):
-        return self.layers
-
-    def _build_for(self, x):
-        if getattr(self, "_subclassed", False) and not self.built:
-            inputs = subclassed.inputs_for_data(x)
-            if type(self).build is not Model.build:       # the subclass's own build runs first,
-                self.build(subclassed.shapes_of(inputs))  # as in Keras (it may make layers)
-            if not self.built:
-                self._trace_call(inputs)
-
-    def standardize(self, x, y, who, sample_weight=None, class_weight=None):
-        self._build_for(x)
-        return super().standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight)
-
-    def _require_graph(self, who):
-        if self.graph is None:
-            raise ValueError(f"{who}: model {self.name!r} has not been built yet: call build(input_shape) "
-                             "or run it on a batch of data first (its call() is traced then)")
 
     def _set_graph(self, inputs, outputs):
         self._input_names = list(inputs) if isinstance(inputs, dict) else None

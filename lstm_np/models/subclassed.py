@@ -100,3 +100,49 @@ def attribute_layers(model):
                 seen.add(id(v))
                 found.append(v)
     return found
+
+
+class SubclassedMixin:
+    """What ``Model`` does for a subclass with ``call`` (``self._subclassed``): trace it into the
+    graph on first data or ``build``; before that, refuse what needs the graph. A functional
+    model (or a Sequential) passes through these methods untouched."""
+
+    def _trace_call(self, inputs):
+        outputs = trace(self, inputs)
+        self._set_graph(inputs, outputs)
+        if not self._trainable_arg:
+            self.trainable = False
+
+    def build(self, input_shape=None):
+        """A subclassed model traces ``call`` on inputs of this shape (batch axis first);
+        a functional model is built already."""
+        if getattr(self, "_subclassed", False) and not self.built:
+            if input_shape is None:
+                self._require_graph("build")
+            self._trace_call(inputs_for_shape(input_shape))
+
+    def summary(self, *args, **kwargs):
+        self._require_graph("summary")
+        if getattr(self, "_subclassed", False):           # as Keras shows a subclassed model:
+            kwargs.setdefault("connected_to", False)      # its layers, without the wiring
+        return super().summary(*args, **kwargs)
+
+    def _summary_layers(self):
+        return self.layers
+
+    def _build_for(self, x):
+        if getattr(self, "_subclassed", False) and not self.built:
+            inputs = inputs_for_data(x)
+            if type(self).build is not SubclassedMixin.build:       # the subclass's own build runs first,
+                self.build(shapes_of(inputs))  # as in Keras (it may make layers)
+            if not self.built:
+                self._trace_call(inputs)
+
+    def standardize(self, x, y, who, sample_weight=None, class_weight=None):
+        self._build_for(x)
+        return super().standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight)
+
+    def _require_graph(self, who):
+        if self.graph is None:
+            raise ValueError(f"{who}: model {self.name!r} has not been built yet: call build(input_shape) "
+                             "or run it on a batch of data first (its call() is traced then)")
