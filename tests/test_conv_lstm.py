@@ -88,3 +88,34 @@ def test_what_is_not_supported_is_refused():
         layer.forward(np.ones((2, 3, 4, 4)))
     with pytest.raises(ValueError, match="smaller than the kernel"):
         layer.forward(np.ones((1, 2, 2, 2, 1)))
+
+
+CASES_1D = {"conv1d_valid_3": (3, "valid", True, 3), "conv1d_same_2_last": (2, "same", False, 2)}
+
+
+@pytest.mark.parametrize("name", sorted(CASES_1D))
+def test_conv_lstm_1d_equals_kerass(name):
+    k, pad, seq, F = CASES_1D[name]
+    x = G[f"{name}/x"]
+    layer = layers.ConvLSTM1D(F, k, padding=pad, return_sequences=seq, return_state=True)
+    layer.build(x.shape)
+    layer.set_weights([G[f"{name}/w{i}"] for i in range(3)])           # Keras's 1-D shapes
+    assert layer.count_params() == int(G[f"{name}/params"])
+    for got, key in zip(layer.forward(x), ("out", "h", "c")):
+        np.testing.assert_allclose(got, G[f"{name}/{key}"], rtol=2e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_conv_lstm_1d_gradients_are_checked(return_sequences):
+    rng = np.random.default_rng(3)
+    layer = layers.ConvLSTM1D(3, 2, padding="same", return_sequences=return_sequences, return_state=True,
+                              dtype="float64", seed=0)
+    x = rng.standard_normal((2, 3, 5, 2))
+    states = [0.2 * rng.standard_normal((2, 5, 3)) for _ in range(2)]
+    errors = gradcheck.check_layer(layer, x, initial_state=states)
+    assert max(errors.values()) < 1e-6, errors
+    model = keras.Sequential([keras.Input((3, 5, 2)), layers.ConvLSTM1D(4, 2, seed=1), layers.Flatten(),
+                              layers.Dense(1, seed=2)])
+    model.compile("adam", "mse")
+    model.fit(x.astype("float32"), np.ones((2, 1)), epochs=2, verbose=0)
+    assert model.layers[0].get_config()["kernel_size"] == 2

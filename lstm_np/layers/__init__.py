@@ -3,7 +3,7 @@ from .attention import AdditiveAttention, Attention
 from .base import Layer
 from .bidirectional import Bidirectional
 from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell, StackedRNNCells
-from .conv_lstm import ConvLSTM2D
+from .conv_lstm import ConvLSTM1D, ConvLSTM2D
 from .convolutional import Conv1D
 from .core_layers import Activation, Dropout, Input, InputLayer, Masking, RepeatVector
 from .dense import Dense
@@ -23,6 +23,6 @@ __all__ = ["Layer", "Activation", "Input", "InputLayer", "Dropout", "Masking", "
            "StackedRNNCells", "RNNCell", "TimeDistributed", "Bidirectional",
            "Lambda", "Attention", "AdditiveAttention", "Concatenate", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum", "Dot", "concatenate", "add", "subtract", "multiply",
-           "average", "maximum", "minimum", "dot", "Conv1D", "ConvLSTM2D", "MaxPooling1D", "AveragePooling1D",
+           "average", "maximum", "minimum", "dot", "Conv1D", "ConvLSTM1D", "ConvLSTM2D", "MaxPooling1D", "AveragePooling1D",
            "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Flatten", "Reshape", "Permute", "LayerNormalization",
            "BatchNormalization", "SpatialDropout1D", "GaussianNoise", "ReLU", "LeakyReLU", "Softmax"]

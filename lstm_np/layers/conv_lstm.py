@@ -77,6 +77,10 @@ class ConvLSTM2D(Layer):
             self.params.pop("bias"), self.grads.pop("bias")
         super().build(input_shape)
 
+    def _kernels(self):
+        """(W, U) as the 2-D recurrence takes them: (k_r, k_s, C, 4F), (k_r, k_s, F, 4F)."""
+        return self.params["kernel"], self.params["recurrent_kernel"]
+
     def _frame_shape(self, rows, cols):
         if self.padding == "same":
             return rows, cols
@@ -92,15 +96,16 @@ class ConvLSTM2D(Layer):
 
     # -- running ----------------------------------------------------------------------------
     def forward(self, x, training=False, mask=None, initial_state=None):
-        who = f"ConvLSTM2D {self.name!r}"
+        who = f"{type(self).__name__} {self.name!r}"
         x = as_float_array(x, self.dtype, who)
         check_rank(x, 5, who, "(batch, time, rows, cols, channels)")
         self._ensure_built(x)
         if mask is not None:
             raise ValueError(f"{who}: masks are not supported here (pad the frames instead)")
         B, T, R, S, C = x.shape
-        if C != self.params["kernel"].shape[2]:
-            raise ValueError(f"{who} expects {self.params['kernel'].shape[2]} channels, received {C}")
+        kernel, recurrent_kernel = self._kernels()
+        if C != kernel.shape[2]:
+            raise ValueError(f"{who} expects {kernel.shape[2]} channels, received {C}")
         Ro, So = self._frame_shape(R, S)
         if Ro < 1 or So < 1:
             raise ValueError(f"{who}: frames of {R}x{S} are smaller than the kernel {self.kernel_size}")
@@ -116,8 +121,8 @@ class ConvLSTM2D(Layer):
         if self.go_backwards:
             x = x[:, ::-1]
         bias = self.params["bias"] if self.use_bias else np.zeros(4 * self.filters, self.dtype)
-        hseq, h, c, cache = conv_lstm_forward(x, h0, c0, self.params["kernel"], self.params["recurrent_kernel"],
-                                              bias, self.padding, self.activation, self.recurrent_activation)
+        hseq, h, c, cache = conv_lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, self.padding,
+                                              self.activation, self.recurrent_activation)
         self._cache = (cache, initial_state is not None)
         out = hseq if self.return_sequences else h
         return [out, h, c] if self.return_state else out
@@ -136,8 +141,8 @@ class ConvLSTM2D(Layer):
         dx, dh0, dc0, dW, dU, db = conv_lstm_backward(
             dhseq, None if d_h is None else np.broadcast_to(np.asarray(d_h, self.dtype), shape),
             None if d_c is None else np.asarray(d_c, self.dtype), cache)
-        self.grads["kernel"][...] = dW
-        self.grads["recurrent_kernel"][...] = dU
+        self.grads["kernel"][...] = dW.reshape(self.grads["kernel"].shape)
+        self.grads["recurrent_kernel"][...] = dU.reshape(self.grads["recurrent_kernel"].shape)
         if self.use_bias:
             self.grads["bias"][...] = db
         self.initial_state_grads = [dh0, dc0] if given else None
@@ -153,4 +158,72 @@ class ConvLSTM2D(Layer):
                    bias_initializer=initializers.serialize(self.bias_initializer),
                    return_sequences=self.return_sequences, return_state=self.return_state,
                    go_backwards=self.go_backwards)
+        return cfg
+
+
+class ConvLSTM1D(ConvLSTM2D):
+    """``ConvLSTM1D(filters, kernel_size, ...)`` as Keras 3's: inputs (batch, time, steps, channels),
+    kernel (k, C, 4F). It is the 2-D recurrence on frames of one row (kernel (1, k)): the
+    weights keep Keras's 1-D shapes, and the 2-D code sees them through a view."""
+
+    def __init__(self, filters, kernel_size, strides=1, dilation_rate=1, **kwargs):
+        k = kernel_size[0] if isinstance(kernel_size, (list, tuple)) and len(kernel_size) == 1 else kernel_size
+        s = strides[0] if isinstance(strides, (list, tuple)) and len(strides) == 1 else strides
+        d = dilation_rate[0] if isinstance(dilation_rate, (list, tuple)) and len(dilation_rate) == 1 else dilation_rate
+        if isinstance(k, (list, tuple)):
+            raise ValueError(f"ConvLSTM1D kernel_size must be an int, received {kernel_size!r}")
+        super().__init__(filters, (1, k), strides=(1, s), dilation_rate=(1, d), **kwargs)
+
+    def build(self, input_shape):
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"ConvLSTM1D {self.name!r} expects input of rank 4 (batch, time, steps, "
+                             f"channels) with known channels, received shape {tuple(input_shape)}")
+        k, C, F = self.kernel_size[1], input_shape[-1], self.filters
+        self.add_weight("kernel", (k, C, 4 * F), self.kernel_initializer)
+        self.add_weight("recurrent_kernel", (k, F, 4 * F), self.recurrent_initializer)
+        self.add_weight("bias", (4 * F,), self.bias_initializer)
+        if self.unit_forget_bias:
+            self.params["bias"][F:2 * F] = 1.0
+        if not self.use_bias:
+            self.params.pop("bias"), self.grads.pop("bias")
+        Layer.build(self, input_shape)
+
+    def _kernels(self):
+        return self.params["kernel"][None], self.params["recurrent_kernel"][None]
+
+    def compute_output_shape(self, input_shape):
+        B, T, S = input_shape[:3]
+        out = super().compute_output_shape((B, T, 1, S))
+        drop = (lambda shape: shape[:2] + shape[3:]) if self.return_sequences else (lambda shape: shape[:1] + shape[2:])
+        if self.return_state:
+            return [drop(out[0]), out[1][:1] + out[1][2:], out[2][:1] + out[2][2:]]
+        return drop(out)
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        x = as_float_array(x, self.dtype, f"ConvLSTM1D {self.name!r}")
+        check_rank(x, 4, f"ConvLSTM1D {self.name!r}", "(batch, time, steps, channels)")
+        self._ensure_built(x)                              # with the 1-D shape, before the 2-D view
+        states = None if initial_state is None else [np.asarray(s)[:, None] for s in initial_state]
+        out = super().forward(x[:, :, None], training, mask, states)
+        squeeze = (lambda a: a[:, :, 0]) if self.return_sequences else (lambda a: a[:, 0])
+        if self.return_state:
+            return [squeeze(out[0]), out[1][:, 0], out[2][:, 0]]
+        return squeeze(out)
+
+    def backward(self, grad_output):
+        expand = (lambda g: None if g is None else np.asarray(g)[:, :, None]) if self.return_sequences \
+            else (lambda g: None if g is None else np.asarray(g)[:, None])
+        if self.return_state:
+            g = (list(grad_output) + [None, None])[:3]
+            grad_output = [expand(g[0])] + [None if d is None else np.asarray(d)[:, None] for d in g[1:]]
+        else:
+            grad_output = expand(grad_output)
+        dx = super().backward(grad_output)
+        if self.initial_state_grads is not None:
+            self.initial_state_grads = [d[:, 0] for d in self.initial_state_grads]
+        return dx[:, :, 0]
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["kernel_size"] = self.kernel_size[1]
         return cfg
