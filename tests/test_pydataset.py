@@ -298,10 +298,30 @@ def test_stream_fit_rejects_what_does_not_apply(kw, match):
     assert all(np.array_equal(u, v) for u, v in zip(before, model.get_weights()))
 
 
-def test_steps_per_epoch_with_arrays_is_an_error():
-    x, y = data()
-    with pytest.raises(ValueError, match="steps_per_epoch is for a PyDataset or a generator"):
-        small().fit(x, y, steps_per_epoch=2, verbose=0)
+def test_steps_with_arrays_walk_them_as_keras3():
+    """Golden values from Keras 3.15 (JAX), this very script run with the real keras:
+        m = Sequential([Input((1,)), Dense(1, kernel_initializer="zeros")]); SGD(0.0), "mse"
+        x = arange(10)[:, None]; fit(x, x, batch_size=2, epochs=3, steps_per_epoch=3, shuffle=False)
+    -> batches per epoch 0,1,2 | 0,1 | 0,1,2 (the pass runs out mid-epoch 2, which ends early),
+    losses [9.1667, 57.5, 9.1667]; evaluate(steps=2) 3.5; predict(steps=2) 4 rows;
+    evaluate(batch_size=4, steps=7) the whole pass, 28.5."""
+    m = keras.Sequential([keras.Input((1,)), layers.Dense(1, kernel_initializer="zeros")])
+    m.compile(keras.optimizers.SGD(0.0), "mse")
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(batch)
+
+    x = np.arange(10, dtype="float32")[:, None]
+    hist = m.fit(x, x, batch_size=2, epochs=3, steps_per_epoch=3, shuffle=False, verbose=0, callbacks=[Record()])
+    assert seen == [0, 1, 2, 0, 1, 0, 1, 2]
+    np.testing.assert_allclose(hist.history["loss"], [55 / 6, 57.5, 55 / 6], rtol=1e-6)
+    assert m.evaluate(x, x, batch_size=2, steps=2, verbose=0) == pytest.approx(3.5)
+    assert m.predict(x, batch_size=2, steps=2, verbose=0).shape == (4, 1)
+    assert m.evaluate(x, x, batch_size=4, steps=7, verbose=0) == pytest.approx(28.5)
+    with pytest.raises(ValueError, match="steps must be an int >= 1"):
+        m.fit(x, x, steps_per_epoch=0, verbose=0)
 
 
 def test_a_bad_batch_is_named():

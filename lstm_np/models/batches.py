@@ -6,7 +6,8 @@ for the trainer.
                               model's ``standardize`` (lists of arrays, one per input/target)
                               (a PyDataset's on_epoch_begin / on_epoch_end run around it)
 
-Arrays are sliced in the model's shuffled order. A PyDataset's batches are visited in shuffled
+Arrays are sliced in the model's shuffled order (with steps_per_epoch, across epochs as a
+PyDataset's are). A PyDataset's batches are visited in shuffled
 order when shuffle=True (as Keras 3 does); a generator's in the order it yields them, across
 epochs when steps_per_epoch is given. A batch is ``(x, y)``, ``(x, y, sample_weight)`` or
 ``x`` alone (for predict).
@@ -34,18 +35,34 @@ def n_samples(arrays, who):
 
 
 class ArrayBatches:
-    def __init__(self, xs, ys, sws, batch_size, who):
+    """Arrays sliced into batches. With ``steps`` (steps_per_epoch) an epoch takes that many
+    batches and the next goes on where it stopped, as Keras 3 walks arrays: a pass that runs out
+    mid-epoch ends that epoch early, and the next epoch starts a new (reshuffled) pass. A fresh
+    source with ``steps`` (evaluate, predict) reads the first ``steps`` batches of one pass."""
+
+    def __init__(self, xs, ys, sws, batch_size, who, steps=None):
         self.xs, self.ys, self.sws, self.batch_size = xs, ys, sws, batch_size
         self.n = n_samples(xs + ys, who)
-        self.steps = -(-self.n // batch_size)
+        self.per_pass = -(-self.n // batch_size)
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1):
+            raise ValueError(f"{who}: steps must be an int >= 1 or None, received {steps!r}")
+        self.given_steps = None if steps is None else int(steps)
+        self.steps = self.per_pass if steps is None else min(int(steps), self.per_pass)
+        self._order, self._next = None, self.per_pass        # no pass under way yet
+
+    def _batch(self, step):
+        sl = slice(step * self.batch_size, (step + 1) * self.batch_size)
+        idx = self._order[sl] if self._order is not None else sl
+        return take(self.xs, idx), take(self.ys, idx), take(self.sws, idx)
 
     def epoch(self, rng, shuffle):
-        order = rng.permutation(self.n) if shuffle else None
-        for step in range(self.steps):
-            sl = slice(step * self.batch_size, (step + 1) * self.batch_size)
-            idx = order[sl] if order is not None else sl
-            yield take(self.xs, idx), take(self.ys, idx), take(self.sws, idx)
-
+        if self.given_steps is None or self._next >= self.per_pass:     # a new pass
+            self._order = rng.permutation(self.n) if shuffle else None
+            self._next = 0
+        end = self.per_pass if self.given_steps is None else min(self._next + self.given_steps, self.per_pass)
+        while self._next < end:
+            self._next += 1
+            yield self._batch(self._next - 1)
 
 
 class StreamBatches:
@@ -141,4 +158,4 @@ def make_source(model, x, y, who, batch_size, steps=None, sample_weight=None, cl
                                  "(each batch carries its own targets and size)")
         return StreamBatches(model, x, who, steps, class_weight, inputs_only)
     xs, ys, sws = model.standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight)
-    return ArrayBatches(xs, ys, sws, batch_size, who)
+    return ArrayBatches(xs, ys, sws, batch_size, who, steps)

@@ -78,20 +78,17 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose=1, callbacks=None, valid
         source = make_source(model, x, y, who, batch_size, steps_per_epoch, sample_weight, class_weight)
         batch_size = None
     else:
-        if steps_per_epoch is not None:
-            raise ValueError(f"{who}: steps_per_epoch is for a PyDataset or a generator; with arrays "
-                             "an epoch is one pass over them")
         data = list(model.standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight))
         batch_size = check_batch_size(batch_size, who, model=model)
         val_part = None
         if validation_data is None and validation_split:
             data, val_part = split_validation(data, validation_split, who)
-        source = ArrayBatches(*data, batch_size, who)
+        source = ArrayBatches(*data, batch_size, who, steps_per_epoch)
     val = None
     if validation_data is not None:
         val = _validation_source(model, validation_data, who, validation_batch_size or batch_size, validation_steps)
     elif not is_stream(x) and val_part is not None:
-        val = ArrayBatches(*val_part, validation_batch_size or batch_size, who)
+        val = ArrayBatches(*val_part, validation_batch_size or batch_size, who, validation_steps)
     cbs = CallbackList(check_callbacks(callbacks, who), model)
     history = cbs.history
     for cb in cbs.callbacks:
