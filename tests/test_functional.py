@@ -173,6 +173,28 @@ def test_lambda_trains_with_its_backward_and_says_when_it_has_none(rng):
         frozen.backward(np.ones((1, 4, 3)))
 
 
+@pytest.mark.parametrize("pick", [lambda x: x[:, -1], lambda x: x[:, ::-1, ::-1], lambda x: np.transpose(x, (0, 2, 1)),
+                                  lambda x: np.repeat(x[:, -2:], 2, axis=1), lambda x: x.reshape(len(x), -1)],
+                         ids=["last step", "reversed", "transposed", "repeated", "flattened"])
+def test_a_lambda_that_picks_entries_is_differentiated_for_you(pick, rng):
+    """Keras scripts write Lambda(lambda x: x[:, -1]) with no backward: picking entries has an
+    exact gradient (scatter back), found by running the function on the entries' positions."""
+    x_in = keras.Input((4, 3))
+    model = keras.Model(x_in, dense(1, 1)(layers.Lambda(pick)(lstm(2, 0, return_sequences=True)(x_in)))
+                        if pick(np.zeros((1, 4, 2))).ndim == 2 else
+                        layers.Lambda(pick)(lstm(2, 0, return_sequences=True)(x_in)))
+    check(model, rng.standard_normal((2, 4, 3)))
+
+
+@pytest.mark.parametrize("f", [lambda x: 2 * x, lambda x: x - 1, lambda x: x.max(axis=1), lambda x: np.sort(x, axis=1)],
+                         ids=["scaled", "shifted", "max", "sorted"])
+def test_arithmetic_or_value_dependent_picks_still_need_a_backward(f):
+    layer = layers.Lambda(f)
+    layer.forward(np.sort(np.random.default_rng(0).random((2, 4, 3)), axis=1))     # sorted: max/sort coincide here
+    with pytest.raises(RuntimeError, match="backward="):
+        layer.backward(np.ones_like(layer._cache[1]))
+
+
 def test_gradcheck_catches_a_wrong_shared_gradient(rng):
     """Negative control: a shared layer whose second call's gradient were dropped is caught."""
     a, b = keras.Input((3,)), keras.Input((3,))
