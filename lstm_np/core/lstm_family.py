@@ -70,7 +70,6 @@ def _ln_backward(dy, gamma, cache):
     dgamma = np.sum(dy * xhat.reshape(B, -1), axis=0)
     dbeta = dy.sum(axis=0)
     dxhat = (dy * gamma).reshape(B, groups, -1)
-    H = dxhat.shape[-1]
     dz = inv * (dxhat - dxhat.mean(axis=-1, keepdims=True)
                 - xhat * np.mean(dxhat * xhat, axis=-1, keepdims=True))
     return dz.reshape(B, -1), dgamma, dbeta
@@ -109,7 +108,6 @@ def family_forward(x, h0, c0, p, fam, mask=None, recurrent_mask=None, zero_outpu
         zx_all, ln_x = _ln_forward(zx_all.reshape(B * T, G * H), p["input_gamma"], p["input_beta"], G)
         zx_all = zx_all.reshape(B, T, G * H)
     bias = p.get("bias")
-    fgr_names = fam.fgr and fgr_gates(fam.variant)
     a_prev = np.zeros((B, 3 * H), x.dtype) if fam.fgr else None
     h, c = h0, c0
     steps, hs = [], np.empty((B, T, h0.shape[1]), x.dtype)
@@ -201,7 +199,7 @@ def family_backward(dy, dh_T, dc_T, cache):
             dh, dc = np.where(mk, dh, 0), np.where(mk, dc, 0)
             if fam.fgr:
                 carry_a, da = np.where(mk, 0, da), np.where(mk, da, 0)
-        i, f, g_, o, m, n, c_prev = s["i"], s["f"], s["g"], s["o"], s["m"], s["n"], s["c_prev"]
+        i, f, g_, o, m, c_prev = s["i"], s["f"], s["g"], s["o"], s["m"], s["c_prev"]
         c_raw = s["c_raw"]
         if fam.proj_size:
             grads["projection_kernel"] += s["hm"].T @ dh
