@@ -68,14 +68,19 @@ class ConvLSTM2D(Layer):
             raise ValueError(f"ConvLSTM2D {self.name!r} expects input of rank 5 (batch, time, rows, cols, "
                              f"channels) with known channels, received shape {tuple(input_shape)}")
         (kr, ks), C, F = self.kernel_size, input_shape[-1], self.filters
-        self.add_weight("kernel", (kr, ks, C, 4 * F), self.kernel_initializer)
-        self.add_weight("recurrent_kernel", (kr, ks, F, 4 * F), self.recurrent_initializer)
+        self._add_weights((kr, ks, C, 4 * F), (kr, ks, F, 4 * F))
+        super().build(input_shape)
+
+    def _add_weights(self, kernel_shape, recurrent_shape):
+        """Kernel, recurrent kernel and bias (the forget slice 1 with unit_forget_bias)."""
+        F = self.filters
+        self.add_weight("kernel", kernel_shape, self.kernel_initializer)
+        self.add_weight("recurrent_kernel", recurrent_shape, self.recurrent_initializer)
         self.add_weight("bias", (4 * F,), self.bias_initializer)
         if self.unit_forget_bias:
             self.params["bias"][F:2 * F] = 1.0
         if not self.use_bias:
             self.params.pop("bias"), self.grads.pop("bias")
-        super().build(input_shape)
 
     def _kernels(self):
         """(W, U) as the 2-D recurrence takes them: (k_r, k_s, C, 4F), (k_r, k_s, F, 4F)."""
@@ -179,13 +184,7 @@ class ConvLSTM1D(ConvLSTM2D):
             raise ValueError(f"ConvLSTM1D {self.name!r} expects input of rank 4 (batch, time, steps, "
                              f"channels) with known channels, received shape {tuple(input_shape)}")
         k, C, F = self.kernel_size[1], input_shape[-1], self.filters
-        self.add_weight("kernel", (k, C, 4 * F), self.kernel_initializer)
-        self.add_weight("recurrent_kernel", (k, F, 4 * F), self.recurrent_initializer)
-        self.add_weight("bias", (4 * F,), self.bias_initializer)
-        if self.unit_forget_bias:
-            self.params["bias"][F:2 * F] = 1.0
-        if not self.use_bias:
-            self.params.pop("bias"), self.grads.pop("bias")
+        self._add_weights((k, C, 4 * F), (k, F, 4 * F))
         Layer.build(self, input_shape)
 
     def _kernels(self):
