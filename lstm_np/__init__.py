@@ -14,10 +14,11 @@ from .config import floatx, set_floatx
 from .core.inference import inference_mode
 from .core.threads import get_num_threads, set_num_threads
 from .layers import Input
+from .sync import release_buffers
 from .models import Model, Sequential, load_model
 
 from .version import __version__
 
 __all__ = ["Model", "Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "errors", "utils", "regularizers", "constraints", "preprocessing", "initializers", "gradcheck", "core", "floatx", "set_floatx", "get_backend", "set_backend",
-           "get_num_threads", "set_num_threads", "inference_mode"]
+           "get_num_threads", "set_num_threads", "inference_mode", "release_buffers"]

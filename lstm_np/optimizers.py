@@ -28,6 +28,24 @@ from . import backend, schedules
 _KERNELS = None
 
 
+def _check_count(value, who):
+    """A non-negative integer scalar (an iteration count read from a file)."""
+    arr = np.asarray(value)
+    if arr.shape != () or not np.issubdtype(arr.dtype, np.number) or not np.isfinite(arr) \
+            or arr < 0 or arr != np.floor(arr) or arr > 2 ** 62:
+        raise ValueError(f"{who} must be an integer >= 0, received {value!r}")
+    return int(arr)
+
+
+def _copy_into(store, key, a):
+    """a copied into store[key], a buffer reused while the shape and dtype stay the same."""
+    buf = store.get(key)
+    if buf is None or buf.shape != a.shape or buf.dtype != a.dtype:
+        buf = store[key] = np.empty_like(a)
+    np.copyto(buf, a)
+    return buf
+
+
 def _kernels():
     """The compiled optimizer kernels, imported on first use."""
     global _KERNELS
@@ -135,7 +153,11 @@ class Optimizer:
         table = self.slots[slot]
         if name not in table:
             table[name] = np.full_like(param, init)
-        return table[name]
+        arr = table[name]
+        if arr.shape != param.shape or arr.dtype != param.dtype:       # the compiled updates index
+            raise ValueError(f"optimizer {type(self).__name__}: slot {slot!r} of {name!r} has shape "  # without checks
+                             f"{arr.shape} {arr.dtype}, the weight {param.shape} {param.dtype}")
+        return arr
 
     def apply_gradients(self, pairs):
         """pairs: list of (name, param, grad). Keras's order: clip the gradients, decay the
@@ -155,6 +177,40 @@ class Optimizer:
 
     def update_step(self, name, p, g):
         raise NotImplementedError
+
+    def guarded_apply(self, pairs, finite, after=None):
+        """``apply_gradients`` (then ``after()``, e.g. the constraints), undone if any weight is
+        no longer finite: weights, slots and iteration count go back to what they were and a
+        NonFiniteError says so (a step of SGD(1e38) once left every weight inf). ``finite(a)`` is
+        the one-pass check. The copies go into buffers kept between steps: no allocation."""
+        pairs = list(pairs)
+        backup = self.__dict__.setdefault("_backup", {})
+        held = [(p, _copy_into(backup, ("param", name), p)) for name, p, _ in pairs]
+        held += [(arr, _copy_into(backup, (slot, name), arr))
+                 for slot, table in self.slots.items() for name, arr in table.items()]
+        existing = {slot: set(table) for slot, table in self.slots.items()}
+        scalars = self._scalar_state()
+        with np.errstate(over="ignore", invalid="ignore"):      # an overflow is reported below
+            self.apply_gradients(pairs)
+            if after is not None:
+                after()
+        bad = next((name for name, p, _ in pairs if not finite(p)), None)
+        if bad is None:
+            return
+        for arr, saved in held:
+            np.copyto(arr, saved)
+        for slot, table in self.slots.items():              # slots this step created go again
+            for name in set(table) - existing[slot]:
+                del table[name]
+        self.__dict__.update(scalars)
+        from .errors import NonFiniteError
+        raise NonFiniteError(f"the update made {bad} non-finite at iteration {self.iterations}: weights and "
+                             "optimizer state are left at their last finite values (lower the learning rate "
+                             "or clip the gradients)")
+
+    def _scalar_state(self):
+        """The numbers besides the slots that a step changes (restored by guarded_apply)."""
+        return {"iterations": self.iterations}
 
     # -- state (for save/load) -----------------------------------------------------------
     def get_config(self):
@@ -185,16 +241,38 @@ class Optimizer:
                 state[f"{slot}/{name}"] = arr
         return state
 
-    def set_state(self, state):
-        self.iterations = int(state["iterations"])
-        self.slots = {s: {} for s in self.slot_names}
+    def set_state(self, state, params=None):
+        """Restore ``get_state()``'s dict. With ``params`` ((name, param, grad) as the model lists
+        them) every slot must belong to a parameter and have its shape; each is cast to the
+        parameter's dtype and must be finite. All is checked before anything changes."""
+        who = f"optimizer {type(self).__name__}"
+        if "iterations" not in state:
+            raise ValueError(f"{who}: the state has no 'iterations'")
+        iterations = _check_count(state["iterations"], f"{who}: iterations")
+        by_name = None if params is None else {name: p for name, p, _ in params}
+        slots = {s: {} for s in self.slot_names}
         for key, arr in state.items():
             if key == "iterations":
                 continue
-            slot, name = key.split("/", 1)
-            if slot not in self.slots:
-                raise ValueError(f"optimizer {type(self).__name__} has no slot {slot!r}")
-            self.slots[slot][name] = np.array(arr)
+            slot, _, name = key.partition("/")
+            if slot not in slots or not name:
+                raise ValueError(f"{who} has no slot {key!r} (its slots: {list(self.slot_names)})")
+            arr = np.asarray(arr)
+            if not np.issubdtype(arr.dtype, np.floating) and not np.issubdtype(arr.dtype, np.integer):
+                raise ValueError(f"{who}: slot {key!r} must hold real numbers, received dtype {arr.dtype}")
+            if by_name is not None:
+                if name not in by_name:
+                    raise ValueError(f"{who}: slot {key!r} names no parameter of this model")
+                p = by_name[name]
+                if arr.shape != p.shape:
+                    raise ValueError(f"{who}: slot {key!r} has shape {arr.shape}, its parameter {p.shape}")
+                arr = arr.astype(p.dtype)
+            else:
+                arr = np.array(arr)
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{who}: slot {key!r} holds NaN or inf")
+            slots[slot][name] = arr
+        self.iterations, self.slots = iterations, slots
 
     def __repr__(self):
         return f"{type(self).__name__}({self.get_config()})"
@@ -376,10 +454,16 @@ class Nadam(Optimizer):
     def get_state(self):
         return {**super().get_state(), "u_product": np.array(self.u_product)}
 
-    def set_state(self, state):
+    def _scalar_state(self):
+        return {**super()._scalar_state(), "u_product": self.u_product}
+
+    def set_state(self, state, params=None):
         state = dict(state)
-        self.u_product = float(state.pop("u_product", 1.0))
-        super().set_state(state)
+        u = np.asarray(state.pop("u_product", 1.0))
+        if u.shape != () or not np.issubdtype(u.dtype, np.number) or not np.isfinite(u):
+            raise ValueError(f"optimizer Nadam: u_product must be a finite number, received {u!r}")
+        super().set_state(state, params)
+        self.u_product = float(u)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -71,12 +71,9 @@ def _run_one(train_fn, params, seed):
         threads = get_worker().state.nthreads
     except Exception:
         threads = None
-    if threads:
-        try:
-            import numba
-            numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-        except Exception:
-            pass
+    if threads:                    # the kernels' own thread count (numba's is not the one they use)
+        from .core.threads import set_num_threads
+        set_num_threads(max(1, int(threads)))
     start = time.perf_counter()
     out = dict(train_fn(dict(params), seed) or {})
     return {"params": params, "seed": seed, "metrics": {k: v for k, v in out.items() if k not in ("history", "model_path")},
@@ -134,14 +131,27 @@ class SweepResult:
 
 
 def _read_done(path):
+    """The finished rows of ``results.jsonl``. A last line cut short (the process was killed
+    while writing it) is dropped from the file, so the next row starts on a line of its own;
+    that configuration runs again."""
     done = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                line = line.strip()
-                if line:
-                    row = json.loads(line)
-                    done[_key(row["params"])] = row
+    if not os.path.exists(path):
+        return done
+    with open(path, "rb") as f:
+        data = f.read()
+    complete = data[:data.rfind(b"\n") + 1]
+    if len(complete) != len(data):
+        with open(path, "r+b") as f:
+            f.truncate(len(complete))
+    for line in complete.decode("utf-8", errors="replace").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            row = json.loads(line)
+            done[_key(row["params"])] = row
+        except (ValueError, KeyError, TypeError):
+            continue                                  # a damaged row: its configuration runs again
     return done
 
 

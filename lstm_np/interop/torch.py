@@ -5,7 +5,7 @@ the LSTM; GRU: Keras z, r, h is torch's r, z, n with the first two blocks swappe
 
 | lstm_np | torch | weights |
 |---|---|---|
-| LSTM(H) | nn.LSTM(D, H, batch_first=True) | kernel = weight_ihᵀ, recurrent_kernel = weight_hhᵀ, bias = bias_ih + bias_hh (bias_hh set to 0 going to torch) |
+| LSTM(H) | nn.LSTM(D, H, batch_first=True) | kernel = weight_ihᵀ, recurrent_kernel = weight_hhᵀ, bias = bias_ih + bias_hh (bias_hh set to 0 and frozen going to torch) |
 | LSTM(H, proj_size=P) | nn.LSTM(..., proj_size=P) | as above, projection_kernel = weight_hrᵀ |
 | GRU(H) (reset_after) | nn.GRU | kernel, recurrent_kernel block-swapped and transposed; bias (2, 3H) = [bias_ih, bias_hh] block-swapped |
 | SimpleRNN(H, tanh/relu) | nn.RNN(nonlinearity=…) | as LSTM |
@@ -132,6 +132,10 @@ def recurrent_module(units, reversed_input_ok=False):
             for sub, suffix in dirs:
                 for name, value in zip(names, _torch_tensors(kind, H, sub.get_weights())):
                     getattr(module, f"{name}_l{k}{suffix}").copy_(torch.from_numpy(np.ascontiguousarray(value)))
+                if kind != "gru":
+                    # One bias here, two there: bias_hh stays 0 and does not learn, so a step in torch
+                    # moves the bias as a step here does (both learning moved it twice as far).
+                    getattr(module, f"bias_hh_l{k}{suffix}").requires_grad_(False)
     return module
 
 

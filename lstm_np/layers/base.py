@@ -12,7 +12,10 @@ import numpy as np
 
 from .. import constraints as constraints_mod
 from .. import regularizers as regularizers_mod
+from .. import sync
 from ..config import next_seed, resolve_dtype, unique_name
+from . import budget
+from .checks import finite_weight
 from .graph import Node, SymbolicTensor, any_symbolic, flatten, is_symbolic
 from .registry import register
 from .variable import Variable
@@ -188,6 +191,10 @@ class Layer:
             self.set_weights(list(initial))
 
     def add_weight(self, key, shape, initializer):
+        n = 1
+        for d in shape:
+            n *= int(d)
+        budget.charge(n * np.dtype(self.dtype).itemsize, f"for {self.name}.{key} {tuple(shape)}")
         value = np.array(initializer(tuple(shape), self.dtype, self.rng), dtype=self.dtype, order="C")
         if value.shape != tuple(shape):
             raise ValueError(f"initializer for {self.name}.{key} returned shape {value.shape}, "
@@ -228,7 +235,8 @@ class Layer:
             return self._call_composite(inputs, training, mask, initial_state, kwargs)
         if any_symbolic(inputs, initial_state, mask):
             return self._call_symbolic(inputs, training, mask, initial_state, kwargs)
-        return self.forward(inputs, training=bool(training), mask=mask, initial_state=initial_state, **kwargs)
+        with sync.engine():                       # one call at a time (see lstm_np/sync.py)
+            return self.forward(inputs, training=bool(training), mask=mask, initial_state=initial_state, **kwargs)
 
     def _is_composite(self):
         """A layer subclass written as Keras writes a custom layer made of layers: its own
@@ -396,11 +404,8 @@ class Layer:
             if w.shape != self.params[k].shape:
                 raise ValueError(f"layer {self.name!r} weight {k!r} expects shape "
                                  f"{self.params[k].shape}, received {w.shape}")
-            if not np.issubdtype(w.dtype, np.number):
-                raise TypeError(f"layer {self.name!r} weight {k!r} must be numeric, received {w.dtype}")
-            if not np.all(np.isfinite(w)):
-                raise ValueError(f"layer {self.name!r} weight {k!r} contains NaN or inf")
-            new.append(w.astype(self.params[k].dtype))   # each weight keeps its own dtype
+            # each weight keeps its own dtype, and is finite in it
+            new.append(finite_weight(w, self.params[k].dtype, f"layer {self.name!r} weight {k!r}"))
         for k, w in zip(keys, new):
             self.params[k][...] = w
 

@@ -12,7 +12,25 @@ def as_float_array(x, dtype, who):
         raise TypeError(f"{who} expects a numeric array, received {type(x).__name__}: {exc}") from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{who} expects a numeric array, received dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):           # the cast would drop the imaginary part
+        raise TypeError(f"{who} expects real numbers, received complex dtype {arr.dtype}")
     return arr.astype(dtype, copy=False)
+
+
+def finite_weight(w, dtype, what):
+    """``w`` cast to ``dtype``: real numbers only (complex, text, objects: TypeError), finite
+    *after* the cast (1e300 becomes inf in float32: ValueError)."""
+    arr = np.asarray(w)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+                                   or arr.dtype == bool):
+        raise TypeError(f"{what} must be real numbers, received dtype {arr.dtype}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = arr.astype(dtype)
+    if not np.all(np.isfinite(cast)):
+        overflow = np.all(np.isfinite(arr))
+        raise ValueError(f"{what} contains NaN or inf"
+                         + (f" once cast to {np.dtype(dtype)} (values too large for it)" if overflow else ""))
+    return cast
 
 
 def check_rank(x, ndim, who, meaning):

@@ -13,6 +13,7 @@ maths:
 """
 import numpy as np
 
+from .. import sync
 from .base import Layer, check_bool
 from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell, StackedRNNCells, _BuiltinCell, _sizes
 from .checks import as_float_array, check_last_dim, check_mask, check_rank
@@ -43,6 +44,7 @@ class RNN(Layer):
         self.zero_output_for_mask = check_bool(zero_output_for_mask, "zero_output_for_mask")
         self.states = None                            # carried across calls when stateful
         self._workspaces = {}                         # kernel buffers, one set per call slot
+        sync.keeps_buffers(self)                      # lstm_np.release_buffers() can empty them
         self.initial_state_grads = None
         self.params, self.grads = cell.params, cell.grads
         if self.input_shape_arg is not None:

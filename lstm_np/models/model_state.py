@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 
+from ..layers.checks import finite_weight
 from ..layers.core_layers import InputLayer
 from ..version import __version__
 
@@ -26,22 +27,29 @@ class ModelStateMixin:
         """Weights in Keras order; count and every shape are checked before anything changes."""
         if not isinstance(weights, (list, tuple)):
             raise TypeError(f"set_weights expects a list of arrays, received {type(weights).__name__}")
-        expected = [w.shape for w in self.get_weights()]
-        if len(weights) != len(expected):
-            raise ValueError(f"model {self.name!r} expects {len(expected)} weight arrays, "
+        current = self.get_weights()
+        if len(weights) != len(current):
+            raise ValueError(f"model {self.name!r} expects {len(current)} weight arrays, "
                              f"received {len(weights)}")
-        for i, (w, shape) in enumerate(zip(weights, expected)):
+        checked = []
+        for i, (w, now) in enumerate(zip(weights, current)):
             got = np.shape(w)
-            if got != shape:
-                raise ValueError(f"weight {i} of model {self.name!r} expects shape {shape}, received {got}")
-            arr = np.asarray(w)
-            if not np.issubdtype(arr.dtype, np.number) or not np.all(np.isfinite(arr)):
-                raise ValueError(f"weight {i} of model {self.name!r} must be finite numbers")
+            if got != now.shape:
+                raise ValueError(f"weight {i} of model {self.name!r} expects shape {now.shape}, received {got}")
+            checked.append(finite_weight(w, now.dtype, f"weight {i} of model {self.name!r}"))
         i = 0
-        for layer in self.layers:
-            n = len(layer.get_weights())
-            layer.set_weights(list(weights[i:i + n]))
-            i += n
+        try:
+            for layer in self.layers:
+                n = len(layer.get_weights())
+                layer.set_weights(checked[i:i + n])
+                i += n
+        except BaseException:                    # a layer's own check refused: put back what was set
+            i = 0
+            for layer in self.layers:
+                n = len(layer.get_weights())
+                layer.set_weights(current[i:i + n])
+                i += n
+            raise
 
     def parameters(self, trainable_only=True):
         """(name, param, grad) for every parameter, as the optimizer and gradcheck see them."""

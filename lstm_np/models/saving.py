@@ -20,17 +20,20 @@ file: attributes ``format``, ``version``, ``config`` (JSON text), datasets ``wei
 ``optimizer/<key>``. ``load_weights`` reads the weights of such a file too, as Keras 2's did.
 
 Either file is first written next to its destination, then renamed over it, so a crash never
-leaves a half-written model behind. Any other suffix is refused with a clear error.
+leaves a half-written model behind (``models/files.py``: no temporary left behind, the umask's
+mode). Reading treats the file as untrusted input (see ``load_model``). Any other suffix is refused with a clear error.
 """
+import contextlib
 import io
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
+from ..layers import budget
 from ..layers.registry import get_class
+from . import files
 
 FORMAT = "lstm_np-model"
 VERSION = 2
@@ -44,21 +47,6 @@ def _suffix(path, who):
     raise ValueError(f"{who}: the file name must end in .keras (a zip of config.json and weights, "
                      f"as Keras 3 writes), .npz (one NumPy archive) or .h5 / .hdf5 (HDF5, as Keras 2 "
                      f"scripts name it), received {path!r}")
-
-
-def _atomic_write(path, write):
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".lstm_np-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def save_model(model, path):
@@ -80,10 +68,10 @@ def save_model(model, path):
     if suffix == ".npz":
         arrays.update({"__format__": np.array(FORMAT), "__version__": np.array(VERSION),
                        "__config__": np.array(json.dumps(config))})
-        _atomic_write(path, lambda f: np.savez(f, **arrays))
+        files.atomic_write(path, lambda f: np.savez(f, **arrays))
         return
     if suffix in (".h5", ".hdf5"):
-        _atomic_write(path, lambda f: _write_h5(f, config, arrays))
+        files.atomic_write(path, lambda f: _write_h5(f, config, arrays))
         return
     from ..version import __version__
 
@@ -95,7 +83,7 @@ def save_model(model, path):
                                                     "lstm_np_version": __version__}))
             z.writestr("config.json", json.dumps(config))
             z.writestr("model.weights.npz", weights.getvalue())
-    _atomic_write(path, write)
+    files.atomic_write(path, write)
 
 
 def _h5py():
@@ -129,83 +117,141 @@ def h5_arrays(group, prefix):
     return out
 
 
-def _read(path):
-    """(config dict, arrays dict) from any of the layouts."""
-    bad = (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, json.JSONDecodeError)
+class _H5Arrays:
+    """NpzArrays's interface over an open HDF5 file: shapes from the metadata, data on demand."""
+
+    def __init__(self, f):
+        self.datasets = {}
+        for prefix in ("weight", "optimizer"):
+            if prefix in f:
+                f[prefix].visititems(lambda name, obj, p=prefix: self.datasets.__setitem__(f"{p}/{name}", obj)
+                                     if hasattr(obj, "shape") else None)
+        for key, d in self.datasets.items():
+            if d.dtype.hasobject or d.dtype.kind not in "biuf":
+                raise ValueError(f"array {key!r} has dtype {d.dtype}, not numbers")
+
+    def __contains__(self, key):
+        return key in self.datasets
+
+    def keys(self):
+        return list(self.datasets)
+
+    def nbytes(self, prefix=""):
+        return sum(int(np.prod(d.shape, dtype=np.int64)) * d.dtype.itemsize
+                   for k, d in self.datasets.items() if k.startswith(prefix))
+
+    def read(self, key, shape=None):
+        if key not in self.datasets:
+            raise ValueError(f"no array {key!r}")
+        d = self.datasets[key]
+        if shape is not None and tuple(shape) != tuple(d.shape):
+            raise ValueError(f"array {key!r} has shape {tuple(d.shape)}, expected {tuple(shape)}")
+        return np.asarray(d[()])
+
+
+def _json(text, what):
+    config = json.loads(text)
+    if not isinstance(config, dict):
+        raise ValueError(f"{what} must be a JSON object, received a {type(config).__name__}")
+    return config
+
+
+@contextlib.contextmanager
+def _container(path, who):
+    """(config, arrays, weights-member bytes or None) of any layout, the file open meanwhile."""
     if path.endswith((".h5", ".hdf5")):
-        try:
-            with _h5py().File(path, "r") as f:
-                if not is_h5_model(f):
-                    raise ValueError("no lstm_np model in it (a weights file? use load_weights)")
-                version, config = int(f.attrs["version"]), json.loads(f.attrs["config"])
-                arrays = {**h5_arrays(f, "weight"), **h5_arrays(f, "optimizer")}
-        except bad as exc:
-            raise ValueError(f"{path!r} is not a readable lstm_np model file: {exc}") from None
+        with _h5py().File(path, "r") as f:
+            if not is_h5_model(f):
+                raise ValueError("no lstm_np model in it (a weights file? use load_weights)")
+            version, config = int(f.attrs["version"]), _json(f.attrs["config"], "config")
+            _check_version(version, path)
+            yield config, _H5Arrays(f), None
     elif path.endswith(".keras"):
-        try:
-            with zipfile.ZipFile(path) as z:
-                meta = json.loads(z.read("metadata.json"))
-                if meta.get("format") != FORMAT:
-                    raise ValueError(f"{path!r} is a .keras file not written by lstm_np (Keras's own "
-                                     "files hold Keras classes; load their weights instead)")
-                version = int(meta["version"])
-                config = json.loads(z.read("config.json"))
-                with np.load(io.BytesIO(z.read("model.weights.npz")), allow_pickle=False) as data:
-                    arrays = {k: data[k] for k in data.files}
-        except bad as exc:
-            raise ValueError(f"{path!r} is not a readable lstm_np model file: {exc}") from None
+        with zipfile.ZipFile(path) as z:
+            meta = _json(files.member(z, "metadata.json", files.MAX_CONFIG_BYTES, path, who), "metadata.json")
+            if meta.get("format") != FORMAT:
+                raise ValueError(f"{path!r} is a .keras file not written by lstm_np (Keras's own "
+                                 "files hold Keras classes; load their weights instead)")
+            _check_version(int(meta["version"]), path)
+            config = _json(files.member(z, "config.json", files.MAX_CONFIG_BYTES, path, who), "config.json")
+            try:
+                declared = z.getinfo("model.weights.npz").file_size
+            except KeyError:
+                raise ValueError(f"{path!r} has no model.weights.npz in it") from None
+
+            def arrays(limit):                       # read once the architecture bounds its size
+                return files.NpzArrays(files.open_npz(files.member(z, "model.weights.npz", limit, path, who)))
+            yield config, arrays, declared
     else:
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {k: data[k] for k in data.files}
-        except bad as exc:
-            raise ValueError(f"{path!r} is not a readable lstm_np model file: {exc}") from None
-        if arrays.get("__format__", np.array("")).item() != FORMAT:
-            raise ValueError(f"{path!r} is not an lstm_np model file (no {FORMAT!r} marker)")
-        version = int(arrays["__version__"])
-        try:
-            config = json.loads(arrays["__config__"].item())
-        except (KeyError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path!r} has a malformed model config: {exc}") from None
+        with zipfile.ZipFile(path) as z:
+            arrays = files.NpzArrays(z)
+            for key in ("__format__", "__version__", "__config__"):
+                if key not in arrays:
+                    raise ValueError(f"{path!r} is not an lstm_np model file (no {key!r} in it)")
+            if arrays.nbytes("__config__") > 4 * files.MAX_CONFIG_BYTES:
+                raise ValueError(f"{path!r}: its config is larger than {files.MAX_CONFIG_BYTES:,} bytes")
+            if arrays.read("__format__").item() != FORMAT:
+                raise ValueError(f"{path!r} is not an lstm_np model file (no {FORMAT!r} marker)")
+            _check_version(int(arrays.read("__version__")), path)
+            yield _json(arrays.read("__config__").item(), "__config__"), arrays, None
+
+
+def _check_version(version, path):
     if version > VERSION:
         raise ValueError(f"{path!r} has format version {version}; this lstm_np reads up to {VERSION}")
-    return config, arrays
+
+
+def _weights_bytes(model):
+    return sum(w.nbytes for w in model.get_weights())
 
 
 def load_model(path, compile=True):
     """Rebuild a model saved by ``model.save(path)``: same layers and graph, weights,
-    optimizer state and random states."""
+    optimizer state and random states. The file is untrusted input: every shape is checked
+    against the architecture before its data is read, the architecture is built within the
+    bytes the file holds, and any failure is a ValueError naming the file (``models/files.py``)."""
+    who = "load_model"
     path = os.fspath(path)
-    _suffix(path, "load_model")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no model file at {path!r}")
-    config, arrays = _read(path)
-    try:
-        kind = config.get("kind", "Sequential")
-        model = get_class(kind).from_config(config["model"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{path!r} has a malformed model config: {exc}") from None
-    n = sum(1 for k in arrays if k.startswith("weight/"))
-    try:
-        model.set_weights([arrays[f"weight/{i}"] for i in range(n)])
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"{path!r}: stored weights do not fit the stored model: {exc}") from None
+    _suffix(path, who)
+    files.check_regular(path, who)
+    with files.malformed(path, who, "lstm_np model file"):
+        with _container(path, who) as (config, arrays, declared):
+            held = declared if declared is not None else arrays.nbytes("weight/")
+            with budget.allocation_budget(2 * held + (64 << 10), repr(path)):
+                model = get_class(config.get("kind", "Sequential")).from_config(config["model"])
+            if declared is not None:                 # .keras: weights + optimizer slots (<= 3 each) + headers
+                arrays = arrays(8 * _weights_bytes(model) + (1 << 20))
+            _load_arrays(model, arrays, config, compile, path)
+    return model
+
+
+def _load_arrays(model, arrays, config, compile, path):
+    shapes = [w.shape for w in model.get_weights()]
+    stored = sum(1 for k in arrays.keys() if k.startswith("weight/"))
+    if stored != len(shapes):
+        raise ValueError(f"{path!r} stores {stored} weight arrays for a model of {len(shapes)}")
+    model.set_weights([arrays.read(f"weight/{i}", shape) for i, shape in enumerate(shapes)])
     states = config.get("rng", [])
     gens = model.random_generators()
-    if states and len(states) != len(gens):
+    if not isinstance(states, list) or (states and len(states) != len(gens)):
         raise ValueError(f"{path!r} stores {len(states)} random states for a model with {len(gens)} generators")
     for k, (g, state) in enumerate(zip(gens, states)):
-        try:
-            g.bit_generator.state = state
-        except (TypeError, ValueError, KeyError) as exc:
-            raise ValueError(f"{path!r} has a malformed random state (generator {k}): {exc}") from None
+        trial = type(g.bit_generator)()
+        trial.state = state                          # checked on a fresh generator first
+        g.bit_generator.state = trial.state
     comp = config.get("compile")
     if compile and comp is not None:
         model.compile_from_config(comp)
-        state = {k[len("optimizer/"):]: v for k, v in arrays.items() if k.startswith("optimizer/")}
-        if state:
-            model.optimizer.set_state(state)
-    return model
+        keys = [k for k in arrays.keys() if k.startswith("optimizer/")]
+        if keys:
+            params = model.parameters(trainable_only=False)
+            by_name = {name: p.shape for name, p, _ in params}
+            state = {}
+            for key in keys:
+                slot_key = key[len("optimizer/"):]
+                name = slot_key.partition("/")[2]
+                state[slot_key] = arrays.read(key, by_name.get(name, ()) if "/" in slot_key else ())
+            model.optimizer.set_state(state, params)
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from .. import sync
 from ..callbacks import Callback, CallbackList, TerminateOnNaN
 from .batches import ArrayBatches, is_stream, make_source, n_samples, take
 
@@ -63,8 +64,19 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose=1, callbacks=None, valid
         step_kwargs=None, who="fit", steps_per_epoch=None, validation_steps=None, validation_freq=1,
         validation_batch_size=None):
     """Train ``model`` for ``epochs`` passes over (x, y) — arrays, a PyDataset or a generator
-    (see ``models/batches.py``); returns its History."""
+    (see ``models/batches.py``); returns its History. One thread at a time trains a model
+    (``sync.training``); each step holds the engine lock, so other threads' predictions run
+    between steps."""
     model.require_compiled(who)
+    with sync.training(model, who):
+        return _fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+                    shuffle, initial_epoch, sample_weight, class_weight, step_kwargs, who, steps_per_epoch,
+                    validation_steps, validation_freq, validation_batch_size)
+
+
+def _fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
+         initial_epoch, sample_weight, class_weight, step_kwargs, who, steps_per_epoch, validation_steps,
+         validation_freq, validation_batch_size):
     epochs = check_int(epochs, who, "epochs")
     initial_epoch = check_int(initial_epoch, who, "initial_epoch")
     if verbose not in (0, 1, 2, "auto"):
@@ -198,7 +210,9 @@ def evaluate(model, x, y, batch_size=None, verbose=0, callbacks=None, return_dic
         batch_size = check_batch_size(batch_size, who, model=model)
     source = make_source(model, x, y, who, batch_size, steps, sample_weight)
     cbs = CallbackList(check_callbacks(callbacks, who), model, history=False)
-    logs = evaluate_logs(model, source, cbs)
+    sync.check_not_training(model, who)
+    with sync.engine():                           # the running metrics are the model's: one evaluation at a time
+        logs = evaluate_logs(model, source, cbs)
     if verbose:
         print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
     return as_result(logs, return_dict)

@@ -14,6 +14,7 @@ import numpy as np
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
+from .. import sync
 from ..core.inference import inference_mode
 from ..errors import NonFiniteError
 from ..layers.checks import as_float_array, check_token_ids
@@ -399,6 +400,7 @@ class TrainingMixin(ModelStateMixin):
         for p, constraint in self.constrained_entries():
             p[...] = constraint(p)
 
+    @sync.serialized
     def train_step(self, xs, ys, sws=None):
         outs, records = self._run_graph(xs, training=True)
         entries = self.regularized_entries()                    # walked once per step
@@ -413,15 +415,16 @@ class TrainingMixin(ModelStateMixin):
             if not finite(g):
                 raise NonFiniteError(f"the gradient of {name} is not finite at iteration "
                                      f"{self.optimizer.iterations}; weights left unchanged")
-        self.optimizer.apply_gradients(params)
-        self.apply_constraints()
+        self.optimizer.guarded_apply(params, finite, after=self.apply_constraints)
         return self._update_metrics(total, per, ys, outs, sws, len(xs[0]))
 
+    @sync.serialized
     def test_step(self, xs, ys, sws=None):
         outs, _ = self._run_graph(xs, training=False)
         total, per, _ = self._objective(ys, outs, sws, with_grads=False)
         return self._update_metrics(total, per, ys, outs, sws, len(xs[0]))
 
+    @sync.serialized
     def predict_step(self, xs):
         with inference_mode():                                  # no backward follows
             return self._run_graph(xs, training=False)[0]
@@ -476,6 +479,7 @@ class TrainingMixin(ModelStateMixin):
         """One optimizer step on exactly this batch; returns the loss (and metrics)."""
         who = "train_on_batch"
         self.require_compiled(who)
+        sync.check_not_training(self, who)
         xs, ys, sws = self.standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight)
         self.reset_metrics()
         return trainer.as_result(self.train_step(xs, ys, sws), return_dict)
@@ -483,6 +487,7 @@ class TrainingMixin(ModelStateMixin):
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         who = "test_on_batch"
         self.require_compiled(who)
+        sync.check_not_training(self, who)
         xs, ys, sws = self.standardize(x, y, who, sample_weight=sample_weight)
         self.reset_metrics()
         return trainer.as_result(self.test_step(xs, ys, sws), return_dict)

@@ -22,17 +22,18 @@ Loading matches layers by position in ``model.layers`` (Keras 3), or by layer na
 fit instead of refusing. Every weight is read and checked before any is set.
 """
 import os
-import tempfile
 import warnings
+import zipfile
 
 import numpy as np
 
 from ..layers.base import _snake
+from ..layers.checks import finite_weight
 from ..layers.bidirectional import Bidirectional
 from ..layers.core_layers import InputLayer
 from ..layers.recurrent import Recurrent
 from ..layers.wrappers import TimeDistributed
-from . import saving
+from . import files, saving
 
 
 def _h5py():
@@ -136,53 +137,75 @@ def save_weights(model, path, overwrite=True):
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"save_weights: {path!r} exists and overwrite=False")
     layers = _model_layers(model)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".lstm_np-", suffix=".tmp", dir=directory)
-    os.close(fd)
-    try:
-        if kind == "h5":
+    if kind == "h5":
+        def write_h5(tmp):
             with _h5py().File(tmp, "w") as f:
                 _write_layers(f.create_group("layers"), layers)
                 f.create_group("vars").attrs["name"] = model.name
-        else:
-            arrays = {"__order__": np.array([l.name for l in layers])}
-            for layer in layers:
-                for i, w in enumerate(layer.get_weights()):
-                    arrays[f"{layer.name}/{i}"] = w
-            with open(tmp, "wb") as f:
-                np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        files.atomic_path(path, write_h5)
+        return
+    arrays = {"__order__": np.array([l.name for l in layers])}
+    for layer in layers:
+        for i, w in enumerate(layer.get_weights()):
+            arrays[f"{layer.name}/{i}"] = w
+    files.atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+class _Shape:
+    """A stored array's shape, standing for an array that is not read (its shape is wrong)."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+
+def _npz_pairs(z, model, by_name):
+    """[(layer, stored weights or None)] from a .weights.npz, each array's shape checked against
+    the layer's before its data is read."""
+    arrays = files.NpzArrays(z)
+    if "__order__" not in arrays or len(arrays.shape("__order__")) != 1 \
+            or arrays.nbytes("__order__") > files.MAX_CONFIG_BYTES:
+        raise ValueError("not a weights file written by save_weights (no layer order in it)")
+    order = [str(n) for n in arrays.read("__order__")]
+    layers = _model_layers(model)
+    if by_name:
+        names = {l.name: l.name if l.name in order else None for l in layers}
+    else:
+        names = {l.name: order[i] if i < len(order) else None for i, l in enumerate(layers)}
+    pairs = []
+    for layer in layers:
+        name = names[layer.name]
+        if name is None:
+            pairs.append((layer, None))
+            continue
+        expected = [w.shape for w in layer.get_weights()]
+        n = sum(1 for k in arrays.keys() if k.startswith(name + "/") and k[len(name) + 1:].isdigit())
+        if n != len(expected) or any(arrays.shape(f"{name}/{i}") != tuple(e) for i, e in enumerate(expected)):
+            pairs.append((layer, [_Shape(arrays.shape(f"{name}/{i}") if f"{name}/{i}" in arrays else None)
+                                  for i in range(n)]))                      # shapes only: reported below
+            continue
+        pairs.append((layer, [arrays.read(f"{name}/{i}", e) for i, e in enumerate(expected)]))
+    return pairs
 
 
 def load_weights(model, path, skip_mismatch=False, by_name=False):
+    """Read every weight, check each against its layer (count, shape, finite after the cast to
+    the layer's dtype), then set them all; a failure leaves the model as it was."""
+    who = "load_weights"
     path = os.fspath(path)
-    kind = _kind(path, "load_weights")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no weights file at {path!r}")
-    try:
+    kind = _kind(path, who)
+    files.check_regular(path, who)
+    with files.malformed(path, who, f"weights file for model {model.name!r}"):
         if kind == "h5":
             with _h5py().File(path, "r") as f:
                 if saving.is_h5_model(f):                 # a whole model saved here (Keras 2 reads
                     n = len(saving.h5_arrays(f, "weight"))  # weights from model files too)
-                    return model.set_weights([f["weight"][str(i)][()] for i in range(n)])
+                    weights = [np.asarray(f["weight"][str(i)][()]) for i in range(n)]
+                    with files.rollback(model):
+                        return model.set_weights(weights)
                 pairs = _h5_pairs(f, model, by_name)
         else:
-            with np.load(path, allow_pickle=False) as data:
-                order = [str(n) for n in data["__order__"]]
-                stored = {name: [data[f"{name}/{i}"] for i in range(sum(1 for k in data.files
-                                                                       if k.startswith(name + "/")))]
-                          for name in order}
-            layers = _model_layers(model)
-            if by_name:
-                pairs = [(l, stored.get(l.name)) for l in layers]
-            else:
-                pairs = [(l, stored[order[i]] if i < len(order) else None) for i, l in enumerate(layers)]
-    except (OSError, KeyError, ValueError) as exc:
-        raise ValueError(f"{path!r} is not a readable weights file for model {model.name!r}: {exc}") from None
+            with zipfile.ZipFile(path) as z:
+                pairs = _npz_pairs(z, model, by_name)
     plan = []
     for layer, weights in pairs:
         expected = [w.shape for w in layer.get_weights()]
@@ -203,5 +226,9 @@ def load_weights(model, path, skip_mismatch=False, by_name=False):
         else:
             raise ValueError(f"load_weights: layer {layer.name!r} {problem} ({path!r}); "
                              "pass skip_mismatch=True to skip such layers")
-    for layer, weights in plan:
-        layer.set_weights(weights)
+    for layer, weights in plan:                           # every value checked before any is set
+        for i, (w, dtype) in enumerate(zip(weights, [w.dtype for w in layer.get_weights()])):
+            finite_weight(w, dtype, f"load_weights: {path!r}: layer {layer.name!r} weight {i}")
+    with files.rollback(model):
+        for layer, weights in plan:
+            layer.set_weights(weights)

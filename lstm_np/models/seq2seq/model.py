@@ -17,6 +17,7 @@ and on the decoder's input embeddings (one mask per sequence).
 """
 import numpy as np
 
+from ... import sync
 from ...config import next_seed, resolve_dtype
 from ...core import activations as A
 from ...layers.base import check_positive_int, check_rate, unique_name
@@ -207,7 +208,7 @@ class Seq2Seq(TrainingMixin):
         With attention, the weights are in ``last_attention`` (one (steps, S) array per row)."""
         from ...core.inference import inference_mode
         from .decoding import decode
-        with inference_mode():                                  # nothing is kept for backward
+        with sync.engine(), inference_mode():                   # nothing is kept for backward
             return decode(self, src, max_length, beam_width, length_penalty, batch_size)
 
     def save(self, path):

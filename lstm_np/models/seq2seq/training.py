@@ -7,6 +7,7 @@ import numpy as np
 
 from ... import metrics as metrics_mod
 from ... import optimizers as optimizers_mod
+from ... import sync
 from ...errors import NonFiniteError
 from .. import trainer
 
@@ -120,16 +121,19 @@ class TrainingMixin:
             raise NonFiniteError(f"the loss became {loss}; weights left at their last finite values")
         self.backward_loss()
         params = self.parameters()
+        finite = lambda a: bool(np.all(np.isfinite(a)))          # noqa: E731
         for name, _, g in params:
-            if not np.all(np.isfinite(g)):
+            if not finite(g):
                 raise NonFiniteError(f"the gradient of {name} is not finite; weights left unchanged")
-        self.optimizer.apply_gradients(params)
+        self.optimizer.guarded_apply(params, finite)
         return loss, acc
 
+    @sync.serialized
     def train_step(self, xs, ys, sws=None, teacher_forcing=1.0):
         src, tgt = self.trim(xs[0], ys[0])
         return self._token_logs(*self._train_batch(src, tgt, teacher_forcing), tgt)
 
+    @sync.serialized
     def test_step(self, xs, ys, sws=None):
         src, tgt = self.trim(xs[0], ys[0])
         loss, acc = self.forward_loss(src, tgt, 1.0, training=False)
@@ -142,8 +146,10 @@ class TrainingMixin:
         who = "Seq2Seq.train_on_batch"
         self.require_compiled(who)
         tf = self._check_teacher_forcing(teacher_forcing, who)
+        sync.check_not_training(self, who)
         (src,), (tgt,), _ = self.standardize(src, tgt, who)
-        return self._train_batch(*self.trim(src, tgt), tf)
+        with sync.engine():
+            return self._train_batch(*self.trim(src, tgt), tf)
 
     def fit(self, src, tgt, epochs=1, batch_size=32, teacher_forcing=1.0, verbose=1,
             validation_data=None, shuffle=True, callbacks=None, validation_split=0.0):
