@@ -2,7 +2,7 @@
 
 sgemm (float32) of two n x n matrices, n = 2048, median of several calls:
 - NumPy's `a @ b` (its bundled OpenBLAS, its own thread pool) on 1 and on 2 threads;
-- the kernels' BLAS (``lstm_np.core.openblas``: the private single-threaded copy, with the core
+- the kernels' BLAS (``lstm_np.fast.openblas``: the private single-threaded copy, with the core
   type it chose) on one thread, and on every core at once, each core running its own GEMM
   (how the batch shards use it).
 
@@ -23,8 +23,8 @@ a, b = rng.standard_normal((n, n)).astype("float32"), rng.standard_normal((n, n)
 if mode == "numpy":
     fn = lambda out: np.matmul(a, b, out=out)
 else:
-    from lstm_np.core import openblas
-    from lstm_np.core.kernels.blas import matmul
+    from lstm_np.fast import openblas
+    from lstm_np.fast.blas import matmul
     fn = lambda out: matmul(a, b, out, 0.0)
 lanes = int(sys.argv[3])
 outs = [np.empty((n, n), "float32") for _ in range(lanes)]
@@ -42,7 +42,7 @@ info = {"gflops": lanes * 2 * n ** 3 / per_call / 1e9}
 if mode == "kernels":
     info["core"] = openblas.kernel_coretype()
 else:
-    from lstm_np.core import openblas
+    from lstm_np.fast import openblas
     import ctypes
     lib, prefix = openblas.numpy_openblas()
     f = getattr(lib, prefix + "openblas_get_corename64_"); f.restype = ctypes.c_char_p

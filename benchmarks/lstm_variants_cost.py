@@ -2,7 +2,7 @@
 
     python benchmarks/lstm_variants_cost.py [--size 32,64,64,128] [--rounds 5]
 
-Every variant runs on its Numba kernel (lstm_np.core.kernels.lstm_family, compiled per
+Every variant runs on its Numba kernel (lstm_np.fast.lstm_family, compiled per
 variant; compiling happens before timing); one row times the plain LSTM on the NumPy reference
 for scale. Medians of alternating rounds, 5 forward+backward passes each.
 """

@@ -18,7 +18,7 @@ def cpu_model():
 
 
 def isa():
-    from lstm_np.core.openblas import _cpu_flags
+    from lstm_np.fast.openblas import _cpu_flags
     flags = _cpu_flags()
     for name, needed in (("AVX-512", {"avx512f", "avx512bw", "avx512dq", "avx512vl"}),
                          ("AVX2", {"avx2", "fma"}), ("AVX", {"avx"})):
@@ -29,7 +29,7 @@ def isa():
 
 def describe():
     """One line: CPU, ISA, cores, NumPy's OpenBLAS core and the kernels' one."""
-    from lstm_np.core import openblas
+    from lstm_np.fast import openblas
     found = openblas.numpy_openblas()
     numpy_core = openblas._corename(found) if found is not None else "none"
     return (f"CPU: {cpu_model()} | ISA: {isa()} | cores: {len(os.sched_getaffinity(0))} | "

@@ -7,12 +7,13 @@
     model.add(keras.layers.TimeDistributed(keras.layers.Dense(1, activation="sigmoid")))
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["acc"])
 """
+from . import compat  # noqa: F401  (old import paths resolve: lstm_np/compat/moved.py)
 from . import (activations, callbacks, constraints, core, errors, gradcheck, initializers, layers, losses, metrics,
                models, optimizers, preprocessing, regularizers, utils)
 from .backend import get_backend, set_backend
 from .config import floatx, set_floatx
-from .core.inference import inference_mode
-from .core.threads import get_num_threads, set_num_threads
+from .fast.inference import inference_mode
+from .fast.threads import get_num_threads, set_num_threads
 from .layers import Input
 from .sync import release_buffers
 from .models import Model, Sequential, load_model

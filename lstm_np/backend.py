@@ -1,8 +1,14 @@
-"""Which implementation runs the recurrences: "numba" (compiled kernels, the default where
-numba imports) or "numpy" (the readable reference in ``lstm_np.core``).
+"""Which implementation runs the recurrences: "numba" (compiled kernels in ``lstm_np.fast``, the
+default where numba imports) or "numpy" (the readable reference in ``lstm_np.core``).
 
     lstm_np.set_backend("numpy")      # or LSTM_NP_BACKEND=numpy in the environment
+    implementation("lstm")            # lstm_np.core.lstm or lstm_np.fast.lstm: same functions
+
+``IMPLEMENTATIONS`` below is the one place that chooses: each kind names its NumPy reference and
+its compiled twin, which has the same function names and signatures (tested equal). Layers,
+optimizers and the trainer ask ``implementation(kind)``, never which backend is on.
 """
+import importlib
 import os
 
 from .config import clear_session, floatx, set_floatx  # noqa: F401  (keras.backend.*)
@@ -43,6 +49,30 @@ def set_backend(name):
     if name == "numba" and not _numba_available():
         raise ValueError("the numba backend needs numba and scipy installed")
     _BACKEND = name
+
+
+# kind          the NumPy reference           the compiled twin (same function names)
+IMPLEMENTATIONS = {
+    "lstm":        ("lstm_np.core.lstm",        "lstm_np.fast.lstm"),          # lstm_forward, lstm_backward
+    "gru":         ("lstm_np.core.gru",         "lstm_np.fast.gru"),           # gru_forward, gru_backward
+    "simple_rnn":  ("lstm_np.core.simple_rnn",  "lstm_np.fast.simple_rnn"),    # rnn_forward, rnn_backward
+    "lstm_family": ("lstm_np.core.lstm_family", "lstm_np.fast.lstm_family"),   # family_forward, family_backward
+    "products":    ("lstm_np.core.dense",       "lstm_np.fast.sharding"),      # matmul, matmul_tn (Dense)
+    "updates":     ("lstm_np.core.updates",     "lstm_np.fast.optim"),         # all_finite, adam_update
+}
+
+
+def implementation(kind, compiled=None):
+    """The module computing ``kind``: the backend in force's, or the compiled one when
+    ``compiled`` is True, the reference when False (a backward follows its forward's choice)."""
+    reference, kernels = IMPLEMENTATIONS[kind]
+    use = (_BACKEND == "numba") if compiled is None else compiled
+    return importlib.import_module(kernels if use else reference)
+
+
+def compiled():
+    """Do the compiled kernels run (they release the GIL: two calls can share the cores)?"""
+    return _BACKEND == "numba"
 
 
 def epsilon():

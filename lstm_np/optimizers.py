@@ -25,9 +25,6 @@ import numpy as np
 
 from . import backend, schedules
 
-_KERNELS = None
-
-
 def _check_count(value, who):
     """A non-negative integer scalar (an iteration count read from a file)."""
     arr = np.asarray(value)
@@ -44,15 +41,6 @@ def _copy_into(store, key, a):
         buf = store[key] = np.empty_like(a)
     np.copyto(buf, a)
     return buf
-
-
-def _kernels():
-    """The compiled optimizer kernels, imported on first use."""
-    global _KERNELS
-    if _KERNELS is None:
-        from .core.kernels import optim
-        _KERNELS = optim
-    return _KERNELS
 
 
 def _check_float(value, what, low=0.0, inclusive=True, high=None):
@@ -365,9 +353,9 @@ class Adam(Optimizer):
         alpha, omb1, omb2, eps = self._scalars(p.dtype)
         m = self.slot("m", name, p)
         v = self.slot("v", name, p)
-        if (not self.amsgrad and backend.get_backend() == "numba" and p.flags.c_contiguous
+        if (not self.amsgrad and backend.compiled() and p.flags.c_contiguous
                 and g.flags.c_contiguous and g.dtype == p.dtype):
-            _kernels().adam_update(p, g, m, v, alpha, omb1, omb2, eps)   # same arithmetic, compiled
+            backend.implementation("updates").adam_update(p, g, m, v, alpha, omb1, omb2, eps)   # compiled
             return
         m += (g - m) * omb1
         v += (np.square(g) - v) * omb2

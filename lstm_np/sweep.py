@@ -72,7 +72,7 @@ def _run_one(train_fn, params, seed):
     except Exception:
         threads = None
     if threads:                    # the kernels' own thread count (numba's is not the one they use)
-        from .core.threads import set_num_threads
+        from .fast.threads import set_num_threads
         set_num_threads(max(1, int(threads)))
     start = time.perf_counter()
     out = dict(train_fn(dict(params), seed) or {})

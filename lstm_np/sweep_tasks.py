@@ -35,13 +35,14 @@ def stacked_depth(config, seed):
     """``depth`` stacked LSTM(units) layers, Adam(learning_rate), on whether the running sum
     lies in an odd unit interval (the ``stacked`` demo's task)."""
     from . import optimizers
-    from .demos.stacked import T, make_task
+    from .datasets import make_running_parity
+    T = 12
     from .layers import LSTM, Dense, Input, TimeDistributed
     from .models import Sequential
     depth, units = int(config["depth"]), int(config["units"])
     rng = np.random.default_rng(seed)
-    xtr, ytr = make_task(int(config.get("train", 2000)), rng)
-    xte, yte = make_task(500, rng)
+    xtr, ytr = make_running_parity(int(config.get("train", 2000)), rng, T)
+    xte, yte = make_running_parity(500, rng, T)
     model = Sequential([Input((T, 1))] + [LSTM(units, return_sequences=True, seed=seed + k) for k in range(depth)]
                        + [TimeDistributed(Dense(1, activation="sigmoid", seed=seed + 9))], seed=seed)
     model.compile(loss="binary_crossentropy", optimizer=optimizers.Adam(float(config.get("learning_rate", 0.001))),

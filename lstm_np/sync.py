@@ -17,7 +17,7 @@ per model would not cover them.
 Why a lock and not per-thread buffers. Every model step — ``train_step``, ``test_step``,
 ``predict_step``, a layer or model called on arrays — holds one process-wide re-entrant lock
 (``engine()``). The compiled kernels already spread a big call over every core (batch shards,
-``core/threads.py``), so a second call at once has no core to run on; what it would win is the
+``fast/threads.py``), so a second call at once has no core to run on; what it would win is the
 small calls, and per-thread copies of every layer's state would have to be right for every
 attribute of every layer (a missed one is a silent wrong answer). Measured on 2 cores (AMD
 EPYC Zen 5, ``benchmarks/threads_predict.py``, 4 threads x 50 calls against the same 200 calls
@@ -35,7 +35,7 @@ import functools
 import threading
 import weakref
 
-from .core import threads
+from .fast import threads
 
 _ENGINE = threading.RLock()
 _holders = weakref.WeakSet()             # layers that keep kernel buffers (see release_buffers)

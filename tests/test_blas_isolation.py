@@ -9,7 +9,7 @@ import pytest
 SCRIPT = textwrap.dedent("""
     import numpy as np
     import lstm_np
-    from lstm_np.core.kernels import blas
+    from lstm_np.fast import blas
     assert blas.USING_NUMPY_BLAS, "test needs the NumPy-BLAS path of the kernels"
     lstm_np.set_backend("numba")
     x = np.random.default_rng(0).standard_normal((4, 6, 3)).astype("float32")
@@ -40,7 +40,7 @@ def test_other_lapack_users_work_after_the_kernels(extra):
 PRIVATE = textwrap.dedent("""
     import os, numpy as np
     import lstm_np
-    from lstm_np.core import openblas
+    from lstm_np.fast import openblas
     a = np.ones((300, 300)); a @ a                      # NumPy's pool has started
     before = openblas.get_threads()
     tasks = len(os.listdir("/proc/self/task"))
@@ -66,7 +66,7 @@ def test_the_kernels_run_a_private_single_threaded_blas():
 
 
 def test_the_core_type_is_chosen_only_where_openblas_misses_avx512(monkeypatch):
-    from lstm_np.core import openblas
+    from lstm_np.fast import openblas
     monkeypatch.delenv("LSTM_NP_OPENBLAS_CORETYPE", raising=False)
     avx512 = {"avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"}
     monkeypatch.setattr(openblas, "_cpu_flags", lambda: avx512)
@@ -83,7 +83,7 @@ def test_the_core_type_is_chosen_only_where_openblas_misses_avx512(monkeypatch):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_products_on_the_kernels_blas_equal_numpy(dtype):
     import numpy as np
-    from lstm_np.core.kernels.blas import matmul, product
+    from lstm_np.fast.blas import matmul, product
     rng = np.random.default_rng(0)
     tol = 1e-5 if dtype == "float32" else 1e-13
     for M, K, N in [(1, 1, 1), (7, 3, 5), (64, 33, 130), (1, 200, 9), (5, 0, 4)]:

@@ -89,3 +89,41 @@ def test_the_circle_finder_finds_circles():
     """Negative control: the checker reports a circle when there is one."""
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+# The floors of docs/architecture.md, bottom first: a module imports only from its own floor
+# and the floors below it.
+FLOORS = [
+    ("core",),                                                         # the maths: NumPy reference
+    ("fast",),                                                         # kernels, BLAS, threads
+    ("config", "errors", "version", "backend", "sync"),                # plumbing every floor uses
+    ("activations", "initializers", "regularizers", "constraints", "schedules", "utils", "preprocessing"),
+    ("layers", "losses", "metrics", "optimizers", "callbacks"),        # layers and what trains them
+    ("models", "gradcheck"),                                           # graphs, the trainer, files
+    ("interop", "sweep", "sweep_tasks", "plot", "datasets"),           # beside the models
+    ("demos", "cli", "compat", "__main__", "__init__"),                # the top
+]
+
+
+def _floor(module):
+    parts = module.split(".")
+    top = parts[1] if len(parts) > 1 else "__init__"
+    for k, names in enumerate(FLOORS):
+        if top in names:
+            return k
+    raise AssertionError(f"{module}: its package {top!r} is on no floor of FLOORS (add it)")
+
+
+def test_imports_only_go_down_the_floors():
+    mods = modules()
+    wrong = [f"{m} (floor {_floor(m)}) imports {d} (floor {_floor(d)})"
+             for m, p in mods.items() for d in sorted(imports_of(m, p, mods)) if _floor(d) > _floor(m)]
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_core_is_the_maths_only():
+    """core/ imports nothing of lstm_np but core/ (and numpy): the textbook stands alone."""
+    mods = modules()
+    outside = [f"{m} imports {d}" for m, p in mods.items() if m.startswith("lstm_np.core")
+               for d in imports_of(m, p, mods) if not d.startswith("lstm_np.core")]
+    assert outside == []

@@ -6,8 +6,8 @@ import pytest
 
 import lstm_np
 from lstm_np import layers
-from lstm_np.core import threads
-from lstm_np.core.kernels import lstm as k_lstm
+from lstm_np.fast import threads
+from lstm_np.fast import lstm as k_lstm
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -46,7 +46,7 @@ def test_predict_runs_in_inference_mode_and_training_still_works():
     model.compile(optimizer="adam", loss="mse")
     model.fit(x, y, epochs=1, batch_size=32, verbose=0)
     p = model.predict(x, batch_size=64)
-    assert not lstm_np.core.inference.active()                          # the mode ends with predict
+    assert not lstm_np.fast.inference.active()                          # the mode ends with predict
     h = x
     for layer in model.layers:                                          # the same, outside the mode
         h = layer.forward(h)
@@ -65,8 +65,8 @@ def test_inference_mode_is_per_thread_and_nests():
     with lstm_np.inference_mode():
         with lstm_np.inference_mode():
             pass
-        assert lstm_np.core.inference.active()
-        t = threading.Thread(target=lambda: seen.setdefault("other", lstm_np.core.inference.active()))
+        assert lstm_np.fast.inference.active()
+        t = threading.Thread(target=lambda: seen.setdefault("other", lstm_np.fast.inference.active()))
         t.start()
         t.join()
-    assert seen["other"] is False and not lstm_np.core.inference.active()
+    assert seen["other"] is False and not lstm_np.fast.inference.active()

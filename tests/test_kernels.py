@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import lstm_np
 from lstm_np import layers
-from lstm_np.core.kernels import blas
+from lstm_np.fast import blas
 
 KINDS = {"LSTM": layers.LSTM, "GRU": layers.GRU, "SimpleRNN": layers.SimpleRNN}
 TOL = {"float64": dict(rtol=1e-12, atol=1e-12), "float32": dict(rtol=1e-5, atol=1e-5)}
@@ -173,7 +173,7 @@ def test_reused_workspaces_never_touch_returned_arrays(kind, rng):
 
 
 def test_workspace_buffer_serves_any_smaller_shape_from_one_block():
-    from lstm_np.core.kernels.common import buffer
+    from lstm_np.fast.common import buffer
     ws = {}
     big = buffer(ws, "gates", (5, 4, 8), np.float32)
     small = buffer(ws, "gates", (3, 2, 8), np.float32)

@@ -1,5 +1,5 @@
 """The fast path equals the slow path for the LSTM family: the Numba kernels compiled per
-member (lstm_np.core.kernels.lstm_family) against the NumPy reference (core.lstm_family),
+member (lstm_np.fast.lstm_family) against the NumPy reference (core.lstm_family),
 forward and every gradient, float64 to ~1e-12 and float32 to ~1e-5."""
 import numpy as np
 import pytest
@@ -110,7 +110,7 @@ def test_family_workspaces_never_touch_returned_arrays(rng):
 @pytest.mark.parametrize("name", ["everything", "peephole_cifg_ln", "FGR", "layer_norm"])
 def test_family_kernels_on_the_micro_kernel(name, rng):
     """H = 70: the step products run on the micro-kernel (K >= 64), partial panels included."""
-    from lstm_np.core.kernels import microkernel
+    from lstm_np.fast import microkernel
     B, T, D, H = 5, 4, 3, 70
     x = rng.standard_normal((B, T, D))
     mask = rng.random((B, T)) < 0.7

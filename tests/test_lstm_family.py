@@ -58,7 +58,7 @@ def test_gradcheck_catches_a_wrong_variant_gradient(rng, each_backend):
     """Negative control: a peephole gradient off by 10 % is caught (in the backend's own BPTT)."""
     import importlib
     F = importlib.import_module("lstm_np.core.lstm_family" if each_backend == "numpy"
-                                else "lstm_np.core.kernels.lstm_family")
+                                else "lstm_np.fast.lstm_family")
     real = F.family_backward
 
     def wrong(*args):

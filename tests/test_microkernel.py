@@ -1,4 +1,4 @@
-"""The step products' micro-kernel (core/kernels/microkernel.py): equal to a float64 product
+"""The step products' micro-kernel (fast/microkernel.py): equal to a float64 product
 for every row count (the R x PW tiles and their remainders), partial last panels (masked
 stores), beta 0 over garbage and beta 1; the kernels using it equal the NumPy reference and
 give the same bits on any thread count."""
@@ -9,7 +9,7 @@ from numba import njit
 
 import lstm_np
 from lstm_np.core import gru as ref_gru, lstm as ref_lstm, simple_rnn as ref_rnn
-from lstm_np.core.kernels import gru as k_gru, lstm as k_lstm, microkernel, simple_rnn as k_rnn
+from lstm_np.fast import gru as k_gru, lstm as k_lstm, microkernel, simple_rnn as k_rnn
 
 # Only a CPU without AVX2 (where the products rightly go to BLAS) may skip these: on any other,
 # an unavailable micro-kernel is a failure, not a skip.
@@ -99,7 +99,7 @@ def run(fwd, bwd, args, masked):
 @pytest.mark.parametrize("kind", list(KINDS))
 @pytest.mark.parametrize("masked", [False, True])
 def test_kernels_on_the_micro_kernel_equal_the_reference(kind, masked, monkeypatch):
-    from lstm_np.core import threads
+    from lstm_np.fast import threads
     monkeypatch.setattr(threads, "MIN_WORK", 0)                         # shard this small call too
     fwd, bwd, rfwd, rbwd = KINDS[kind][:4]
     args = problem(kind, 13, 12, 5, 70, "float64", 2)                    # H = 70: partial panels; 2 shards
@@ -121,9 +121,9 @@ AVX2_SCRIPT = """
 import numpy as np
 from numba import njit
 import lstm_np
-from lstm_np.core.kernels import microkernel
+from lstm_np.fast import microkernel
 from lstm_np.core import lstm as ref
-from lstm_np.core.kernels import lstm as k
+from lstm_np.fast import lstm as k
 assert microkernel.AVAILABLE and microkernel.R_MAX == 4 and microkernel.PW32 == 16, microkernel.R_MAX
 
 @njit

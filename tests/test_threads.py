@@ -1,4 +1,4 @@
-"""Batch shards on several threads (core/threads.py): the numbers never depend on the thread
+"""Batch shards on several threads (fast/threads.py): the numbers never depend on the thread
 count — bit for bit, float64 and float32, every kernel, masks, recurrent dropout, states —
 and equal the NumPy reference; a model trains to the same weights on 1 or 2 threads."""
 import subprocess
@@ -10,8 +10,9 @@ from hypothesis import given, strategies as st
 
 import lstm_np
 from lstm_np import layers
-from lstm_np.core import gru as ref_gru, lstm as ref_lstm, simple_rnn as ref_rnn, threads
-from lstm_np.core.kernels import gru as k_gru, lstm as k_lstm, simple_rnn as k_rnn
+from lstm_np.core import gru as ref_gru, lstm as ref_lstm, simple_rnn as ref_rnn
+from lstm_np.fast import threads
+from lstm_np.fast import gru as k_gru, lstm as k_lstm, simple_rnn as k_rnn
 
 
 @pytest.fixture
@@ -162,7 +163,7 @@ def test_a_forked_child_gets_its_own_threads():
     """After fork the parent's pool threads don't exist in the child: it must start new ones."""
     code = """
 import os, numpy as np, lstm_np
-from lstm_np.core import threads
+from lstm_np.fast import threads
 lstm_np.set_num_threads(2)
 threads.run(lambda k, rows: k, [slice(0, 1), slice(1, 2)])          # the parent's pool starts
 pid = os.fork()
@@ -180,7 +181,7 @@ print("child", os.waitstatus_to_exitcode(status))
 def test_dense_products_in_shards_equal_numpy_and_ignore_the_thread_count(dtype):
     """Dense on the numba backend: its products on the kernels' BLAS in row shards — the same
     bits on 1 and 2 threads, and NumPy's numbers to rounding."""
-    from lstm_np.core.kernels import sharding
+    from lstm_np.fast import sharding
     rng = np.random.default_rng(3)
     x = rng.standard_normal((4096, 96)).astype(dtype)
     w = rng.standard_normal((96, 130)).astype(dtype)
@@ -207,7 +208,7 @@ def test_parallel_tasks_run_at_once_and_a_run_inside_goes_in_order(many_shards):
     order on its thread (a pool worker waiting for the pool would deadlock it), and each task
     sees the caller's inference mode."""
     import threading
-    from lstm_np.core import inference
+    from lstm_np.fast import inference
     lstm_np.set_num_threads(2)
     barrier = threading.Barrier(2, timeout=10)      # passes only if both tasks run at the same time
 

@@ -14,6 +14,16 @@ def dense_forward(x, W, b=None, activation="linear"):
     return y, (x, y, W, activation)
 
 
+def matmul(a, b):
+    """a @ b: the product of the input and the kernel (Dense's forward, and dx = dz Wᵀ)."""
+    return a @ b
+
+
+def matmul_tn(a, b):
+    """aᵀ b: the kernel's gradient dW = xᵀ dz."""
+    return a.T @ b
+
+
 def dense_backward(dy, cache):
     """Returns dx (N, D), dW (D, K), db (K,)."""
     x, y, W, activation = cache

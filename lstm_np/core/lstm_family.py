@@ -94,7 +94,7 @@ class Family:
 
 def family_forward(x, h0, c0, p, fam, mask=None, recurrent_mask=None, zero_output_for_mask=False, workspace=None):
     """x (B, T, D); h0 (B, P), c0 (B, H); p the weights by name. Returns y (B, T, P), h_T, c_T, cache.
-    ``workspace`` is the kernels' buffer store (``lstm_np.core.kernels.lstm_family``); unused here."""
+    ``workspace`` is the kernels' buffer store (``lstm_np.fast.lstm_family``); unused here."""
     act, dact = A.get_elementwise(fam.activation)
     ract, _ = A.get_elementwise(fam.recurrent_activation)
     B, T, D = x.shape

@@ -79,3 +79,12 @@ def encode_pairs(sources, targets, src_vocab=None, tgt_vocab=None, level="char")
     src_vocab = src_vocab or Vocabulary.from_texts(sources, level)
     tgt_vocab = tgt_vocab or Vocabulary.from_texts(targets, level)
     return src_vocab, tgt_vocab, src_vocab.encode_batch(sources), tgt_vocab.encode_batch(targets, add_end=True)
+
+
+def make_running_parity(n, rng, timesteps=12):
+    """x (n, T, 1) uniform in [0, 1); y (n, T, 1) = ⌊Σ_{s<=t} x_s⌋ mod 2 — the parity of the running
+    sum's integer part: a task where depth helps (``lstm-np demo stacked``)."""
+    x = rng.random((n, timesteps, 1))
+    y = (np.floor(np.cumsum(x, axis=1)) % 2).astype("int32")
+    return x.astype("float32"), y
+

@@ -10,6 +10,7 @@ import os
 import numpy as np
 
 from .. import plot
+from ..datasets import make_running_parity
 from ..layers import LSTM, Dense, TimeDistributed
 from ..models import Sequential
 from .timing import EpochTimes
@@ -18,9 +19,7 @@ T = 12
 
 
 def make_task(n, rng):
-    x = rng.random((n, T, 1))
-    y = (np.floor(np.cumsum(x, axis=1)) % 2).astype("int32")
-    return x.astype("float32"), y
+    return make_running_parity(n, rng, T)
 
 
 def stacked_model(depth, units=16, seed=0):

@@ -23,7 +23,7 @@ at masked steps are zeros (Keras sets ``zero_output_for_mask`` on both layers).
 import numpy as np
 
 from .. import backend
-from ..core import threads
+from ..fast import threads
 from .base import Layer
 from .recurrent import Recurrent
 from .registry import deserialize_layer, serialize_layer
@@ -144,7 +144,7 @@ class Bidirectional(Layer):
         f_call = self.forward_layer._checked_call(x, mask, fwd_state)
         b_call = self.backward_layer._checked_call(x, mask, bwd_state)
         work = 0.0                                # the NumPy reference holds the GIL and runs
-        if backend.get_backend() == "numba":      # NumPy's threaded BLAS: at once was slower there
+        if backend.compiled():                    # NumPy's threaded BLAS: at once was slower there
             work = self.forward_layer._flops(f_call) + self.backward_layer._flops(b_call)
         y, y_rev = threads.parallel([lambda: self.forward_layer._run(f_call, training),
                                      lambda: self.backward_layer._run(b_call, training)], work)

@@ -18,27 +18,20 @@ The built-in cells compute a step as a one-step sequence through the same functi
 layers (the NumPy reference or the Numba kernels), so ``LSTM(...)`` and
 ``RNN(LSTMCell(...))`` give the same numbers from the same code.
 """
-import importlib
 
 import numpy as np
 
 from .. import backend, initializers
 from ..core import activations as A
-from ..core import gru as core_gru
-from ..core import lstm as core_lstm
 from ..core import lstm_family as core_family
-from ..core import simple_rnn as core_rnn
 from .base import Layer, check_bool, check_positive_int, check_rate
 from .checks import as_float_array, check_rank
 
 
 def _impl(kind, cache=None):
-    """The module computing ``kind``: for a forward, the current backend's; for a backward,
-    the one that made ``cache`` (so switching backends between the two is harmless)."""
-    numba = backend.get_backend() == "numba" if cache is None else bool(cache.get("numba"))
-    if numba:
-        return importlib.import_module(f"lstm_np.core.kernels.{kind}")
-    return {"lstm": core_lstm, "gru": core_gru, "simple_rnn": core_rnn, "lstm_family": core_family}[kind]
+    """The module computing ``kind`` (``backend.IMPLEMENTATIONS``): for a forward, the backend
+    in force's; for a backward, the one that made ``cache`` (switching between is harmless)."""
+    return backend.implementation(kind, None if cache is None else bool(cache.get("numba")))
 
 
 def _sizes(state_size):
@@ -236,7 +229,7 @@ class LSTMCell(_BuiltinCell):
     Weights, in get_weights order: kernel (D, G·H), recurrent_kernel (P, G·H), bias (G·H), then
     peephole_kernel, projection_kernel, the layer-norm gains/biases, gate_recurrent_kernel — each
     only when its option is on (G = 4 gates, 3 for NIG/NFG/NOG/CIFG). Every member runs on the
-    NumPy reference or on its own compiled kernel (``lstm_np.core.kernels.lstm_family``).
+    NumPy reference or on its own compiled kernel (``lstm_np.fast.lstm_family``).
     """
 
     kind = "lstm"

@@ -11,16 +11,10 @@ ACTIVATIONS = tuple(A.ELEMENTWISE) + tuple(A.FROM_INPUT) + ("softmax", "log_soft
 
 def products():
     """(a @ b, aᵀ b): NumPy's on the numpy backend; on the numba backend the kernels' BLAS in
-    row shards over the threads (``core/kernels/sharding.py``) once a product is large enough
+    row shards over the threads (``fast/sharding.py``) once a product is large enough
     to gain (NumPy's own BLAS runs on one thread while the kernels use several)."""
-    if backend.get_backend() != "numba":
-        return np.matmul, _numpy_tn
-    from ..core.kernels import sharding
-    return sharding.matmul, sharding.matmul_tn
-
-
-def _numpy_tn(a, b):
-    return a.T @ b
+    impl = backend.implementation("products")
+    return impl.matmul, impl.matmul_tn
 
 
 def check_activation(activation, who):

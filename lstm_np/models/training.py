@@ -15,7 +15,7 @@ from .. import losses as losses_mod
 from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
 from .. import sync
-from ..core.inference import inference_mode
+from ..fast.inference import inference_mode
 from ..errors import NonFiniteError
 from ..layers.checks import as_float_array, check_token_ids
 from ..layers.core_layers import InputLayer
@@ -34,12 +34,9 @@ def _is_optimizer(obj):
 
 
 def _finite_checker():
-    """np.all(np.isfinite(g)), or its compiled one-pass twin on the numba backend."""
+    """np.all(np.isfinite(g)), or its compiled one-pass twin (``backend.IMPLEMENTATIONS``)."""
     from .. import backend
-    if backend.get_backend() == "numba":
-        from ..core.kernels.optim import all_finite
-        return all_finite
-    return lambda g: bool(np.all(np.isfinite(g)))
+    return backend.implementation("updates").all_finite
 
 
 def _per_output(value, names, what, default):

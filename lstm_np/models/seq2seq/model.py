@@ -206,7 +206,7 @@ class Seq2Seq(TrainingMixin):
         """Decode every row of src: greedy (beam_width=1) or beam search (score Σ log p / len^α,
         len counting the end token). Returns token-id lists cut at end_token (not included).
         With attention, the weights are in ``last_attention`` (one (steps, S) array per row)."""
-        from ...core.inference import inference_mode
+        from ...fast.inference import inference_mode
         from .decoding import decode
         with sync.engine(), inference_mode():                   # nothing is kept for backward
             return decode(self, src, max_length, beam_width, length_penalty, batch_size)

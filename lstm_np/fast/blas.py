@@ -1,5 +1,5 @@
 """Matrix products inside the compiled loops, on the kernels' BLAS: a private single-threaded
-copy of NumPy's own OpenBLAS (``core/openblas.py``: why a copy, and its core type).
+copy of NumPy's own OpenBLAS (``fast/openblas.py``: why a copy, and its core type).
 
 Two OpenBLAS thread pools in one process fight: NumPy wheels bundle one
 (``scipy_openblas64_``), and numba's ``np.dot`` calls SciPy's (``scipy_openblas``); each keeps
@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
-from .. import openblas
+from . import openblas
 from .common import JIT
 from .microkernel import packed_product
 
@@ -41,7 +41,7 @@ MERGE_LIMIT = 32 * 2**20     # bytes of staging copy allowed to merge the two we
 
 def _numpy_openblas():
     """{sgemm name: address, dgemm name: address} in the kernels' private single-threaded copy
-    of NumPy's ILP64 OpenBLAS (``core/openblas.py``), or None."""
+    of NumPy's ILP64 OpenBLAS (``fast/openblas.py``), or None."""
     found = openblas.kernel_blas()
     if found is None:
         return None

@@ -11,12 +11,12 @@ between cores was measured 5x slower whenever another process held a core.
 
 The numbers never depend on the thread count: the shards are fixed by the shapes alone
 (``shard_bounds``), each shard computes the same thing on any thread (its products on the
-kernels' single-threaded BLAS, ``core/openblas.py``), and the weight gradients are summed in
+kernels' single-threaded BLAS, ``fast/openblas.py``), and the weight gradients are summed in
 shard order. So that NumPy's own BLAS pool does not spin against the shards (its workers
 busy-wait ~0.1 s after each threaded product; measured 2x slower), the first compiled call on
 more than one thread sets NumPy's OpenBLAS to one thread for the process
 (``blas_single_threaded``): NumPy products elsewhere then run on one core (Dense layers run
-theirs on the kernels' BLAS in shards instead, ``kernels/sharding.matmul``).
+theirs on the kernels' BLAS in shards instead, ``fast/sharding.matmul``).
 
     shard_bounds(B, work)   [slice, ...] — one slice (no sharding) when B < 2·MIN_ROWS or the
                             call's work is below MIN_WORK flops (thread hand-offs would cost more)

@@ -10,7 +10,7 @@
 import numpy as np
 from numba import njit
 
-from .. import gru as reference
+from ..core import gru as reference
 from . import sharding
 from .blas import gemm, product, recurrent_product
 from .microkernel import pack

@@ -1,4 +1,4 @@
-"""A kernel call cut into batch shards (see ``core/threads.py``): each shard is a complete
+"""A kernel call cut into batch shards (see ``fast/threads.py``): each shard is a complete
 call of the one-shard kernel on its rows; outputs and states are joined along the batch,
 and backward sums the shards' weight gradients in shard order.
 
@@ -12,7 +12,7 @@ and backward sums the shards' weight gradients in shard order.
 """
 import numpy as np
 
-from .. import threads
+from . import threads
 from .blas import product
 
 

@@ -2,12 +2,12 @@
 
     kernel_blas()         the copy the kernels call: (ctypes library, symbol prefix), loaded once
     kernel_coretype()     the OpenBLAS core it runs ("SkylakeX", "Haswell", ...)
-    address(name)         a symbol of it (the kernels declare its cblas_?gemm, ``kernels/blas.py``)
-    set_threads(n)        NumPy's OpenBLAS thread count (``core/threads.py`` sets it to 1 when
+    address(name)         a symbol of it (the kernels declare its cblas_?gemm, ``fast/blas.py``)
+    set_threads(n)        NumPy's OpenBLAS thread count (``fast/threads.py`` sets it to 1 when
                           the kernels run on several threads)
 
 Why a copy: NumPy's OpenBLAS keeps a pool of worker threads that spin after each call; our
-shards (``core/threads.py``) must run their products on their own core, single-threaded,
+shards (``fast/threads.py``) must run their products on their own core, single-threaded,
 without a pool spinning against them. The copy is loaded with OPENBLAS_NUM_THREADS=1, so it
 starts no thread at all; NumPy's instance is left as it is. It is the same file NumPy ships
 (no new dependency), copied to a temporary file, opened and unlinked (≈ 10 ms once).

@@ -8,7 +8,7 @@ one reduction over all timesteps — W, U, W_hr, R, the peepholes, the layer-nor
 """
 import numpy as np
 
-from .. import lstm_family as reference
+from ..core import lstm_family as reference
 from .blas import product
 from .microkernel import pack
 from .common import SUPPORTED, backward_inputs, buffer, loop_inputs, to_time_major

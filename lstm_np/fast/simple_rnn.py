@@ -6,7 +6,7 @@
 import numpy as np
 from numba import njit
 
-from .. import simple_rnn as reference
+from ..core import simple_rnn as reference
 from . import sharding
 from .blas import gemm, product, weight_gradients, recurrent_product
 from .microkernel import pack

@@ -1,4 +1,8 @@
-"""Numba kernels: the same recurrences as ``lstm_np.core``, compiled.
+"""What makes the textbook fast: Numba kernels computing the same recurrences as
+``lstm_np.core`` (module for module: ``fast/lstm.py`` beside ``core/lstm.py``), batch shards on
+the cores (``threads.py``), a private single-threaded BLAS (``openblas.py``, ``blas.py``), the
+register-tiled step product (``microkernel.py``) and inference mode (``inference.py``).
+``backend.IMPLEMENTATIONS`` chooses between a reference module and its twin here.
 
 Each module mirrors one reference module with the same function signatures
 (``lstm_forward`` / ``lstm_backward`` …). What changes is how the work is laid out:

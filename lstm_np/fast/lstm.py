@@ -11,7 +11,8 @@ Equations: see ``lstm_np.core.lstm``. Layout inside: time-major.
 import numpy as np
 from numba import njit
 
-from .. import inference, lstm as reference
+from . import inference
+from ..core import lstm as reference
 from . import sharding
 from .blas import gemm, product, weight_gradients, recurrent_product
 from .microkernel import pack
@@ -160,7 +161,7 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
                  activation="tanh", recurrent_activation="sigmoid", recurrent_mask=None,
                  zero_output_for_mask=False, workspace=None):
     """Same contract as ``lstm_np.core.lstm.lstm_forward``; large batches run in shards on
-    several threads (``core/threads.py``), with the same numbers."""
+    several threads (``fast/threads.py``), with the same numbers."""
     if not supported(activation, recurrent_activation):
         return reference.lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask, activation,
                                       recurrent_activation, recurrent_mask, zero_output_for_mask)
@@ -214,7 +215,7 @@ def _forward_shard(x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_ma
 
 def _infer_shard(x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_mask, zero_output_for_mask,
                  workspace):
-    """One shard's forward in inference mode (``core/inference.py``): only h and the running c
+    """One shard's forward in inference mode (``fast/inference.py``): only h and the running c
     (recurrent_mask is None here: dropout is a training thing)."""
     B, T, D = x.shape
     H = recurrent_kernel.shape[0]
