@@ -418,6 +418,11 @@ class LSTM(_CellRNN):
         c_t = f ⊙ c_{t-1} + i ⊙ g;     h_t = o ⊙ φ(c_t)
 
     Parameters: 4·((input_dim + units)·units + units).
+
+    Where the work is done, three files down: this file (``RNN``: the sequence — masks, states,
+    ``go_backwards``, dropout masks) → ``layers/cells.py`` (``LSTMCell.run_sequence``) →
+    ``core/lstm.py`` (``lstm_forward`` / ``lstm_backward``: the NumPy reference, the textbook;
+    ``fast/lstm.py`` is the same functions compiled, chosen by ``lstm_np.set_backend``).
     """
 
     cell_class = LSTMCell
