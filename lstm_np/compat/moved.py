@@ -5,6 +5,8 @@
     lstm_np.core.threads        ->  lstm_np.fast.threads    the maths only: core/ holds the NumPy
     lstm_np.core.openblas       ->  lstm_np.fast.openblas   reference, fast/ what makes it fast
     lstm_np.core.inference      ->  lstm_np.fast.inference
+    lstm_np.layers.core, .merge, .embeddings, .advanced_activations
+                                ->  lstm_np.compat.keras2.layers_*   (Keras 2's paths)
 """
 import importlib
 import importlib.abc
@@ -16,6 +18,11 @@ MOVED = {                    # old prefix -> new prefix (a prefix also maps its 
     "lstm_np.core.threads": "lstm_np.fast.threads",
     "lstm_np.core.openblas": "lstm_np.fast.openblas",
     "lstm_np.core.inference": "lstm_np.fast.inference",
+    # Keras 2's layer modules, fenced off (their names sat beside layers/core_layers.py, merging.py, ...)
+    "lstm_np.layers.core": "lstm_np.compat.keras2.layers_core",
+    "lstm_np.layers.merge": "lstm_np.compat.keras2.layers_merge",
+    "lstm_np.layers.embeddings": "lstm_np.compat.keras2.layers_embeddings",
+    "lstm_np.layers.advanced_activations": "lstm_np.compat.keras2.layers_advanced_activations",
 }
 
 

@@ -1,4 +1,4 @@
 """Keras 2 import path ``keras.layers.embeddings``."""
-from .embedding import Embedding
+from ...layers.embedding import Embedding
 
 __all__ = ["Embedding"]
