@@ -124,7 +124,7 @@ import lstm_np
 from lstm_np.fast import microkernel
 from lstm_np.core import lstm as ref
 from lstm_np.fast import lstm as k
-assert microkernel.AVAILABLE and microkernel.R_MAX == 4 and microkernel.PW32 == 16, microkernel.R_MAX
+assert microkernel.AVAILABLE and microkernel.R_MAX == 6 and microkernel.PW32 == 16, microkernel.R_MAX
 
 @njit
 def product(a, up, c, beta):
@@ -150,7 +150,7 @@ print("ok")
 
 
 def test_the_avx2_kernels_too():
-    """Machines without AVX-512 build 4-row x 2-vector tiles: checked here by asking for them."""
+    """Machines without AVX-512 build 6-row x 2-vector tiles: checked here by asking for them."""
     import os
     import subprocess
     import sys
@@ -160,3 +160,37 @@ def test_the_avx2_kernels_too():
         os.environ.get("TMPDIR", "/tmp"), "lstm_np_avx2_numba_cache"))
     out = subprocess.run([sys.executable, "-c", AVX2_SCRIPT], capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+FLIP_SCRIPT = """
+import numpy as np
+import lstm_np
+from lstm_np import layers
+lstm_np.set_floatx("float64")
+layer = layers.LSTM(96, return_sequences=True, seed=0)
+x = np.random.default_rng(0).standard_normal((24, 7, 70))
+y = layer(x)
+print(repr(float(np.sum(y * np.arange(y.size).reshape(y.shape)))))
+"""
+
+
+def test_flipping_a_setting_between_processes_sharing_a_cache_never_crashes(tmp_path):
+    """LSTM_NP_MICROKERNEL=0 in a process whose numba cache was filled with the micro-kernel on
+    made every LSTM forward segfault: the cached loops called symbols that were not built."""
+    import os
+    import subprocess
+    import sys
+    cache = str(tmp_path / "numba_cache")
+    settings = [{}, {"LSTM_NP_MICROKERNEL": "0"}, {"LSTM_NP_MICROKERNEL_ISA": "avx2"},
+                {"LSTM_NP_MICROKERNEL": "0", "LSTM_NP_MICROKERNEL_ISA": "avx2"}, {}]
+    values = []
+    for extra in settings:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, **extra)
+        for k in ("LSTM_NP_MICROKERNEL", "LSTM_NP_MICROKERNEL_ISA"):
+            if k not in extra:
+                env.pop(k, None)
+        out = subprocess.run([sys.executable, "-c", FLIP_SCRIPT], capture_output=True, text=True, timeout=600,
+                             env=env)
+        assert out.returncode == 0, (extra, out.returncode, out.stderr[-2000:])
+        values.append(float(out.stdout.strip()))
+    np.testing.assert_allclose(values, values[0], rtol=1e-12)

@@ -27,15 +27,22 @@ Vector registers: AVX-512 (32 x 512 bit): V = 4 vectors per row, R_MAX = 6 rows 
 accumulators + 4 panel vectors + 1 broadcast. AVX2 (16 x 256 bit): V = 2, R_MAX = 4. The sum
 over k runs in one fixed order whatever the rows or the thread, so results do not depend on
 how the batch is sharded. LSTM_NP_MICROKERNEL=0 turns it off; LSTM_NP_MICROKERNEL_ISA=avx2
-builds the AVX2 kernels on an AVX-512 CPU (how the tests check them here; numba caches
-the tile height, so give such a process its own NUMBA_CACHE_DIR).
+builds the AVX2 kernels on an AVX-512 CPU (how the tests check them here).
+
+The settings never change compiled code that numba caches: numba's cache key does not see
+them, and a loop cached in a process with the micro-kernel on, loaded in one with it off, called
+symbols that were never built (a segfault). So every process builds the same symbols — all six
+tile heights of both precisions, whichever ISA (six rows fit the AVX2 registers too: 12
+accumulators + 2 panel vectors + 1 broadcast of 16) — and ``packed_product`` reads the panel
+width from the packed array. LSTM_NP_MICROKERNEL=0 acts only in ``pack`` (Python, not cached):
+it packs nothing, and the loops take BLAS.
 """
 import os
 
 import numpy as np
 from numba import njit, types
 
-R_MAX_BY_ISA = {"avx512": (4, 6), "avx2": (2, 4)}          # (V, R_MAX)
+R_MAX_BY_ISA = {"avx512": (4, 6), "avx2": (2, 6)}          # (V, R_MAX): the same R_MAX for both (see above)
 
 
 def _isa():
@@ -120,7 +127,7 @@ def _build():
     """Compile every kernel for this CPU; {(dtype char, R, masked): address} and the layout."""
     import llvmlite.binding as llvm
     isa, vbytes = _isa()
-    if isa is None or os.environ.get("LSTM_NP_MICROKERNEL", "1") == "0":
+    if isa is None:
         return None
     V, r_max = R_MAX_BY_ISA[isa]
     llvm.initialize_native_target()
@@ -153,6 +160,7 @@ except Exception:                       # an LLVM without these intrinsics: BLAS
     _BUILT = None
 
 AVAILABLE = _BUILT is not None
+ENABLED = AVAILABLE and os.environ.get("LSTM_NP_MICROKERNEL", "1") != "0"
 R_MAX = _BUILT["R_MAX"] if AVAILABLE else 1
 PW32 = _BUILT["PW"]["f"] if AVAILABLE else 1
 PW64 = _BUILT["PW"]["d"] if AVAILABLE else 1
@@ -183,7 +191,7 @@ def pack(U):
     loop compiles once (a 2-D or a 3-D U would compile it twice), and a rule on shapes only,
     so the numbers never depend on the thread count."""
     U = np.ascontiguousarray(U)
-    if not AVAILABLE or U.dtype not in (np.float32, np.float64) or U.ndim != 2:
+    if not ENABLED or U.dtype not in (np.float32, np.float64) or U.ndim != 2:
         return U, empty(3, U.dtype)
     K, N = U.shape
     pw = PW32 if U.dtype == np.float32 else PW64
