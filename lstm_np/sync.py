@@ -91,13 +91,10 @@ _training_lock = threading.Lock()
 @contextlib.contextmanager
 def training(model, who):
     """Mark ``model`` as trained by this thread for the duration (``fit``)."""
-    me = threading.get_ident()
     with _training_lock:
+        check_not_training(model, who)
         owner = _training.get(model)
-        if owner is not None and owner != me:
-            raise RuntimeError(f"{who}: this model is being trained by fit in another thread; "
-                               "train or evaluate it from one thread at a time (predict is safe)")
-        _training[model] = me
+        _training[model] = threading.get_ident()
     try:
         yield
     finally:

@@ -164,33 +164,17 @@ def _umask_mode():
     return 0o666 & ~mask
 
 
-def atomic_write(path, write):
-    """Call ``write(binary file)`` on a temporary beside ``path``, then rename it into place."""
-    directory = os.path.dirname(os.path.abspath(path))
-    _sweep(path)
-    fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(path)}{os.getpid()}.", suffix=".lstm_np.tmp", dir=directory)
-    try:
-        os.fchmod(fd, _umask_mode())              # mkstemp makes 0600; a saved model is an ordinary file
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_path(path, write_to):
-    """As ``atomic_write`` for writers that want a file name (h5py): ``write_to(tmp_path)``."""
+@contextlib.contextmanager
+def _temporary(path):
+    """A temporary file beside ``path`` (stale ones swept first, the umask's mode): yields its
+    name; renamed over ``path`` when the block ends, removed if it raises."""
     directory = os.path.dirname(os.path.abspath(path))
     _sweep(path)
     fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(path)}{os.getpid()}.", suffix=".lstm_np.tmp", dir=directory)
     os.close(fd)
     try:
-        os.chmod(tmp, _umask_mode())
-        write_to(tmp)
+        os.chmod(tmp, _umask_mode())              # mkstemp makes 0600; a saved model is an ordinary file
+        yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -198,6 +182,18 @@ def atomic_path(path, write_to):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write(path, write):
+    """Call ``write(binary file)`` on a temporary beside ``path``, then rename it into place."""
+    with _temporary(path) as tmp, open(tmp, "wb") as f:
+        write(f)
+
+
+def atomic_path(path, write_to):
+    """As ``atomic_write`` for writers that want a file name (h5py): ``write_to(tmp_path)``."""
+    with _temporary(path) as tmp:
+        write_to(tmp)
 
 
 @contextlib.contextmanager
