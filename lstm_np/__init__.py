@@ -20,6 +20,8 @@ from .models import Model, Sequential, load_model
 
 from .version import __version__
 
+compat.install_keras2()          # Keras 2's names, arguments and methods: lstm_np/compat/keras2
+
 __all__ = ["Model", "Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "errors", "utils", "regularizers", "constraints", "preprocessing", "initializers", "gradcheck", "core", "floatx", "set_floatx", "get_backend", "set_backend",
            "get_num_threads", "set_num_threads", "inference_mode", "release_buffers"]

@@ -1,4 +1,5 @@
-"""Layers with Keras names and semantics (``keras.layers.*``)."""
+"""Layers with Keras names and semantics (``keras.layers.*``). Keras 2's recurrent names
+are added by ``lstm_np/compat/keras2``."""
 from .attention import AdditiveAttention, Attention
 from .base import Layer
 from .bidirectional import Bidirectional
@@ -14,12 +15,12 @@ from .normalization import BatchNormalization, LayerNormalization
 from .pooling import AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
-from .recurrent import GRU, LSTM, RNN, CuDNNGRU, CuDNNLSTM, Recurrent, SimpleRNN
+from .recurrent import GRU, LSTM, RNN, SimpleRNN
 from .reshaping import Flatten, Permute, Reshape
 from .wrappers import TimeDistributed
 
 __all__ = ["Layer", "Activation", "Input", "InputLayer", "Dropout", "Masking", "RepeatVector", "Dense",
-           "Embedding", "LSTM", "GRU", "CuDNNLSTM", "CuDNNGRU", "SimpleRNN", "Recurrent", "RNN", "LSTMCell", "GRUCell", "SimpleRNNCell",
+           "Embedding", "LSTM", "GRU", "SimpleRNN", "RNN", "LSTMCell", "GRUCell", "SimpleRNNCell",
            "StackedRNNCells", "RNNCell", "TimeDistributed", "Bidirectional",
            "Lambda", "Attention", "AdditiveAttention", "Concatenate", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum", "Dot", "concatenate", "add", "subtract", "multiply",

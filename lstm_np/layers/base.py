@@ -14,7 +14,7 @@ from .. import constraints as constraints_mod
 from .. import regularizers as regularizers_mod
 from .. import sync
 from ..config import next_seed, resolve_dtype, unique_name
-from . import budget
+from . import arguments, budget
 from .checks import finite_weight
 from .graph import Node, SymbolicTensor, any_symbolic, flatten, is_symbolic
 from .registry import register
@@ -81,21 +81,16 @@ class Layer:
 
     weight_names = ()
 
-    @staticmethod
-    def _legacy_input_shape(input_dim, input_length):
-        """Keras 2's ``input_dim`` (and ``input_length``) as an input_shape."""
-        return (input_dim,) if input_length is None else (input_length, input_dim)
-
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         register(cls)                              # saved configs name classes, loading looks them up
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  batch_input_shape=None, seed=None, activity_regularizer=None, batch_size=None, **kwargs):
-        self._initial_weights = kwargs.pop("weights", None)      # Keras 2: set once built
-        input_dim, input_length = kwargs.pop("input_dim", None), kwargs.pop("input_length", None)
-        if (input_dim is not None or input_length is not None) and input_shape is None and batch_input_shape is None:
-            input_shape = self._legacy_input_shape(input_dim, input_length)    # Dense(12, input_dim=8)
+        if kwargs:              # arguments of another dialect (Keras 2's input_dim=): layers/arguments.py
+            kwargs = arguments.translate(self, dict(kwargs, input_shape=input_shape,
+                                                    batch_input_shape=batch_input_shape))
+            input_shape, batch_input_shape = kwargs.pop("input_shape"), kwargs.pop("batch_input_shape")
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(kwargs)}")
         self.name = name if name is not None else unique_name(_snake(type(self).__name__))
@@ -183,10 +178,10 @@ class Layer:
     # -- building ----------------------------------------------------------------------
     def build(self, input_shape):
         """Create parameters for inputs of shape (None, ...); subclasses create theirs, then call
-        this. Keras 2's ``weights=`` given to the constructor are set here."""
+        this. Weights given at construction (``layers/arguments.py``) are set here."""
         self.input_shape = tuple(input_shape)
         self.built = True
-        initial, self._initial_weights = self.__dict__.get("_initial_weights"), None
+        initial = self.__dict__.pop("_weights_at_build", None)
         if initial is not None:
             self.set_weights(list(initial))
 

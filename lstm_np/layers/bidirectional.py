@@ -25,7 +25,7 @@ import numpy as np
 from .. import backend
 from ..fast import threads
 from .base import Layer
-from .recurrent import Recurrent
+from .recurrent import RNN
 from .registry import deserialize_layer, serialize_layer
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -35,7 +35,7 @@ class Bidirectional(Layer):
     """``Bidirectional(LSTM(32), merge_mode="concat", backward_layer=None)`` as in Keras."""
 
     def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
-        if not isinstance(layer, Recurrent):
+        if not isinstance(layer, RNN):
             raise TypeError("Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN), "
                             f"received {type(layer).__name__}")
         if merge_mode not in MERGE_MODES:
@@ -59,7 +59,7 @@ class Bidirectional(Layer):
                 bcfg["seed"] = layer.seed + 1
             self.backward_layer = cls.from_config(bcfg)
         else:
-            if not isinstance(backward_layer, Recurrent):
+            if not isinstance(backward_layer, RNN):
                 raise TypeError(f"backward_layer must be a recurrent layer, received "
                                 f"{type(backward_layer).__name__}")
             if backward_layer.go_backwards == layer.go_backwards:

@@ -99,10 +99,6 @@ class RNN(Layer):
         return self._workspaces.setdefault(getattr(self, "_slot", 0), {})
 
     # -- building ----------------------------------------------------------------------
-    @staticmethod
-    def _legacy_input_shape(input_dim, input_length):
-        return (input_length, input_dim)                 # LSTM(8, input_dim=3, input_length=5)
-
     def build(self, input_shape):
         if len(input_shape) != 3:
             raise ValueError(f"{type(self).__name__} {self.name!r} expects input of rank 3 "
@@ -367,9 +363,6 @@ class RNN(Layer):
         return cls(**config)
 
 
-Recurrent = RNN          # the name the first version used
-
-
 class _CellRNN(RNN):
     """LSTM / GRU / SimpleRNN: an RNN of their cell, built from the layer's (flat) arguments."""
 
@@ -379,8 +372,6 @@ class _CellRNN(RNN):
                  "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout")
 
     def __init__(self, units, **kwargs):
-        for ignored in ("implementation", "use_cudnn"):
-            kwargs.pop(ignored, None)       # Keras accepts these for its own backends; one path here
         cell_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in self.cell_args}
         cell = self.cell_class(units, dtype=kwargs.get("dtype"), seed=kwargs.get("seed"),
                                name=(kwargs.get("name") or "") + "_cell" if kwargs.get("name") else None,
@@ -447,14 +438,3 @@ class SimpleRNN(_CellRNN):
     """Fully connected RNN: h_t = φ(x_t W + h_{t-1} U + b). Parameters: (input_dim + units + 1)·units."""
 
     cell_class = SimpleRNNCell
-
-
-class CuDNNLSTM(LSTM):
-    """Keras 2's GPU-only ``CuDNNLSTM`` for classic scripts: the same recurrence as ``LSTM``
-    (tanh, sigmoid, unit_forget_bias), run here on the CPU kernels. (cuDNN keeps two bias
-    vectors, so a Keras 2 CuDNNLSTM weights file has 8·units biases: add them to load it.)"""
-
-
-class CuDNNGRU(GRU):
-    """Keras 2's GPU-only ``CuDNNGRU``: a ``GRU`` with reset_after=True, which is what cuDNN's
-    GRU computes."""

@@ -14,6 +14,7 @@ The logs are Keras's running means over the epoch so far: the loss weighted by b
 (or by tokens, for Seq2Seq), each metric by what it counts (stateful metrics — AUC,
 Precision, Recall — accumulate their counts).
 """
+import dataclasses
 import sys
 import time
 
@@ -59,103 +60,134 @@ def split_validation(arrays, validation_split, who):
     return [take(g, head) for g in arrays], [take(g, tail) for g in arrays]
 
 
-def fit(model, x, y, batch_size=None, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
-        validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None,
-        step_kwargs=None, who="fit", steps_per_epoch=None, validation_steps=None, validation_freq=1,
-        validation_batch_size=None):
-    """Train ``model`` for ``epochs`` passes over (x, y) — arrays, a PyDataset or a generator
-    (see ``models/batches.py``); returns its History. One thread at a time trains a model
+@dataclasses.dataclass
+class FitRequest:
+    """``fit``'s arguments in one record: Keras's names and defaults (``Model.fit`` and
+    ``Seq2Seq.fit`` fill it; ``step_kwargs`` go to every ``train_step``)."""
+    batch_size: object = None
+    epochs: int = 1
+    verbose: object = 1
+    callbacks: object = None
+    validation_split: float = 0.0
+    validation_data: object = None
+    shuffle: bool = True
+    class_weight: object = None
+    sample_weight: object = None
+    initial_epoch: int = 0
+    steps_per_epoch: object = None
+    validation_steps: object = None
+    validation_batch_size: object = None
+    validation_freq: object = 1
+    step_kwargs: dict = dataclasses.field(default_factory=dict)
+    who: str = "fit"
+
+
+def fit(model, x, y, request):
+    """Train ``model`` for ``request.epochs`` passes over (x, y) — arrays, a PyDataset or a
+    generator (see ``models/batches.py``); returns its History. Every argument is checked
+    (and x, y standardized, once) before the first step. One thread at a time trains a model
     (``sync.training``); each step holds the engine lock, so other threads' predictions run
     between steps."""
+    who = request.who
     model.require_compiled(who)
+    epochs = check_int(request.epochs, who, "epochs")
+    initial_epoch = check_int(request.initial_epoch, who, "initial_epoch")
+    if request.verbose not in (0, 1, 2, "auto"):
+        raise ValueError(f"{who}: verbose must be 0, 1 or 2, received {request.verbose!r}")
+    verbose = 1 if request.verbose == "auto" else request.verbose
+    validate_at = _validation_epochs(request.validation_freq, who)
     with sync.training(model, who):
-        return _fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-                    shuffle, initial_epoch, sample_weight, class_weight, step_kwargs, who, steps_per_epoch,
-                    validation_steps, validation_freq, validation_batch_size)
-
-
-def _fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
-         initial_epoch, sample_weight, class_weight, step_kwargs, who, steps_per_epoch, validation_steps,
-         validation_freq, validation_batch_size):
-    epochs = check_int(epochs, who, "epochs")
-    initial_epoch = check_int(initial_epoch, who, "initial_epoch")
-    if verbose not in (0, 1, 2, "auto"):
-        raise ValueError(f"{who}: verbose must be 0, 1 or 2, received {verbose!r}")
-    verbose = 1 if verbose == "auto" else verbose
-    validate_at = _validation_epochs(validation_freq, who)
-    if is_stream(x):
-        if validation_split:
-            raise ValueError(f"{who}: validation_split needs arrays; with a PyDataset or a generator "
-                             "pass validation_data")
-        source = make_source(model, x, y, who, batch_size, steps_per_epoch, sample_weight, class_weight)
-        batch_size = None
-    else:
-        data = list(model.standardize(x, y, who, sample_weight=sample_weight, class_weight=class_weight))
-        batch_size = check_batch_size(batch_size, who, model=model)
-        val_part = None
-        if validation_data is None and validation_split:
-            data, val_part = split_validation(data, validation_split, who)
-        source = ArrayBatches(*data, batch_size, who, steps_per_epoch)
-    val = None
-    if validation_data is not None:
-        val = _validation_source(model, validation_data, who, validation_batch_size or batch_size, validation_steps)
-    elif not is_stream(x) and val_part is not None:
-        val = ArrayBatches(*val_part, validation_batch_size or batch_size, who, validation_steps)
-    cbs = CallbackList(check_callbacks(callbacks, who), model)
-    history = cbs.history
-    for cb in cbs.callbacks:
-        cb.set_params({"epochs": epochs, "steps": source.steps, "verbose": verbose})
-    step_kwargs = step_kwargs or {}
-    terminate_on_nan = cbs.has(TerminateOnNaN)
-    model.stop_training = False
-    cbs.call("on_train_begin")
-    logs = {}
-    for epoch in range(initial_epoch, epochs):
-        cbs.call("on_epoch_begin", epoch)
-        start = time.perf_counter()
-        model.reset_metrics()
-        seen = 0
-        bar = progress_bar(verbose, source.steps, f"Epoch {epoch + 1}/{epochs}")
-        for step, (bx, by, bsw) in enumerate(source.epoch(model.rng, shuffle)):
-            cbs.call("on_train_batch_begin", step)
-            try:
-                logs = model.train_step(bx, by, bsw, **step_kwargs)
-            except FloatingPointError as exc:
-                if not terminate_on_nan:
-                    raise
-                print(f"Batch {step}: {exc}; terminating training")
-                model.stop_training = True
+        source, val = _fit_sources(model, x, y, request)
+        cbs = CallbackList(check_callbacks(request.callbacks, who), model)
+        for cb in cbs.callbacks:
+            cb.set_params({"epochs": epochs, "steps": source.steps, "verbose": verbose})
+        model.stop_training = False
+        cbs.call("on_train_begin")
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            cbs.call("on_epoch_begin", epoch)
+            start = time.perf_counter()
+            bar = progress_bar(verbose, source.steps, f"Epoch {epoch + 1}/{epochs}")
+            logs, seen = _train_epoch(model, source, cbs, bar, request)
+            if seen == 0:
+                _no_batches(bar, source, epoch, who)
                 break
-            seen += 1
-            cbs.call("on_train_batch_end", step, dict(logs))
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(logs, refresh=False)
+            if val is not None and validate_at(epoch):
+                logs.update(evaluate_logs(model, val, cbs, prefix="val_"))
+            _report_epoch(bar, verbose, epoch, epochs, seen, time.perf_counter() - start, logs)
+            cbs.call("on_epoch_end", epoch, logs)
             if model.stop_training:
                 break
-        if seen == 0:
-            if bar is not None:
-                bar.close()
-            if getattr(source, "exhausted", False):
-                print(f"{who}: the generator ran out of data at epoch {epoch + 1}; training stops "
-                      "(give steps_per_epoch and a generator that repeats, as in Keras)")
+        cbs.call("on_train_end", logs)
+        return cbs.history
+
+
+def _fit_sources(model, x, y, request):
+    """The training batches and the validation batches (or None) of a fit."""
+    r, who = request, request.who
+    if is_stream(x):
+        if r.validation_split:
+            raise ValueError(f"{who}: validation_split needs arrays; with a PyDataset or a generator "
+                             "pass validation_data")
+        source = make_source(model, x, y, who, r.batch_size, r.steps_per_epoch, r.sample_weight, r.class_weight)
+        batch_size, val_part = None, None
+    else:
+        data = list(model.standardize(x, y, who, sample_weight=r.sample_weight, class_weight=r.class_weight))
+        batch_size = check_batch_size(r.batch_size, who, model=model)
+        val_part = None
+        if r.validation_data is None and r.validation_split:
+            data, val_part = split_validation(data, r.validation_split, who)
+        source = ArrayBatches(*data, batch_size, who, r.steps_per_epoch)
+    val_batch = r.validation_batch_size or batch_size
+    if r.validation_data is not None:
+        return source, _validation_source(model, r.validation_data, who, val_batch, r.validation_steps)
+    if val_part is not None:
+        return source, ArrayBatches(*val_part, val_batch, who, r.validation_steps)
+    return source, None
+
+
+def _train_epoch(model, source, cbs, bar, request):
+    """One pass over the training batches -> (the epoch's running logs, batches done)."""
+    model.reset_metrics()
+    terminate_on_nan = cbs.has(TerminateOnNaN)
+    logs, seen = {}, 0
+    for step, (bx, by, bsw) in enumerate(source.epoch(model.rng, request.shuffle)):
+        cbs.call("on_train_batch_begin", step)
+        try:
+            logs = model.train_step(bx, by, bsw, **request.step_kwargs)
+        except FloatingPointError as exc:
+            if not terminate_on_nan:
+                raise
+            print(f"Batch {step}: {exc}; terminating training")
+            model.stop_training = True
             break
-        logs = dict(logs)
-        if val is not None and validate_at(epoch):
-            logs.update(evaluate_logs(model, val, cbs, prefix="val_"))
-        elapsed = time.perf_counter() - start
+        seen += 1
+        cbs.call("on_train_batch_end", step, dict(logs))
         if bar is not None:
-            bar.set_postfix(logs)
-            bar.close()
-        elif verbose == 2:
-            print(f"Epoch {epoch + 1}/{epochs}\n{seen}/{seen} - {elapsed:.0f}s - "
-                  f"{1000 * elapsed / seen:.0f}ms/step - "
-                  + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
-        cbs.call("on_epoch_end", epoch, logs)
+            bar.update(1)
+            bar.set_postfix(logs, refresh=False)
         if model.stop_training:
             break
-    cbs.call("on_train_end", logs)
-    return history
+    return dict(logs), seen
+
+
+def _no_batches(bar, source, epoch, who):
+    if bar is not None:
+        bar.close()
+    if getattr(source, "exhausted", False):
+        print(f"{who}: the generator ran out of data at epoch {epoch + 1}; training stops "
+              "(give steps_per_epoch and a generator that repeats, as in Keras)")
+
+
+def _report_epoch(bar, verbose, epoch, epochs, seen, elapsed, logs):
+    """The epoch's line: the progress bar's last state (verbose=1) or Keras's one line (2)."""
+    if bar is not None:
+        bar.set_postfix(logs)
+        bar.close()
+    elif verbose == 2:
+        print(f"Epoch {epoch + 1}/{epochs}\n{seen}/{seen} - {elapsed:.0f}s - "
+              f"{1000 * elapsed / seen:.0f}ms/step - "
+              + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
 
 
 def _validation_epochs(validation_freq, who):

@@ -433,11 +433,8 @@ class TrainingMixin(ModelStateMixin):
             validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` passes over (x, y) in mini-batches — or over the batches of a
         ``utils.PyDataset`` or a generator (``steps_per_epoch``); returns a History."""
-        return trainer.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
-                           validation_data, shuffle, initial_epoch, sample_weight=sample_weight,
-                           class_weight=class_weight, steps_per_epoch=steps_per_epoch,
-                           validation_steps=validation_steps, validation_freq=validation_freq,
-                           validation_batch_size=validation_batch_size)
+        request = {k: v for k, v in locals().items() if k not in ("self", "x", "y")}
+        return trainer.fit(self, x, y, trainer.FitRequest(**request))
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
@@ -450,27 +447,6 @@ class TrainingMixin(ModelStateMixin):
         """Outputs for x (arrays, a PyDataset or a generator), in batches of ``batch_size``
         (default 32), in inference mode."""
         return trainer.predict(self, x, batch_size, verbose, callbacks, steps=steps)
-
-    # Keras 2's names for the same calls on a generator or a Sequence (removed in Keras 3;
-    # classic scripts use them). The queue/worker options are accepted: batches are read here.
-    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
-                      validation_data=None, validation_steps=None, class_weight=None, max_queue_size=10,
-                      workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0, validation_freq=1):
-        """Keras 2: ``fit`` on a generator / PyDataset (``steps_per_epoch`` batches an epoch)."""
-        return self.fit(generator, epochs=epochs, verbose=verbose, callbacks=callbacks,
-                        validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
-                        initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
-                        validation_steps=validation_steps, validation_freq=validation_freq)
-
-    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
-                           use_multiprocessing=False, verbose=0):
-        """Keras 2: ``evaluate`` on a generator / PyDataset."""
-        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
-
-    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
-                          use_multiprocessing=False, verbose=0):
-        """Keras 2: ``predict`` on a generator / PyDataset."""
-        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on exactly this batch; returns the loss (and metrics)."""
@@ -493,13 +469,3 @@ class TrainingMixin(ModelStateMixin):
         xs, _, _ = self.standardize(x, None, "predict_on_batch")
         outs = self.predict_step(xs)
         return outs[0] if len(outs) == 1 else outs
-
-    def predict_classes(self, x, batch_size=None, verbose=0):
-        """The old Keras helper: argmax over classes, or (p > 0.5) for a single sigmoid unit."""
-        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
-        if proba.shape[-1] > 1:
-            return proba.argmax(axis=-1)
-        return (proba > 0.5).astype("int32")
-
-    def predict_proba(self, x, batch_size=None, verbose=0):
-        return self.predict(x, batch_size=batch_size, verbose=verbose)

@@ -31,7 +31,7 @@ from ..layers.base import _snake
 from ..layers.checks import finite_weight
 from ..layers.bidirectional import Bidirectional
 from ..layers.core_layers import InputLayer
-from ..layers.recurrent import Recurrent
+from ..layers.recurrent import RNN
 from ..layers.wrappers import TimeDistributed
 from . import files, saving
 
@@ -78,7 +78,7 @@ def _write_layer(group, layer):
         _write_layer(group.create_group("backward_layer"), layer.backward_layer)
     elif isinstance(layer, TimeDistributed):
         _write_layer(group.create_group("layer"), layer.layer)
-    elif isinstance(layer, Recurrent):
+    elif isinstance(layer, RNN):
         cell = group.create_group("cell").create_group("vars")
         cell.attrs["name"] = _snake(type(layer).__name__) + "_cell"
         for i, w in enumerate(layer.get_weights()):
@@ -106,7 +106,7 @@ def _read_layer(group, layer):
             _read_layer(group["backward_layer"], layer.backward_layer)
     if isinstance(layer, TimeDistributed):
         return _read_layer(group["layer"], layer.layer)
-    if isinstance(layer, Recurrent):
+    if isinstance(layer, RNN):
         return _read_vars(group["cell"]["vars"]) if "cell" in group else _read_vars(group.get("vars"))
     if hasattr(layer, "graph"):
         return [w for key, sub in keyed_layers(_model_layers(layer)) for w in _read_layer(group["layers"][key], sub)]

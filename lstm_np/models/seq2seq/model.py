@@ -26,7 +26,7 @@ from .attention import ATTENTIONS
 from .decoder import Decoder
 from .encoder import Encoder
 from .tape import Tape
-from .training import TrainingMixin
+from .training import Seq2SeqTraining
 
 
 def seed_stream(seed):
@@ -37,7 +37,7 @@ def seed_stream(seed):
 
 
 @register
-class Seq2Seq(TrainingMixin):
+class Seq2Seq(Seq2SeqTraining):
     """Encoder–decoder (see the module docstring)."""
 
     def __init__(self, src_vocab_size, tgt_vocab_size, embedding_dim, units, num_layers=1,

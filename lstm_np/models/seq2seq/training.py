@@ -12,7 +12,7 @@ from ...errors import NonFiniteError
 from .. import trainer
 
 
-class TrainingMixin:
+class Seq2SeqTraining:
     # -- checks at the public boundary ---------------------------------------------------------
     def _check_ids(self, a, vocab, what, who):
         try:
@@ -157,8 +157,10 @@ class TrainingMixin:
         who = "Seq2Seq.fit"
         self.require_compiled(who)
         tf = self._check_teacher_forcing(teacher_forcing, who)
-        return trainer.fit(self, src, tgt, batch_size, epochs, verbose, callbacks, validation_split,
-                           validation_data, shuffle, step_kwargs={"teacher_forcing": tf}, who=who)
+        return trainer.fit(self, src, tgt, trainer.FitRequest(
+            batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+            step_kwargs={"teacher_forcing": tf}, who=who))
 
     def evaluate(self, src, tgt, batch_size=64, return_dict=False):
         """Teacher-forced loss (and token accuracy) on (src, tgt)."""
