@@ -52,11 +52,11 @@ def test_a_wrong_gradient_is_caught():
         out = list(real(*args))
         out[4] = out[4] * 1.01
         return tuple(out)
-    layers.conv_lstm.conv_lstm_backward = off
+    layers.extras.conv_lstm.conv_lstm_backward = off
     try:
         errors = gradcheck.check_layer(layer, x)
     finally:
-        layers.conv_lstm.conv_lstm_backward = real
+        layers.extras.conv_lstm.conv_lstm_backward = real
     assert errors["recurrent_kernel"] > 1e-3 and errors["kernel"] < 1e-6
 
 

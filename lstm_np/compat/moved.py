@@ -5,8 +5,10 @@
     lstm_np.core.threads        ->  lstm_np.fast.threads    the maths only: core/ holds the NumPy
     lstm_np.core.openblas       ->  lstm_np.fast.openblas   reference, fast/ what makes it fast
     lstm_np.core.inference      ->  lstm_np.fast.inference
-    lstm_np.layers.core, .merge, .embeddings, .advanced_activations
+    lstm_np.layers.core, .merge, .embeddings, .advanced_activations, .convolutional
                                 ->  lstm_np.compat.keras2.layers_*   (Keras 2's paths)
+    lstm_np.layers.pooling, .normalization, .noise, .conv_lstm
+                                ->  lstm_np.layers.extras.*   (beyond the recurrent family)
 """
 import importlib
 import importlib.abc
@@ -23,6 +25,12 @@ MOVED = {                    # old prefix -> new prefix (a prefix also maps its 
     "lstm_np.layers.merge": "lstm_np.compat.keras2.layers_merge",
     "lstm_np.layers.embeddings": "lstm_np.compat.keras2.layers_embeddings",
     "lstm_np.layers.advanced_activations": "lstm_np.compat.keras2.layers_advanced_activations",
+    "lstm_np.layers.convolutional": "lstm_np.compat.keras2.layers_convolutional",
+    # the layers beyond the recurrent family, in their own sub-package
+    "lstm_np.layers.pooling": "lstm_np.layers.extras.pooling",
+    "lstm_np.layers.normalization": "lstm_np.layers.extras.normalization",
+    "lstm_np.layers.noise": "lstm_np.layers.extras.noise",
+    "lstm_np.layers.conv_lstm": "lstm_np.layers.extras.conv_lstm",
 }
 
 

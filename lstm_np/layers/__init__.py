@@ -4,15 +4,15 @@ from .attention import AdditiveAttention, Attention
 from .base import Layer
 from .bidirectional import Bidirectional
 from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell, StackedRNNCells
-from .conv_lstm import ConvLSTM1D, ConvLSTM2D
-from .convolutional import Conv1D
+from .extras.conv_lstm import ConvLSTM1D, ConvLSTM2D
+from .extras.convolutional import Conv1D
 from .core_layers import Activation, Dropout, Input, InputLayer, Masking, RepeatVector
 from .dense import Dense
 from .embedding import Embedding
 from .lambda_layer import Lambda
-from .noise import GaussianNoise, LeakyReLU, ReLU, Softmax, SpatialDropout1D
-from .normalization import BatchNormalization, LayerNormalization
-from .pooling import AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D
+from .extras.noise import GaussianNoise, LeakyReLU, ReLU, Softmax, SpatialDropout1D
+from .extras.normalization import BatchNormalization, LayerNormalization
+from .extras.pooling import AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .recurrent import GRU, LSTM, RNN, SimpleRNN

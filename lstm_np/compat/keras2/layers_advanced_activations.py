@@ -1,4 +1,4 @@
 """Keras 2 import path ``keras.layers.advanced_activations``."""
-from ...layers.noise import LeakyReLU, ReLU, Softmax
+from ...layers.extras.noise import LeakyReLU, ReLU, Softmax
 
 __all__ = ["LeakyReLU", "ReLU", "Softmax"]

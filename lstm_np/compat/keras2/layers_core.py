@@ -2,7 +2,7 @@
 from ...layers.core_layers import Activation, Dropout, Masking, RepeatVector
 from ...layers.dense import Dense
 from ...layers.lambda_layer import Lambda
-from ...layers.noise import SpatialDropout1D
+from ...layers.extras.noise import SpatialDropout1D
 from ...layers.reshaping import Flatten, Permute, Reshape
 
 __all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector", "Lambda",

@@ -11,10 +11,10 @@ back onto x one kernel offset at a time. Keras 3's Conv1D does not pass a mask o
 """
 import numpy as np
 
-from .. import initializers
-from .base import Layer, check_bool, check_positive_int
-from .checks import as_float_array, check_last_dim, check_rank
-from .dense import activate, activate_backward, check_activation
+from ... import initializers
+from ..base import Layer, check_bool, check_positive_int
+from ..checks import as_float_array, check_last_dim, check_rank
+from ..dense import activate, activate_backward, check_activation
 
 
 def _one(value, what):
@@ -125,7 +125,3 @@ class Conv1D(Layer):
                    kernel_initializer=initializers.serialize(self.kernel_initializer),
                    bias_initializer=initializers.serialize(self.bias_initializer))
         return cfg
-
-
-# Keras 2's keras.layers.convolutional also gave the pooling layers (tutorials import them from it).
-from .pooling import AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D  # noqa: E402,F401

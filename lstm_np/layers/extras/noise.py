@@ -13,9 +13,9 @@ SpatialDropout1D drops it.
 """
 import numpy as np
 
-from ..core import activations as A
-from .base import Layer, check_rate
-from .checks import as_float_array, check_rank
+from ...core import activations as A
+from ..base import Layer, check_rate
+from ..checks import as_float_array, check_rank
 
 
 class SpatialDropout1D(Layer):

@@ -16,9 +16,9 @@ Backward in training goes through μ and σ² too (every output depends on them,
 """
 import numpy as np
 
-from .. import initializers
-from .base import Layer, check_bool, check_rate
-from .checks import as_float_array, check_last_dim
+from ... import initializers
+from ..base import Layer, check_bool, check_rate
+from ..checks import as_float_array, check_last_dim
 
 EPSILON_MASKED = 1e-7            # keras.backend.epsilon(), added to Σ w when a mask is given
 
