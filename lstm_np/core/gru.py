@@ -28,6 +28,7 @@ Masks behave as in ``core.lstm``.
 import numpy as np
 
 from . import activations as A
+from .masking import carry, split
 
 
 def gru_cell_forward(a_t, h_prev, h_in, recurrent_kernel, b_rec, activation="tanh",
@@ -81,7 +82,7 @@ def gru_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
         h_prev[:, t], h_in[:, t] = h, hr
         for k in range(4):
             gates[k, :, t] = g[k]
-        h = h_new if mask is None else np.where(mask[:, t, None], h_new, h)
+        h = h_new if mask is None else carry(mask[:, t, None], h_new, h)
         hs[:, t] = h
     zero_out = mask is not None and zero_output_for_mask
     y = hs * mask[..., None] if zero_out else hs
@@ -109,7 +110,7 @@ def gru_backward(dy, dh_T, cache):
         dh = dy[:, t] + dh_next
         if mask is not None:
             m = mask[:, t, None]
-            dh_carry, dh = np.where(m, 0, dh), np.where(m, dh, 0)
+            dh, dh_carry = split(m, dh)
         g = tuple(gates[k, :, t] for k in range(4))
         da[:, t], dq[:, t], direct = gru_cell_backward(dh, h_prev[:, t], g, act, ract)
         back = dq[:, t] @ U.T

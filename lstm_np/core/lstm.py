@@ -40,6 +40,7 @@ h_{t-1} before it meets U:  z_t = x_t W + (h_{t-1} ⊙ r) U + b.
 import numpy as np
 
 from . import activations as A
+from .masking import carry, split
 
 
 def split_gates(z):
@@ -150,8 +151,7 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, mask=None,
         h_in[:, t], c_in[:, t] = hr, c
         if mask is not None:
             m = mask[:, t, None]                                      # (B, 1)
-            h_new = np.where(m, h_new, h)
-            c_new = np.where(m, c_new, c)
+            h_new, c_new = carry(m, h_new, h), carry(m, c_new, c)
         h, c = h_new, c_new
         hs[:, t] = h
 
@@ -190,8 +190,7 @@ def lstm_backward(dy, dh_T, dc_T, cache):
         dc = dc_next
         if mask is not None:
             m = mask[:, t, None]                                      # (B, 1)
-            dh_carry, dc_carry = np.where(m, 0, dh), np.where(m, 0, dc)
-            dh, dc = np.where(m, dh, 0), np.where(m, dc, 0)
+            (dh, dh_carry), (dc, dc_carry) = split(m, dh), split(m, dc)
         dz[:, t], dc_next = lstm_cell_backward(dh, dc, gates[:, t], tcs[:, t], c_in[:, t],
                                                act, ract)
         dh_next = dz[:, t] @ U.T                                      # (B, H)

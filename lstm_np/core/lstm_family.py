@@ -35,6 +35,7 @@ Odyssey" (NIG, NFG, NOG, NIAF, NOAF, CIFG, NP, FGR).
 import numpy as np
 
 from . import activations as A
+from .masking import carry, split
 
 VARIANTS = (None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "CIFG", "NP", "FGR")
 LN_EPSILON = 1e-3          # Keras LayerNormalization's default
@@ -152,9 +153,9 @@ def family_forward(x, h0, c0, p, fam, mask=None, recurrent_mask=None, zero_outpu
         a_new = np.concatenate([i, f, o], axis=-1) if fam.fgr else None
         if mask is not None:
             mk = mask[:, t, None]
-            h_new, c_new = np.where(mk, h_new, h), np.where(mk, c_new, c)
+            h_new, c_new = carry(mk, h_new, h), carry(mk, c_new, c)
             if fam.fgr:
-                a_new = np.where(mk, a_new, a_prev)
+                a_new = carry(mk, a_new, a_prev)
         steps.append(dict(hr=hr, c_prev=c, i=i, f=f, g=g_, o=o, c=c_new if mask is None else None,
                           c_raw=f * c + i * g_, n=n, m=m, hm=hm, a_prev=a_prev, ln_h=ln_h, ln_c=ln_c))
         h, c = h_new, c_new
@@ -195,10 +196,9 @@ def family_backward(dy, dh_T, dc_T, cache):
         da = da_next
         if mask is not None:
             mk = mask[:, t, None]
-            carry_h, carry_c = np.where(mk, 0, dh), np.where(mk, 0, dc)
-            dh, dc = np.where(mk, dh, 0), np.where(mk, dc, 0)
+            (dh, carry_h), (dc, carry_c) = split(mk, dh), split(mk, dc)
             if fam.fgr:
-                carry_a, da = np.where(mk, 0, da), np.where(mk, da, 0)
+                da, carry_a = split(mk, da)
         i, f, g_, o, m, c_prev = s["i"], s["f"], s["g"], s["o"], s["m"], s["c_prev"]
         c_raw = s["c_raw"]
         if fam.proj_size:

@@ -18,6 +18,7 @@ forward (and outputs it, or zeros with ``zero_output_for_mask``).
 import numpy as np
 
 from . import activations as A
+from .masking import carry, split
 
 
 def rnn_step_forward(x_t, h_prev, kernel, recurrent_kernel, bias, activation="tanh"):
@@ -50,7 +51,7 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias, mask=None, activation="ta
         hr = h if recurrent_mask is None else h * recurrent_mask
         h_in[:, t] = hr
         cand[:, t] = act(xz[:, t] + hr @ recurrent_kernel)      # (B, H)
-        h = cand[:, t] if mask is None else np.where(mask[:, t, None], cand[:, t], h)
+        h = cand[:, t] if mask is None else carry(mask[:, t, None], cand[:, t], h)
         hs[:, t] = h
     zero_out = mask is not None and zero_output_for_mask
     y = hs * mask[..., None] if zero_out else hs      # masked steps: h_{t-1} repeated, or zeros
@@ -77,7 +78,7 @@ def rnn_backward(dy, dh_T, cache):
         dh = dy[:, t] + dh_next                                 # (B, H)
         if mask is not None:
             m = mask[:, t, None]
-            dh_carry, dh = np.where(m, 0, dh), np.where(m, dh, 0)
+            dh, dh_carry = split(m, dh)
         dz[:, t] = dh * dact(cand[:, t])                        # (B, H)
         dh_next = dz[:, t] @ U.T
         if r is not None:

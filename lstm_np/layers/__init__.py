@@ -3,7 +3,8 @@ are added by ``lstm_np/compat/keras2``."""
 from .attention import AdditiveAttention, Attention
 from .base import Layer
 from .bidirectional import Bidirectional
-from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell, StackedRNNCells
+from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell
+from .stacked_cells import StackedRNNCells
 from .extras.conv_lstm import ConvLSTM1D, ConvLSTM2D
 from .extras.convolutional import Conv1D
 from .core_layers import Activation, Dropout, Input, InputLayer, Masking, RepeatVector

@@ -19,8 +19,9 @@ import numpy as np
 
 from .. import initializers
 from ..core import activations as A
-from .base import Layer, check_bool, check_rate
-from .checks import as_float_array
+from .base import Layer
+from .checks import as_float_array, check_bool, check_rate
+from ..core.dropout import dropout_mask
 
 MASKED = 1e9
 
@@ -95,8 +96,7 @@ class BaseAttention(Layer):
         W = A.softmax(S)                                            # (B, Tq, Tv)
         drop = None
         if training and self.dropout > 0:
-            keep = 1.0 - self.dropout
-            drop = (self.rng.random(W.shape) < keep).astype(self.dtype) / self.dtype.type(keep)
+            drop = dropout_mask(self.rng, W.shape, self.dropout, self.dtype)
         Wd = W if drop is None else W * drop
         O = Wd @ v                                                  # (B, Tq, dim)
         if q_mask is not None:

@@ -78,3 +78,39 @@ def check_token_ids(x, vocab_size, who):
             raise ValueError(f"{who} expects token ids in [0, {vocab_size - 1}] (input_dim={vocab_size}), "
                              f"received ids from {lo:g} to {hi:g}")
     return arr.astype(np.int64, copy=False)
+
+
+def as_shape(shape, what="input_shape"):
+    """Validate a shape tuple without batch axis: positive ints (None allowed)."""
+    if isinstance(shape, int):
+        shape = (shape,)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{what} must be a tuple of ints, received {shape!r}") from None
+    for d in shape:
+        if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1):
+            raise ValueError(f"{what} must hold positive ints or None, received {shape!r}")
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def check_positive_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be a positive int, received {value!r}")
+    if value < 1:
+        raise ValueError(f"{what} must be a positive int, received {value!r}")
+    return int(value)
+
+
+def check_rate(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{what} must be a float in [0, 1), received {value!r}")
+    if not 0.0 <= float(value) < 1.0:
+        raise ValueError(f"{what} must be a float in [0, 1), received {value!r}")
+    return float(value)
+
+
+def check_bool(value, what):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} must be True or False, received {value!r}")
+    return bool(value)

@@ -1,9 +1,10 @@
 """Small shape and regularisation layers: Input, Dropout, RepeatVector, Masking."""
 import numpy as np
 
-from .base import Layer, as_shape, check_positive_int, check_rate
+from .base import Layer
 from .graph import Node, SymbolicTensor
-from .checks import as_float_array, check_rank
+from .checks import as_float_array, as_shape, check_positive_int, check_rank, check_rate
+from ..core.dropout import dropout_mask
 
 
 class InputLayer(Layer):
@@ -83,8 +84,7 @@ class Dropout(Layer):
         shape = x.shape
         if self.noise_shape is not None:
             shape = tuple(s if n is None else n for s, n in zip(x.shape, self.noise_shape))
-        keep = 1.0 - self.rate
-        m = (self.rng.random(shape) < keep).astype(x.dtype) / x.dtype.type(keep)
+        m = dropout_mask(self.rng, shape, self.rate, x.dtype)
         self._cache = (m,)
         return x * m
 

@@ -3,8 +3,8 @@ import numpy as np
 
 from .. import backend, initializers
 from ..core import activations as A
-from .base import Layer, check_bool, check_positive_int
-from .checks import as_float_array, check_last_dim
+from .base import Layer
+from .checks import as_float_array, check_bool, check_last_dim, check_positive_int
 
 ACTIVATIONS = tuple(A.ELEMENTWISE) + tuple(A.FROM_INPUT) + ("softmax", "log_softmax")
 

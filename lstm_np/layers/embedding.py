@@ -2,8 +2,8 @@
 import numpy as np
 
 from .. import initializers
-from .base import Layer, check_bool, check_positive_int
-from .checks import check_token_ids
+from .base import Layer
+from .checks import check_bool, check_positive_int, check_token_ids
 
 
 class Embedding(Layer):

@@ -14,10 +14,13 @@ maths:
 import numpy as np
 
 from .. import sync
-from .base import Layer, check_bool
-from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell, StackedRNNCells, _BuiltinCell, _sizes
-from .checks import as_float_array, check_last_dim, check_mask, check_rank
+from .base import Layer
+from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell, _BuiltinCell, _sizes
+from .stacked_cells import StackedRNNCells
+from . import step_loop
+from .checks import as_float_array, check_bool, check_last_dim, check_mask, check_rank
 from .registry import deserialize_layer, serialize_layer
+from ..core.dropout import dropout_mask
 
 
 class RNN(Layer):
@@ -185,7 +188,7 @@ class RNN(Layer):
         if self.fast:
             y, final, record = self._forward_fast(x, states, mask, training)
         else:
-            y, final, record = self._forward_steps(x, states, mask, training)
+            y, final, record = step_loop.forward_steps(self, x, states, mask, training)
         if self.stateful:
             self.states = [s.copy() for s in final]
         self._cache = (record, given, mask)
@@ -197,38 +200,13 @@ class RNN(Layer):
         # Dropout masks: drawn once per sequence, shared by every timestep (Keras).
         in_mask = rec_mask = None
         if training and self.dropout > 0:
-            keep = 1.0 - self.dropout
-            in_mask = (self.rng.random((B, D)) < keep).astype(self.dtype) / self.dtype.type(keep)
+            in_mask = dropout_mask(self.rng, (B, D), self.dropout, self.dtype)
             x = x * in_mask[:, None, :]
         if training and self.recurrent_dropout > 0:
-            keep = 1.0 - self.recurrent_dropout
-            rec_mask = (self.rng.random((B, self.cell.output_size)) < keep).astype(self.dtype) / self.dtype.type(keep)
+            rec_mask = dropout_mask(self.rng, (B, self.cell.output_size), self.recurrent_dropout, self.dtype)
         y, final, core_cache = self.cell.run_sequence(x, states, mask, rec_mask, self.zero_output_for_mask,
                                                       self._workspace)
         return y, final, (core_cache, in_mask)
-
-    def _forward_steps(self, x, states, mask, training):
-        """Any cell, one step at a time: at a masked step the state is carried and the output
-        repeats the previous one (zeros with zero_output_for_mask), as the fast path does."""
-        B, T, _ = x.shape
-        cell = self.cell
-        if hasattr(cell, "reset_dropout_mask"):
-            cell.reset_dropout_mask()
-        ys, records, prev = [], [], None
-        for t in range(T):
-            out, new = cell.call(x[:, t], list(states), training=training)
-            records.append(cell._cache)
-            cell._cache = None
-            out = np.asarray(out, self.dtype)
-            if mask is not None:
-                m = mask[:, t, None]
-                new = [np.where(m, s_new, s) for s_new, s in zip(new, states)]
-                carried = np.zeros_like(out) if (self.zero_output_for_mask or prev is None) else prev
-                out = np.where(m, out, np.zeros_like(out) if self.zero_output_for_mask else carried)
-            states = [np.asarray(s, self.dtype) for s in new]
-            prev = out
-            ys.append(out)
-        return np.stack(ys, axis=1), states, records
 
     def backward(self, grad_output):
         record, given, mask = self._require_cache()
@@ -259,7 +237,7 @@ class RNN(Layer):
         if self.fast:
             dx, d_init = self._backward_fast(dy, d_states, record)
         else:
-            dx, d_init = self._backward_steps(dy, d_states, record, mask)
+            dx, d_init = step_loop.backward_steps(self, dy, d_states, record, mask)
         if self.go_backwards:
             dx = dx[:, ::-1]
         self.initial_state_grads = d_init if given else None
@@ -272,40 +250,6 @@ class RNN(Layer):
         if in_mask is not None:
             dx = dx * in_mask[:, None, :]
         return dx, d_init
-
-    def _backward_steps(self, dy, d_states, records, mask):
-        """BPTT through the step loop: each step's backward with its own record; the cell's
-        weight gradients summed over the steps."""
-        cell = self.cell
-        T = len(records)
-        grads = [g for _, _, g, _ in cell.weight_entries()]
-        total = [np.zeros_like(g) for g in grads]
-        d_states = [None if d is None else d.copy() for d in d_states]
-        d_prev_out = None                 # a carried output passes its gradient to step t-1
-        dxs = [None] * T
-        for t in range(T - 1, -1, -1):
-            g_out = None if dy is None else dy[:, t]
-            if d_prev_out is not None:
-                g_out = d_prev_out if g_out is None else g_out + d_prev_out
-                d_prev_out = None
-            if mask is not None:
-                m = mask[:, t, None]
-                carry_states = [None if d is None else np.where(m, 0, d) for d in d_states]
-                d_states = [None if d is None else np.where(m, d, 0) for d in d_states]
-                if g_out is not None and not self.zero_output_for_mask:
-                    d_prev_out = np.where(m, 0, g_out)
-                g_out = None if g_out is None else np.where(m, g_out, 0)
-            cell._cache = records[t]
-            dx_t, d_prev = cell.backward(g_out, d_states)
-            for acc, g in zip(total, grads):
-                acc += g
-            d_states = [None if d is None else np.asarray(d, self.dtype) for d in d_prev]
-            if mask is not None:
-                d_states = [a if c is None else (c if a is None else a + c) for a, c in zip(d_states, carry_states)]
-            dxs[t] = np.asarray(dx_t, self.dtype)
-        for acc, g in zip(total, grads):
-            g[...] = acc
-        return np.stack(dxs, axis=1), d_states
 
     # -- state ---------------------------------------------------------------------------
     @property

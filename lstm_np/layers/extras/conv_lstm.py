@@ -13,8 +13,8 @@ import numpy as np
 from ... import initializers
 from ...core import activations as A
 from ...core.conv_lstm import conv_lstm_backward, conv_lstm_forward
-from ..base import Layer, check_bool, check_positive_int
-from ..checks import as_float_array, check_rank
+from ..base import Layer
+from ..checks import as_float_array, check_bool, check_positive_int, check_rank
 
 
 def _pair(value, what):

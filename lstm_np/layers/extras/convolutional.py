@@ -12,8 +12,8 @@ back onto x one kernel offset at a time. Keras 3's Conv1D does not pass a mask o
 import numpy as np
 
 from ... import initializers
-from ..base import Layer, check_bool, check_positive_int
-from ..checks import as_float_array, check_last_dim, check_rank
+from ..base import Layer
+from ..checks import as_float_array, check_bool, check_last_dim, check_positive_int, check_rank
 from ..dense import activate, activate_backward, check_activation
 
 

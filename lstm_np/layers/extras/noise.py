@@ -14,8 +14,9 @@ SpatialDropout1D drops it.
 import numpy as np
 
 from ...core import activations as A
-from ..base import Layer, check_rate
-from ..checks import as_float_array, check_rank
+from ..base import Layer
+from ..checks import as_float_array, check_rank, check_rate
+from ...core.dropout import dropout_mask
 
 
 class SpatialDropout1D(Layer):
@@ -34,8 +35,7 @@ class SpatialDropout1D(Layer):
         if not training or self.rate == 0:
             self._cache = (None,)
             return x
-        keep = 1.0 - self.rate
-        m = (self.rng.random((x.shape[0], 1, x.shape[2])) < keep).astype(x.dtype) / x.dtype.type(keep)
+        m = dropout_mask(self.rng, (x.shape[0], 1, x.shape[2]), self.rate, x.dtype)
         self._cache = (m,)
         return x * m
 

@@ -17,8 +17,8 @@ Backward in training goes through μ and σ² too (every output depends on them,
 import numpy as np
 
 from ... import initializers
-from ..base import Layer, check_bool, check_rate
-from ..checks import as_float_array, check_last_dim
+from ..base import Layer
+from ..checks import as_float_array, check_bool, check_last_dim, check_rate
 
 EPSILON_MASKED = 1e-7            # keras.backend.epsilon(), added to Σ w when a mask is given
 

@@ -10,8 +10,8 @@ that was largest. Only GlobalAveragePooling1D reads the mask; none passes one on
 """
 import numpy as np
 
-from ..base import Layer, check_bool, check_positive_int
-from ..checks import as_float_array, check_rank
+from ..base import Layer
+from ..checks import as_float_array, check_bool, check_positive_int, check_rank
 
 
 def _check_format(data_format, who):

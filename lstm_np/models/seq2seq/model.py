@@ -20,13 +20,15 @@ import numpy as np
 from ... import sync
 from ...config import next_seed, resolve_dtype
 from ...core import activations as A
-from ...layers.base import check_positive_int, check_rate, unique_name
+from ...layers.base import unique_name
+from ...layers.checks import check_positive_int, check_rate
 from ...layers.registry import register
 from .attention import ATTENTIONS
 from .decoder import Decoder
 from .encoder import Encoder
 from .tape import Tape
 from .training import Seq2SeqTraining
+from ...core.dropout import dropout_mask
 
 
 def seed_stream(seed):
@@ -151,8 +153,7 @@ class Seq2Seq(Seq2SeqTraining):
         ctx, init, enc_handles = self.encode(tape, src, training)
         drop = None
         if training and self.dropout > 0:                                          # one mask per sequence
-            keep = 1.0 - self.dropout
-            drop = (self.rng.random((B, self.embedding_dim)) < keep).astype(self.dtype) / self.dtype.type(keep)
+            drop = dropout_mask(self.rng, (B, self.embedding_dim), self.dropout, self.dtype)
         if teacher_forcing >= 1.0 and self.decoder.parallel:
             y_in = np.concatenate([np.full((B, 1), self.start_token, tgt.dtype), tgt[:, :-1]], axis=1)
             logits, _, dec_handles = self.decoder.run_sequence(tape, y_in, init, ctx, drop)

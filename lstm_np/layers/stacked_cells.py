@@ -1,0 +1,105 @@
+"""StackedRNNCells: cells run one after the other within each step (Keras's
+``RNN([cell1, cell2])``). Runs step by step in ``RNN``'s NumPy loop, as any cell of your own."""
+import numpy as np
+
+from .cells import RNNCell, _sizes
+from .registry import deserialize_layer, serialize_layer
+
+
+class StackedRNNCells(RNNCell):
+    """Cells run one after the other within each step: the output of cell k is the input of
+    cell k+1; the state is every cell's states, in order (Keras's flat list)."""
+
+    def __init__(self, cells, **kwargs):
+        cells = list(cells)
+        if not cells or not all(isinstance(c, RNNCell) for c in cells):
+            raise TypeError("StackedRNNCells expects a non-empty list of cells")
+        if kwargs.get("dtype") is None and cells[0]._dtype_arg is not None:
+            kwargs["dtype"] = cells[0]._dtype_arg     # computes in its cells' precision
+        super().__init__(**kwargs)
+        self.cells = cells
+
+    def sublayers(self):
+        return list(getattr(self, "cells", []))
+
+    @property
+    def state_size(self):
+        return [s for c in self.cells for s in _sizes(c.state_size)]
+
+    @property
+    def output_size(self):
+        return self.cells[-1].output_size
+
+    def weight_entries(self):
+        return [(f"{c.name}/{k}", p, g, self.trainable and t) for c in self.cells for k, p, g, t in c.weight_entries()]
+
+    def get_weights(self):
+        return [w for c in self.cells for w in c.get_weights()]
+
+    def set_weights(self, weights):
+        counts = [len(c.get_weights()) for c in self.cells]
+        if len(weights) != sum(counts):
+            raise ValueError(f"StackedRNNCells {self.name!r} expects {sum(counts)} weight arrays, "
+                             f"received {len(weights)}")
+        i = 0
+        for c, n in zip(self.cells, counts):
+            c.set_weights(list(weights[i:i + n]))
+            i += n
+
+    def count_params(self):
+        return sum(c.count_params() for c in self.cells)
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for c in self.cells:
+            if not c.built:
+                c.build(shape)
+            shape = (shape[0], c.output_size)
+        self.params = {k: p for k, p, _, _ in self.weight_entries()}
+        self.grads = {k: g for k, _, g, _ in self.weight_entries()}
+        super().build(input_shape)
+
+    def random_generators(self):
+        return [self.rng] + [g for c in self.cells for g in c.random_generators()]
+
+    def set_call_slot(self, slot):
+        super().set_call_slot(slot)
+
+    def call(self, inputs, states, training=False):
+        if not self.built:
+            self.build((None, np.shape(inputs)[-1]))
+        x, new_states, records, k = inputs, [], [], 0
+        for c in self.cells:
+            n = len(_sizes(c.state_size))
+            x, s = c.call(x, list(states[k:k + n]), training=training)
+            records.append(c._cache)
+            c._cache = None
+            new_states += list(s)
+            k += n
+        self._cache = records
+        return x, new_states
+
+    def backward(self, d_output, d_states):
+        records = self._require_cache()
+        self._cache = None
+        d_states = list(d_states or []) + [None] * len(self.state_size)
+        offsets = np.cumsum([0] + [len(_sizes(c.state_size)) for c in self.cells])
+        d_prev = [None] * offsets[-1]
+        g = d_output
+        for i in range(len(self.cells) - 1, -1, -1):
+            c = self.cells[i]
+            c._cache = records[i]
+            g, dp = c.backward(g, d_states[offsets[i]:offsets[i + 1]])
+            d_prev[offsets[i]:offsets[i + 1]] = dp
+        return g, d_prev
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["cells"] = [serialize_layer(c) for c in self.cells]
+        return cfg
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["cells"] = [deserialize_layer(c) for c in config["cells"]]
+        return cls(**config)

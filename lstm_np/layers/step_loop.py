@@ -1,0 +1,67 @@
+"""Any cell run over a sequence one step at a time (your own cell, ``StackedRNNCells``): the
+NumPy loop ``RNN`` uses when the cell has no whole-sequence kernel. Each step keeps its own
+record; BPTT runs each step's backward with it and sums the weight gradients over the steps.
+A masked step carries the state (``core/masking.py``) and repeats the previous output (zeros
+with ``zero_output_for_mask``), as the built-in cells' sequences do.
+"""
+import numpy as np
+
+from ..core.masking import carry, split
+
+
+def forward_steps(rnn, x, states, mask, training):
+    """x (B, T, D), states [(B, s)...] -> (outputs (B, T, out), final states, step records)."""
+    B, T, _ = x.shape
+    cell = rnn.cell
+    if hasattr(cell, "reset_dropout_mask"):
+        cell.reset_dropout_mask()
+    ys, records, prev = [], [], None
+    for t in range(T):
+        out, new = cell.call(x[:, t], list(states), training=training)
+        records.append(cell._cache)
+        cell._cache = None
+        out = np.asarray(out, rnn.dtype)
+        if mask is not None:
+            m = mask[:, t, None]                                           # (B, 1)
+            new = [carry(m, s_new, s) for s_new, s in zip(new, states)]
+            repeated = np.zeros_like(out) if (rnn.zero_output_for_mask or prev is None) else prev
+            out = carry(m, out, repeated)
+        states = [np.asarray(s, rnn.dtype) for s in new]
+        prev = out
+        ys.append(out)
+    return np.stack(ys, axis=1), states, records
+
+
+def backward_steps(rnn, dy, d_states, records, mask):
+    """BPTT through the loop: dy (B, T, out) or None, d_states [(B, s) or None] -> (dx (B, T, D),
+    the initial states' gradients); the cell's ``grads`` hold the sums over the steps."""
+    cell = rnn.cell
+    T = len(records)
+    grads = [g for _, _, g, _ in cell.weight_entries()]
+    total = [np.zeros_like(g) for g in grads]
+    d_states = [None if d is None else d.copy() for d in d_states]
+    d_prev_out = None                 # a repeated output passes its gradient to step t-1
+    dxs = [None] * T
+    for t in range(T - 1, -1, -1):
+        g_out = None if dy is None else dy[:, t]
+        if d_prev_out is not None:
+            g_out = d_prev_out if g_out is None else g_out + d_prev_out
+            d_prev_out = None
+        carried = [None] * len(d_states)
+        if mask is not None:
+            m = mask[:, t, None]
+            parts = [(None, None) if d is None else split(m, d) for d in d_states]
+            d_states, carried = [own for own, _ in parts], [c for _, c in parts]
+            if g_out is not None:
+                g_out, through = split(m, g_out)
+                d_prev_out = None if rnn.zero_output_for_mask else through
+        cell._cache = records[t]
+        dx_t, d_prev = cell.backward(g_out, d_states)
+        for acc, g in zip(total, grads):
+            acc += g
+        d_states = [None if d is None else np.asarray(d, rnn.dtype) for d in d_prev]
+        d_states = [a if c is None else (c if a is None else a + c) for a, c in zip(d_states, carried)]
+        dxs[t] = np.asarray(dx_t, rnn.dtype)
+    for acc, g in zip(total, grads):
+        g[...] = acc
+    return np.stack(dxs, axis=1), d_states
