@@ -89,6 +89,12 @@ class Layer(SymbolicCalls):
         """Layers this one wraps (their weights are its weights); none for a plain layer."""
         return []
 
+    def weight_groups(self):
+        """How a weights file nests this layer's weights (Keras 3's layout): (group name,
+        sublayer or list of layers) for each sublayer that holds them — an RNN's "cell", a
+        Bidirectional's "forward_layer" and "backward_layer" — or [] when they are its own."""
+        return []
+
     def weight_entries(self):
         """(key, param, grad, trainable) for every weight, inner layers' included."""
         return [(k, self.params[k], self.grads[k], self.trainable) for k in self.params]
@@ -170,6 +176,11 @@ class Layer(SymbolicCalls):
     def backward(self, grad_output):
         raise NotImplementedError
 
+    def graph_backward(self, grad_output, activity_scale=1.0):
+        """The backward of one Node in a model's graph (``models/functional.py``): ``backward``;
+        a cell also returns its state gradients, a nested model scales its activity penalties."""
+        return self.backward(grad_output)
+
     def _require_cache(self):
         """What the last forward recorded for backward, or a clear error if there is none."""
         if self._cache is None:
@@ -206,6 +217,11 @@ class Layer(SymbolicCalls):
         floats = [np.asarray(a).dtype for a in arrays]
         floats = [d for d in floats if d.kind == "f" and d.itemsize >= 4]
         return max(floats, key=lambda d: d.itemsize) if floats else self.dtype
+
+    def token_vocabulary(self):
+        """The vocabulary size when this layer reads integer token ids (``Embedding``), else
+        None: a model checks such an input as ids in [0, size)."""
+        return None
 
     def output_dtype(self):
         """The dtype of what ``forward`` returns."""

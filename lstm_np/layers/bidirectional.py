@@ -100,6 +100,9 @@ class Bidirectional(Layer):
                     names.append(f"{prefix}/{k}")
         self.weight_names = tuple(names)
 
+    def weight_groups(self):
+        return [("forward_layer", self.forward_layer), ("backward_layer", self.backward_layer)]
+
     def sublayers(self):
         return [l for l in (getattr(self, "forward_layer", None), getattr(self, "backward_layer", None))
                 if l is not None]

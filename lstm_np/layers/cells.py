@@ -72,7 +72,7 @@ class RNNCell(Layer):
         out, new_states = self.call(x, states, training=training)
         return [out] + list(new_states)
 
-    def graph_backward(self, grad_output):
+    def graph_backward(self, grad_output, activity_scale=1.0):
         """[d_output, *d_states] -> d_inputs, with the state gradients in initial_state_grads."""
         d_output, d_states = grad_output[0], list(grad_output[1:])
         dx, d_prev = self.backward(d_output, d_states)
@@ -85,13 +85,6 @@ class RNNCell(Layer):
             states = [states]
         outs = super().__call__(inputs, training=training, initial_state=states, **kwargs)
         return outs[0], list(outs[1:])
-
-
-def cell_backward(layer, grad_output):
-    """A Node's backward: cells answer through graph_backward, other layers through backward."""
-    if isinstance(layer, RNNCell):
-        return layer.graph_backward(grad_output)
-    return layer.backward(grad_output)
 
 
 class _BuiltinCell(RNNCell):

@@ -37,6 +37,9 @@ class Embedding(Layer):
         if weights is not None:
             self.set_weights(weights)
 
+    def token_vocabulary(self):
+        return self.input_dim
+
     def build(self, input_shape):
         if not self.built:
             self.add_weight("embeddings", (self.input_dim, self.output_dim),

@@ -77,6 +77,9 @@ class RNN(Layer):
     use_bias = property(lambda self: self.cell.use_bias)
     weight_names = property(lambda self: self.cell.weight_names)
 
+    def weight_groups(self):
+        return [("cell", self.cell)]
+
     def sublayers(self):
         return [self.cell] if "cell" in self.__dict__ else []
 

@@ -27,6 +27,9 @@ class TimeDistributed(Layer):
         if self.input_shape_arg is not None:
             self.build((None,) + self.input_shape_arg)
 
+    def weight_groups(self):
+        return [("layer", self.layer)]
+
     def sublayers(self):
         return [self.layer] if hasattr(self, "layer") else []
 

@@ -20,7 +20,6 @@ its padded steps out of the loss.
 import numpy as np
 
 from ..layers.base import Layer, _snake, unique_name
-from ..layers.cells import cell_backward
 from ..layers.core_layers import InputLayer
 from ..layers.graph import flatten, is_symbolic
 from ..layers.registry import deserialize_layer, serialize_layer
@@ -205,7 +204,7 @@ class Graph:
             records[i] = None
             if not node.multi_output:
                 gs = gs[0]                       # multi-output layers accept None entries
-            dx = layer.backward(gs, activity_scale) if isinstance(layer, Model) else cell_backward(layer, gs)
+            dx = layer.graph_backward(gs, activity_scale)
             for g in self.grad_arrays[i]:
                 key = id(g)
                 touched.add(key)
@@ -321,6 +320,9 @@ class Model(subclassed.SubclassedMixin, TrainingMixin, Layer):
         raise ValueError(f"no layer named {name!r} in model {self.name!r}; layers: "
                          f"{[l.name for l in self.layers]}")
 
+    def weight_groups(self):
+        return [("layers", self.layers)]
+
     def sublayers(self):
         return list(getattr(self, "layers", []))
 
@@ -420,6 +422,9 @@ class Model(subclassed.SubclassedMixin, TrainingMixin, Layer):
         self.last_activity_loss = self.graph.activity_loss
         self._cache = records
         return outs[0] if len(outs) == 1 and not isinstance(self._outputs_structure, (list, tuple)) else outs
+
+    def graph_backward(self, grad_output, activity_scale=1.0):
+        return self.backward(grad_output, activity_scale)
 
     def backward(self, grad_output, activity_scale=1.0):
         """Gradients of the outputs -> gradients of the inputs (a list for several inputs).

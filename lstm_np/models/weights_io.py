@@ -29,10 +29,6 @@ import numpy as np
 
 from ..layers.base import _snake
 from ..layers.checks import finite_weight
-from ..layers.bidirectional import Bidirectional
-from ..layers.core_layers import InputLayer
-from ..layers.recurrent import RNN
-from ..layers.wrappers import TimeDistributed
 from . import files, saving
 
 
@@ -65,27 +61,20 @@ def keyed_layers(layers):
     return out
 
 
-def _model_layers(model):
-    return [l for l in model.layers if not (isinstance(l, InputLayer) and type(model).__name__ == "Sequential")]
-
-
 # -- HDF5 (Keras 3) -----------------------------------------------------------------------------
+# A layer's group holds "vars" (its own weights) or, when it has weight groups (RNN: "cell",
+# Bidirectional: "forward_layer" / "backward_layer", TimeDistributed: "layer", a model:
+# "layers"), one group per sublayer, as Keras 3 nests them (``Layer.weight_groups``).
 def _write_layer(group, layer):
     vars_group = group.create_group("vars")
     vars_group.attrs["name"] = layer.name
-    if isinstance(layer, Bidirectional):
-        _write_layer(group.create_group("forward_layer"), layer.forward_layer)
-        _write_layer(group.create_group("backward_layer"), layer.backward_layer)
-    elif isinstance(layer, TimeDistributed):
-        _write_layer(group.create_group("layer"), layer.layer)
-    elif isinstance(layer, RNN):
-        cell = group.create_group("cell").create_group("vars")
-        cell.attrs["name"] = _snake(type(layer).__name__) + "_cell"
-        for i, w in enumerate(layer.get_weights()):
-            cell.create_dataset(str(i), data=w)
-    elif hasattr(layer, "graph"):
-        _write_layers(group.create_group("layers"), _model_layers(layer))
-    else:
+    children = layer.weight_groups()
+    for name, child in children:
+        if isinstance(child, list):
+            _write_layers(group.create_group(name), child)
+        else:
+            _write_layer(group.create_group(name), child)
+    if not children:
         for i, w in enumerate(layer.get_weights()):
             vars_group.create_dataset(str(i), data=w)
 
@@ -100,17 +89,17 @@ def _read_vars(group):
 
 
 def _read_layer(group, layer):
-    """The weights stored for ``layer`` in ``group``, in get_weights order."""
-    if isinstance(layer, Bidirectional):
-        return _read_layer(group["forward_layer"], layer.forward_layer) + \
-            _read_layer(group["backward_layer"], layer.backward_layer)
-    if isinstance(layer, TimeDistributed):
-        return _read_layer(group["layer"], layer.layer)
-    if isinstance(layer, RNN):
-        return _read_vars(group["cell"]["vars"]) if "cell" in group else _read_vars(group.get("vars"))
-    if hasattr(layer, "graph"):
-        return [w for key, sub in keyed_layers(_model_layers(layer)) for w in _read_layer(group["layers"][key], sub)]
+    """The weights stored for ``layer`` in ``group``, in get_weights order (an RNN saved with its
+    weights in its own "vars" is read too)."""
+    children = layer.weight_groups()
+    if children and all(name in group for name, _ in children):
+        return [w for name, child in children
+                for w in (_read_layers(group[name], child) if isinstance(child, list) else _read_layer(group[name], child))]
     return _read_vars(group.get("vars"))
+
+
+def _read_layers(group, layers):
+    return [w for key, sub in keyed_layers(layers) for w in _read_layer(group[key], sub)]
 
 
 def _h5_pairs(f, model, by_name):
@@ -121,11 +110,11 @@ def _h5_pairs(f, model, by_name):
     pairs = []
     if by_name:
         stored = {layers_group[k]["vars"].attrs.get("name"): k for k in layers_group}
-        for layer in _model_layers(model):
+        for layer in model.layers:
             key = stored.get(layer.name)
             pairs.append((layer, None if key is None else _read_layer(layers_group[key], layer)))
         return pairs
-    for key, layer in keyed_layers(_model_layers(model)):
+    for key, layer in keyed_layers(model.layers):
         pairs.append((layer, _read_layer(layers_group[key], layer) if key in layers_group else None))
     return pairs
 
@@ -136,7 +125,7 @@ def save_weights(model, path, overwrite=True):
     kind = _kind(path, "save_weights")
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"save_weights: {path!r} exists and overwrite=False")
-    layers = _model_layers(model)
+    layers = model.layers
     if kind == "h5":
         def write_h5(tmp):
             with _h5py().File(tmp, "w") as f:
@@ -166,7 +155,7 @@ def _npz_pairs(z, model, by_name):
             or arrays.nbytes("__order__") > files.MAX_CONFIG_BYTES:
         raise ValueError("not a weights file written by save_weights (no layer order in it)")
     order = [str(n) for n in arrays.read("__order__")]
-    layers = _model_layers(model)
+    layers = model.layers
     if by_name:
         names = {l.name: l.name if l.name in order else None for l in layers}
     else:
