@@ -26,6 +26,8 @@ MOVED = {                    # old prefix -> new prefix (a prefix also maps its 
     "lstm_np.layers.embeddings": "lstm_np.compat.keras2.layers_embeddings",
     "lstm_np.layers.advanced_activations": "lstm_np.compat.keras2.layers_advanced_activations",
     "lstm_np.layers.convolutional": "lstm_np.compat.keras2.layers_convolutional",
+    # Keras's module path keras.optimizers.schedules (the schedules live in lstm_np/schedules.py)
+    "lstm_np.optimizers.schedules": "lstm_np.schedules",
     # the layers beyond the recurrent family, in their own sub-package
     "lstm_np.layers.pooling": "lstm_np.layers.extras.pooling",
     "lstm_np.layers.normalization": "lstm_np.layers.extras.normalization",
