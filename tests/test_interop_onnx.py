@@ -35,7 +35,11 @@ def models():
     seq, h, c = layers.LSTM(4, return_sequences=True, return_state=True, seed=0)(masked_x)
     states = keras.Model(x, [layers.Concatenate()([h, c]),
                              layers.Bidirectional(layers.SimpleRNN(2, return_sequences=True), merge_mode="mul")(seq)])
-    return {"masked_bidirectional": masked, "chain": chain, "addition": addition, "masking_states": states}
+    xb = keras.Input((None, 3))
+    out, fh, fc, bh, bc = layers.Bidirectional(layers.LSTM(3, return_state=True, seed=4), merge_mode="sum")(xb)
+    bi_states = keras.Model(xb, [out, fh, fc, bh, bc])          # Keras's order: forward h, c, backward h, c
+    return {"masked_bidirectional": masked, "chain": chain, "addition": addition, "masking_states": states,
+            "bidirectional_states": bi_states}
 
 
 def inputs(name, batch, steps, rng):
@@ -53,7 +57,8 @@ def inputs(name, batch, steps, rng):
     return [x]
 
 
-@pytest.mark.parametrize("name", ["masked_bidirectional", "chain", "addition", "masking_states"])
+@pytest.mark.parametrize("name", ["masked_bidirectional", "chain", "addition", "masking_states",
+                                  "bidirectional_states"])
 def test_onnx_runtime_computes_what_lstm_np_computes(name, tmp_path, rng):
     model = models()[name]
     for batch, steps in ((2, 5), (4, 9), (1, 1)):                  # dynamic batch and length

@@ -127,91 +127,111 @@ def _time_flip(b, y):
                           b.const(np.array([1], np.int64)), b.const(np.array([-1], np.int64))])
 
 
+def _embedding(b, layer, x, mask):
+    out = b.op("Gather", [b.const(layer.params["embeddings"].astype(b.np_float), "E"), x], axis=0)
+    if layer.mask_zero:
+        valid = b.op("Cast", [b.op("Not", [b.op("Equal", [x, b.const(np.array(0, np.int64))])])],
+                     to=b.tp.INT32)
+        return out, b.op("ReduceSum", [valid, b.const(np.array([1], np.int64))], keepdims=0)
+    return out, None
+
+
+def _masking(b, layer, x, mask):
+    eq = b.op("Equal", [x, b.const(np.array(layer.mask_value, b.np_float))])
+    any_diff = b.op("ReduceMax", [b.op("Cast", [b.op("Not", [eq])], to=b.tp.INT32)], axes=[-1],
+                    keepdims=0)                                                         # (B, T)
+    lens = b.op("ReduceSum", [any_diff, b.const(np.array([1], np.int64))], keepdims=0)
+    out = b.op("Mul", [x, b.op("Unsqueeze", [b.op("Cast", [any_diff], to=b.float),
+                                              b.const(np.array([-1], np.int64))])])
+    return out, lens
+
+
+def _dense(b, layer, x, mask):
+    dense = layer.layer if isinstance(layer, TimeDistributed) else layer
+    if not isinstance(dense, Dense):
+        raise ValueError(f"to_onnx: TimeDistributed({type(dense).__name__}) is not supported")
+    z = b.op("MatMul", [x, b.const(dense.params["kernel"].astype(b.np_float), "kernel")])
+    if dense.use_bias:
+        z = b.op("Add", [z, b.const(dense.params["bias"].astype(b.np_float), "bias")])
+    return _activation(b, z, dense.activation), mask
+
+
+def _repeat_vector(b, layer, x, mask):
+    y = b.op("Unsqueeze", [x, b.const(np.array([1], np.int64))])
+    return b.op("Tile", [y, b.const(np.array([1, layer.n, 1], np.int64))]), None
+
+
+def _recurrent_layer(b, layer, x, mask):
+    """LSTM / GRU / SimpleRNN / Bidirectional: ONNX's recurrent op, then Keras's outputs."""
+    bi = isinstance(layer, Bidirectional)
+    subs = [layer.forward_layer, layer.backward_layer] if bi else [layer]
+    if bi and layer.forward_layer.go_backwards:
+        raise ValueError(f"to_onnx: {layer.name!r}: a Bidirectional of a go_backwards layer is not supported")
+    if not bi and layer.go_backwards and mask is not None:
+        raise ValueError(f"to_onnx: {layer.name!r}: go_backwards with a mask reverses the padding too in "
+                         "Keras; ONNX's reverse direction does not")
+    kind, H, outs = _recurrent(b, layer, x, mask, subs)
+    y, y_h = outs[0], outs[1]
+    if layer.return_sequences:                       # Y (T, dirs, B, H) -> (B, T, H) per direction
+        axis = 2
+        out_mask = mask
+    else:                                            # Y_h (dirs, B, H)
+        y, axis, out_mask = y_h, 1, None
+    if bi:
+        parts = b.op("Split", [y, b.const(np.array([1, 1], np.int64))], n_out=2, axis=axis)
+        f, r = (b.op("Squeeze", [p, b.const(np.array([axis], np.int64))]) for p in parts)
+        out = _merge(b, layer.merge_mode, f, r)
+    else:
+        out = b.op("Squeeze", [y, b.const(np.array([axis], np.int64))])
+        if layer.return_sequences and layer.go_backwards:
+            out = _time_flip(b, out)                  # Keras keeps the processing order
+    if getattr(layer, "return_state", False):
+        out = (out if isinstance(out, list) else [out]) + _final_states(b, outs[1:], len(subs))
+    return out, out_mask
+
+
+def _merge(b, merge, f, r):
+    """Bidirectional's merge_mode on the two directions' outputs (None: both, a list)."""
+    if merge == "concat":
+        return b.op("Concat", [f, r], axis=-1)
+    if merge == "sum":
+        return b.op("Add", [f, r])
+    if merge == "mul":
+        return b.op("Mul", [f, r])
+    if merge == "ave":
+        return b.op("Mul", [b.op("Add", [f, r]), b.const(np.array(0.5, b.np_float))])
+    return [f, r]
+
+
+def _final_states(b, states, n_dirs):
+    """ONNX's final states (dirs, B, H) each -> Keras's order: every state of direction 0, then
+    of direction 1."""
+    out = []
+    for d in range(n_dirs):
+        for state in states:
+            piece = b.op("Slice", [state, b.const(np.array([d], np.int64)), b.const(np.array([d + 1], np.int64)),
+                                   b.const(np.array([1], np.int64))])
+            out.append(b.op("Squeeze", [piece, b.const(np.array([1], np.int64))]))
+    return out
+
+
+_CONVERTERS = [                                  # (layer classes, converter), the first match wins
+    ((Dropout,), lambda b, layer, x, mask: (x, mask)),
+    ((Embedding,), _embedding),
+    ((Masking,), _masking),
+    ((Dense, TimeDistributed), _dense),
+    ((Activation,), lambda b, layer, x, mask: (_activation(b, x, layer.activation), mask)),
+    ((RepeatVector,), _repeat_vector),
+    ((LSTM, GRU, SimpleRNN, Bidirectional), _recurrent_layer),
+    ((Concatenate,), lambda b, layer, x, mask: (b.op("Concat", list(x), axis=layer.axis), None)),
+]
+
+
 def _convert_node(b, layer, x, mask):
     """(output value name(s), output mask) for one call."""
-    if isinstance(layer, (Dropout,)):
-        return x, mask
-    if isinstance(layer, Embedding):
-        out = b.op("Gather", [b.const(layer.params["embeddings"].astype(b.np_float), "E"), x], axis=0)
-        if layer.mask_zero:
-            valid = b.op("Cast", [b.op("Not", [b.op("Equal", [x, b.const(np.array(0, np.int64))])])],
-                         to=b.tp.INT32)
-            return out, b.op("ReduceSum", [valid, b.const(np.array([1], np.int64))], keepdims=0)
-        return out, None
-    if isinstance(layer, Masking):
-        eq = b.op("Equal", [x, b.const(np.array(layer.mask_value, b.np_float))])
-        any_diff = b.op("ReduceMax", [b.op("Cast", [b.op("Not", [eq])], to=b.tp.INT32)], axes=[-1],
-                        keepdims=0)                                                         # (B, T)
-        lens = b.op("ReduceSum", [any_diff, b.const(np.array([1], np.int64))], keepdims=0)
-        out = b.op("Mul", [x, b.op("Unsqueeze", [b.op("Cast", [any_diff], to=b.float),
-                                                  b.const(np.array([-1], np.int64))])])
-        return out, lens
-    if isinstance(layer, (Dense, TimeDistributed)):
-        dense = layer.layer if isinstance(layer, TimeDistributed) else layer
-        if not isinstance(dense, Dense):
-            raise ValueError(f"to_onnx: TimeDistributed({type(dense).__name__}) is not supported")
-        z = b.op("MatMul", [x, b.const(dense.params["kernel"].astype(b.np_float), "kernel")])
-        if dense.use_bias:
-            z = b.op("Add", [z, b.const(dense.params["bias"].astype(b.np_float), "bias")])
-        return _activation(b, z, dense.activation), mask
-    if isinstance(layer, Activation):
-        return _activation(b, x, layer.activation), mask
-    if isinstance(layer, RepeatVector):
-        y = b.op("Unsqueeze", [x, b.const(np.array([1], np.int64))])
-        return b.op("Tile", [y, b.const(np.array([1, layer.n, 1], np.int64))]), None
-    if isinstance(layer, (LSTM, GRU, SimpleRNN, Bidirectional)):
-        bi = isinstance(layer, Bidirectional)
-        subs = [layer.forward_layer, layer.backward_layer] if bi else [layer]
-        if bi and layer.forward_layer.go_backwards:
-            raise ValueError(f"to_onnx: {layer.name!r}: a Bidirectional of a go_backwards layer is not supported")
-        if not bi and layer.go_backwards and mask is not None:
-            raise ValueError(f"to_onnx: {layer.name!r}: go_backwards with a mask reverses the padding too in "
-                             "Keras; ONNX's reverse direction does not")
-        kind, H, outs = _recurrent(b, layer, x, mask, subs)
-        y, y_h = outs[0], outs[1]
-        ret_seq = layer.return_sequences
-        if ret_seq:
-            if bi:
-                parts = b.op("Split", [y, b.const(np.array([1, 1], np.int64))], n_out=2, axis=2)
-                f, r = (b.op("Squeeze", [p, b.const(np.array([2], np.int64))]) for p in parts)
-            else:
-                f = b.op("Squeeze", [y, b.const(np.array([2], np.int64))])
-                if layer.go_backwards:
-                    f = _time_flip(b, f)                      # Keras keeps the processing order
-            out_mask = mask
-        else:
-            if bi:
-                parts = b.op("Split", [y_h, b.const(np.array([1, 1], np.int64))], n_out=2, axis=1)
-                f, r = (b.op("Squeeze", [p, b.const(np.array([1], np.int64))]) for p in parts)
-            else:
-                f = b.op("Squeeze", [y_h, b.const(np.array([1], np.int64))])
-            out_mask = None
-        if bi:
-            merge = layer.merge_mode
-            if merge == "concat":
-                out = b.op("Concat", [f, r], axis=-1)
-            elif merge == "sum":
-                out = b.op("Add", [f, r])
-            elif merge == "mul":
-                out = b.op("Mul", [f, r])
-            elif merge == "ave":
-                out = b.op("Mul", [b.op("Add", [f, r]), b.const(np.array(0.5, b.np_float))])
-            else:
-                out = [f, r]
-        else:
-            out = f
-        if getattr(layer, "return_state", False):
-            states = []
-            for k, state in enumerate(outs[1:]):
-                for d in range(len(subs)):
-                    piece = b.op("Slice", [state, b.const(np.array([d], np.int64)), b.const(np.array([d + 1], np.int64)),
-                                           b.const(np.array([1], np.int64))])
-                    states.append((d, k, b.op("Squeeze", [piece, b.const(np.array([1], np.int64))])))
-            ordered = [s for d in range(len(subs)) for (dd, k, s) in sorted(states, key=lambda t: t[1]) if dd == d]
-            out = (out if isinstance(out, list) else [out]) + ordered
-        return out, out_mask
-    if isinstance(layer, Concatenate):
-        return b.op("Concat", list(x), axis=layer.axis), None
+    for classes, convert in _CONVERTERS:
+        if isinstance(layer, classes):
+            return convert(b, layer, x, mask)
     raise ValueError(f"to_onnx: {type(layer).__name__} {layer.name!r} is not supported "
                      "(LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed(Dense), Embedding, Masking, "
                      "Dropout, Activation, RepeatVector, Concatenate are)")
