@@ -116,61 +116,73 @@ def from_keras_config(config):
         return Sequential(converted, name=cfg.get("name"))
     if kind not in ("Functional", "Model"):
         raise ValueError(f"from_keras_config: a model of class {kind!r} is not a Sequential or functional model")
-    op_names = {l["name"] for l in cfg["layers"] if l["class_name"] in MASK_OPS}
-    made = {}                                     # layer name -> lstm_np layer
-    for l in cfg["layers"]:
-        if l["class_name"] not in MASK_OPS:
-            made[l["name"]] = convert_layer(l)
-    outputs = {}                                  # (layer name, node index) -> output tensor(s)
-    pending = [(l, k, node) for l in cfg["layers"] if l["class_name"] not in MASK_OPS
-               for k, node in enumerate(l.get("inbound_nodes", []))]
-    for l in cfg["layers"]:
-        if l["class_name"] == "InputLayer":
-            outputs[(l["name"], 0)] = made[l["name"]].output
+    replay = _GraphReplay(cfg["layers"])
+    replay.run()
+    ins, outs = replay.ends(cfg["input_layers"]), replay.ends(cfg["output_layers"])
+    return Model(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0], name=cfg.get("name"))
 
-    def value(ref):
+
+class _GraphReplay:
+    """A Keras functional config replayed: every layer is made, then each of its calls (its
+    ``inbound_nodes``) is made on the tensors the call names, as soon as they all exist. Keras's
+    mask ops (MASK_OPS) are not layers here: the masks they compute flow implicitly."""
+
+    CALL_ARGUMENTS = ("initial_state", "training", "return_attention_scores", "use_causal_mask", "mask")
+
+    def __init__(self, layer_configs):
+        self.op_names = {l["name"] for l in layer_configs if l["class_name"] in MASK_OPS}
+        self.made = {l["name"]: convert_layer(l) for l in layer_configs if l["class_name"] not in MASK_OPS}
+        self.outputs = {}                             # (layer name, node index) -> output tensor(s)
+        self.pending = [(l["name"], k, node) for l in layer_configs if l["class_name"] not in MASK_OPS
+                        for k, node in enumerate(l.get("inbound_nodes", []))]
+        for l in layer_configs:
+            if l["class_name"] == "InputLayer":
+                self.outputs[(l["name"], 0)] = self.made[l["name"]].output
+
+    def value(self, ref):
         name, node, index = ref
-        out = outputs[(name, node)]
+        out = self.outputs[(name, node)]
         return out[index] if isinstance(out, list) else out
 
-    def resolve(arg):
+    def resolve(self, arg):
         ref = _tensor_ref(arg)
         if ref is not None:
-            return value(ref)
+            return self.value(ref)
         if isinstance(arg, list):
-            return [resolve(a) for a in arg]
+            return [self.resolve(a) for a in arg]
         return arg
 
-    def ready(arg):
+    def ready(self, arg):
         ref = _tensor_ref(arg)
         if ref is not None:
-            return (ref[0], ref[1]) in outputs
-        return all(ready(a) for a in arg) if isinstance(arg, list) else True
+            return (ref[0], ref[1]) in self.outputs
+        return all(self.ready(a) for a in arg) if isinstance(arg, list) else True
 
-    while pending:
-        progress = False
-        for item in list(pending):
-            l, k, node = item
-            args = node.get("args", [])
-            kwargs = {key: v for key, v in (node.get("kwargs") or {}).items()
-                      if key in ("initial_state", "training", "return_attention_scores", "use_causal_mask", "mask")}
-            mask = kwargs.get("mask")
-            refs = [_tensor_ref(m) for m in (mask if isinstance(mask, list) else [mask])] if mask is not None else []
-            if mask is None or any(r is not None and r[0] in op_names for r in refs):
-                kwargs.pop("mask", None)            # Keras's own mask computation: implicit here
-            if not (ready(args) and ready(list(kwargs.values()))):
-                continue
-            inputs = resolve(args[0]) if len(args) == 1 else [resolve(a) for a in args]
-            outputs[(l["name"], k)] = made[l["name"]](inputs, **{key: resolve(v) for key, v in kwargs.items()})
-            pending.remove(item)
-            progress = True
-        if not progress:
-            raise ValueError("from_keras_config: the graph's calls cannot be ordered (an op lstm_np "
-                             f"does not know?): {[p[0]['name'] for p in pending]}")
+    def call_kwargs(self, node):
+        """The call's keyword arguments lstm_np takes; a mask Keras computed is dropped."""
+        kwargs = {key: v for key, v in (node.get("kwargs") or {}).items() if key in self.CALL_ARGUMENTS}
+        mask = kwargs.get("mask")
+        refs = [_tensor_ref(m) for m in (mask if isinstance(mask, list) else [mask])] if mask is not None else []
+        if mask is None or any(r is not None and r[0] in self.op_names for r in refs):
+            kwargs.pop("mask", None)                  # Keras's own mask computation: implicit here
+        return kwargs
 
-    def ends(refs):
+    def run(self):
+        while self.pending:
+            progress = False
+            for item in list(self.pending):
+                name, k, node = item
+                args, kwargs = node.get("args", []), self.call_kwargs(node)
+                if not (self.ready(args) and self.ready(list(kwargs.values()))):
+                    continue
+                inputs = self.resolve(args[0]) if len(args) == 1 else [self.resolve(a) for a in args]
+                self.outputs[(name, k)] = self.made[name](inputs, **{key: self.resolve(v) for key, v in kwargs.items()})
+                self.pending.remove(item)
+                progress = True
+            if not progress:
+                raise ValueError("from_keras_config: the graph's calls cannot be ordered (an op lstm_np "
+                                 f"does not know?): {[p[0] for p in self.pending]}")
+
+    def ends(self, refs):
         refs = refs if refs and isinstance(refs[0], list) else [refs]
-        return [value(tuple(r)) for r in refs]
-
-    ins, outs = ends(cfg["input_layers"]), ends(cfg["output_layers"])
-    return Model(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0], name=cfg.get("name"))
+        return [self.value(tuple(r)) for r in refs]
