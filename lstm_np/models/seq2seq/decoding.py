@@ -106,21 +106,8 @@ def beam(model, src, max_length, K, alpha):
         new_score = np.full((B, K), -np.inf)
         length = step + 1                                                          # tokens incl. this one
         for b in np.flatnonzero(alive):
-            n = 0
-            for f in top[b]:
-                sc = cand[b, f]
-                if not np.isfinite(sc):
-                    break                                                          # sorted: the rest is dead
-                k, tok = divmod(int(f), V)
-                p = b * K + k
-                if tok == model.end_token:
-                    finished[b].append((sc / length ** alpha, tokens[p].tolist(),
-                                        None if history is None else history[p]))
-                else:
-                    parent[b, n], new_tok[b, n], new_score[b, n] = p, tok, sc
-                    n += 1
-                    if n == K:
-                        break
+            n = _extend_row(model, b, top[b], cand[b], V, K, length, alpha, tokens, history, finished[b],
+                            parent, new_tok, new_score)
             if len(finished[b]) >= K or n == 0:
                 alive[b] = False
                 new_score[b] = -np.inf
@@ -131,6 +118,31 @@ def beam(model, src, max_length, K, alpha):
         scores, y = new_score.reshape(R), new_tok.reshape(R)
         if not alive.any():
             break
+    return _best_of(finished, scores, tokens, history, B, K, alpha)
+
+
+def _extend_row(model, b, top, cand, V, K, length, alpha, tokens, history, finished, parent, new_tok, new_score):
+    """Source row b's best candidates (``top``, sorted): an end token finishes a hypothesis
+    (scored score / length^α); the others fill the row's K live beams. Returns how many live."""
+    n = 0
+    for f in top:
+        sc = cand[f]
+        if not np.isfinite(sc):
+            break                                                                  # sorted: the rest is dead
+        k, tok = divmod(int(f), V)
+        p = b * K + k
+        if tok == model.end_token:
+            finished.append((sc / length ** alpha, tokens[p].tolist(), None if history is None else history[p]))
+        else:
+            parent[b, n], new_tok[b, n], new_score[b, n] = p, tok, sc
+            n += 1
+            if n == K:
+                break
+    return n
+
+
+def _best_of(finished, scores, tokens, history, B, K, alpha):
+    """Each row's best finished hypothesis (or its best live one when none ended)."""
     seqs, weights = [], []
     for b in range(B):
         if not finished[b]:                                                        # nothing ended: best live one
