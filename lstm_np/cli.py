@@ -67,6 +67,14 @@ DEMOS = {
 
 def _demo(args):
     import importlib
+    print(f"lstm-np demo {args.demo}: {DEMOS[args.demo][1]}", flush=True)      # a first line at once
+    if args.quick:
+        print("--quick: a smoke run with smaller settings; its numbers show that the demo works, not the "
+              "results the README reports", flush=True)
+    from .fast import kernels_cached
+    if not kernels_cached():
+        print("(the first run in a new environment compiles the kernels once, ~20-40 s; numba caches "
+              "them for the next runs)", flush=True)
     module = importlib.import_module(f"lstm_np.demos.{DEMOS[args.demo][0]}")
     extra = {"epochs": args.epochs} if args.demo == "cumsum" else {}
     module.run(out=args.out, seed=args.seed, quick=args.quick, **extra)

@@ -7,11 +7,22 @@ import numpy as np
 
 
 def _plt():
-    import matplotlib
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        matplotlib.use("Agg")
+    """pyplot on the backend the user has: a library never switches it. A notebook's inline
+    backend shows the figure; a script without a display gets Agg from matplotlib itself (the
+    demos save their figures and close them, so no window opens)."""
     import matplotlib.pyplot as plt
     return plt
+
+
+def _finish(fig, path, dpi=110, close=False, rect=(0, 0, 1, 1)):
+    """Save (when ``path``), then close the figure when asked (a script saving many figures);
+    left open it is what a notebook shows."""
+    fig.tight_layout(rect=rect)
+    if path:
+        fig.savefig(path, dpi=dpi)
+    if close:
+        _plt().close(fig)
+    return fig
 
 
 def moving_average(values, window):
@@ -23,7 +34,7 @@ def moving_average(values, window):
 
 
 def learning_curves(curves, path=None, title="Learning curves", ylabel="loss", xlabel="epoch",
-                    smooth=None, logy=False):
+                    smooth=None, logy=False, close=False):
     """curves: a History, a History.history dict, or {label: values}. ``smooth``: moving-average
     window (the raw values are drawn faintly behind)."""
     if hasattr(curves, "history"):
@@ -45,13 +56,10 @@ def learning_curves(curves, path=None, title="Learning curves", ylabel="loss", x
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    if path:
-        fig.savefig(path, dpi=110)
-    return fig
+    return _finish(fig, path, close=close)
 
 
-def attention_heatmap(weights, source_tokens, output_tokens, path=None, title="Attention weights"):
+def attention_heatmap(weights, source_tokens, output_tokens, path=None, title="Attention weights", close=False):
     """weights (output steps, source steps): which source token each output token looked at."""
     plt = _plt()
     w = np.asarray(weights)[:len(output_tokens), :len(source_tokens)]
@@ -65,22 +73,24 @@ def attention_heatmap(weights, source_tokens, output_tokens, path=None, title="A
     ax.set_ylabel("output token")
     ax.set_title(title)
     fig.colorbar(im, ax=ax, label="attention weight")
-    fig.tight_layout()
-    if path:
-        fig.savefig(path, dpi=110)
-    return fig
+    return _finish(fig, path, close=close)
 
 
-def bar_chart(values, path=None, title="", xlabel="", ylabel="", legend_label=None, xlim=None):
-    """{label: value} as horizontal bars, each value written at the end of its bar."""
+def bar_chart(values, path=None, title="", xlabel="", ylabel="", legend_label=None, xlim=None, groups=None,
+              close=False):
+    """{label: value} as horizontal bars, each value written at the end of its bar. ``groups``
+    ({label: group}) colours the bars by group, one legend entry per group; otherwise one
+    colour, with ``legend_label`` as its legend."""
     plt = _plt()
     labels = list(values)
-    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(labels) + 1.6))
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(labels) + 2.2))
     y = np.arange(len(labels))[::-1]
-    bars = ax.barh(y, [values[k] for k in labels], color=[f"C{i}" for i in range(len(labels))],
-                   label=legend_label)
-    for b, k in zip(bars, labels):
-        ax.annotate(f" {values[k]:.3f}", (b.get_width(), b.get_y() + b.get_height() / 2), va="center")
+    names = list(dict.fromkeys(groups[k] for k in labels)) if groups else [legend_label]
+    for g, name in enumerate(names):
+        rows = [i for i, k in enumerate(labels) if not groups or groups[k] == name]
+        ax.barh(y[rows], [values[labels[i]] for i in rows], color=f"C{g}", label=name)
+    for yy, k in zip(y, labels):
+        ax.annotate(f" {values[k]:.3f}", (values[k], yy), va="center")
     ax.set_yticks(y)
     ax.set_yticklabels(labels)
     if xlim:
@@ -88,12 +98,10 @@ def bar_chart(values, path=None, title="", xlabel="", ylabel="", legend_label=No
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    if legend_label:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
-    fig.tight_layout()
-    if path:
-        fig.savefig(path, dpi=110)
-    return fig
+    legend = names != [None]
+    if legend:
+        fig.legend(loc="lower center", frameon=False, ncol=len(names))
+    return _finish(fig, path, close=close, rect=(0, 0.06 if legend else 0, 1, 1))
 
 
 def _internals(layer, x):
@@ -120,7 +128,7 @@ def _internals(layer, x):
     return gates, c, y[0]
 
 
-def lstm_internals(layer, x, path=None, title=None, sample=0):
+def lstm_internals(layer, x, path=None, title=None, sample=0, close=False):
     """Gate activations over time as heatmaps, and the cell state's traces, for one sequence.
 
     Runs the NumPy reference (``lstm_np.core.lstm``, or ``core.lstm_family`` for the
@@ -175,12 +183,10 @@ def lstm_internals(layer, x, path=None, title=None, sample=0):
             ax.set_title(f"h = (o ⊙ tanh c) W_hr ({h.shape[1]} units)")
         fig.colorbar(im, ax=ax)
     fig.suptitle(title or f"Inside {layer.name}: gates and cell state for one sequence")
-    fig.tight_layout()
-    if path:
-        fig.savefig(path, dpi=100)
-    return fig
+    return _finish(fig, path, dpi=100, close=close)
 
 
-def gradient_norms(norms, path=None, title="Gradient norm over time", xlabel="steps back from the loss"):
+def gradient_norms(norms, path=None, title="Gradient norm over time", xlabel="steps back from the loss",
+                   close=False):
     """{label: [norm at 0 steps back, 1 step back, ...]} on a log scale."""
-    return learning_curves(norms, path, title=title, ylabel="gradient norm", xlabel=xlabel, logy=True)
+    return learning_curves(norms, path, title=title, ylabel="gradient norm", xlabel=xlabel, logy=True, close=close)

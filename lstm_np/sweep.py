@@ -109,11 +109,10 @@ class SweepResult:
 
     def plot(self, path, x, y, hue=None):
         """``y`` against ``x`` (one line per value of ``hue``)."""
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure       # no pyplot: the backend stays the user's
         cols = self.table()
-        fig, ax = plt.subplots(figsize=(6.5, 4))
+        fig = Figure(figsize=(6.5, 4))
+        ax = fig.subplots()
         groups = sorted(set(cols[hue]), key=str) if hue else [None]
         for g in groups:
             pts = sorted((cols[x][i], cols[y][i]) for i in range(len(self.rows)) if hue is None or cols[hue][i] == g)
@@ -126,7 +125,6 @@ class SweepResult:
         ax.set_title(f"sweep: {y} by {x}" + (f" and {hue}" if hue else ""))
         fig.tight_layout()
         fig.savefig(path, dpi=110)
-        plt.close(fig)
         return path
 
 

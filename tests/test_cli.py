@@ -46,12 +46,9 @@ def test_help_explains_itself():
     assert p.returncode == 0 and "--quick" in p.stdout and "cumulative-sum" in p.stdout
 
 
-def test_demo_vanishing_shows_the_lstm_keeps_more_gradient(tmp_path, capsys):
+def test_demo_vanishing_writes_its_plot(tmp_path, capsys):
     assert main(["demo", "vanishing", "--quick", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "vanishing_gradients.png").stat().st_size > 1000
-    from lstm_np.demos import vanishing
-    curves = vanishing.run(out=str(tmp_path), quick=True, print_fn=lambda *a: None)
-    assert curves["LSTM"][0] > 2 * curves["SimpleRNN"][0]       # far back, the LSTM keeps more
+    assert (tmp_path / "vanishing_gradients.png").stat().st_size > 1000      # its claims: test_learner_sees.py
 
 
 def test_gradcheck_command_passes(capsys):

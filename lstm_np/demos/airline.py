@@ -90,11 +90,10 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print, seeds=None, epoc
 
 
 def _plot(series, forecasts, results, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure       # no pyplot: the backend stays the user's
     months = np.arange(len(series))
-    fig, ax = plt.subplots(figsize=(10, 4.8))
+    fig = Figure(figsize=(10, 4.8))
+    ax = fig.subplots()
     ax.plot(months, series, color="black", lw=2, label="passengers (truth)")
     test = months[-TEST_MONTHS:]
     for name, pred in forecasts.items():
@@ -109,4 +108,3 @@ def _plot(series, forecasts, results, path):
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)

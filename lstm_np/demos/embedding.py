@@ -61,7 +61,7 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
             trainable = sum(layer.count_params() for layer in m.layers if layer.trainable)
     path = os.path.join(out, "embedding_transfer.png")
     plot.learning_curves(curves, path, ylabel="accuracy on 2000 held-out sequences",
-                         title=f"Task B with {len(xb)} training sequences: pretrained frozen embedding vs scratch")
+                         title=f"Task B with {len(xb)} training sequences: pretrained frozen embedding vs scratch", close=True)
     print_fn(f"task A (pretraining) accuracy: {pre.evaluate(xa[:1000], ya[:1000])[1]:.3f}")
     for k, v in results.items():
         print_fn(f"task B, {k:<20} held-out accuracy after {epochs} epochs: {v:.3f}")

@@ -39,6 +39,6 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
     out_tokens = list(tv.decode(greedy[0] + [END])) + ["<end>"]
     path = os.path.join(out, "seq2seq_attention.png")
     plot.attention_heatmap(weights, list(vs[0]), out_tokens, path,
-                           title=f"Luong attention: {vs[0]!r} -> {tv.decode(greedy[0] + [END])!r}")
+                           title=f"Luong attention: {vs[0]!r} -> {tv.decode(greedy[0] + [END])!r}", close=True)
     print_fn(f"Attention heatmap: {path}")
     return {"exact_match": float(acc), "beam_exact_match": float(acc_beam), "train_seconds": sum(timer.seconds)}

@@ -48,6 +48,6 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
                  f"{final[depth]:.3f} after {epochs} ({timer.summary()})")
     path = os.path.join(out, "stacked_depth.png")
     plot.learning_curves(curves, path, ylabel="per-step accuracy on 1000 held-out sequences",
-                         title="Stacking LSTMs: is the running sum in an odd unit interval?")
+                         title="Stacking LSTMs: is the running sum in an odd unit interval?", close=True)
     print_fn(f"Plot: {path}")
     return final

@@ -113,10 +113,9 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print, epochs=None):
 
 
 def _plot(val_bpc, uni, bi, units, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 4))
+    from matplotlib.figure import Figure       # no pyplot: the backend stays the user's
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
     epochs = np.arange(1, len(val_bpc) + 1)
     ax.plot(epochs, val_bpc, "o-", label=f"LSTM({units}), stateful truncated BPTT")
     ax.axhline(uni, color="grey", ls="--", label=f"unigram {uni:.2f}")
@@ -127,4 +126,3 @@ def _plot(val_bpc, uni, bi, units, path):
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)

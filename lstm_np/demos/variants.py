@@ -111,10 +111,9 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print, seeds=None, epoc
 
 
 def _plot(results, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 4.2))
+    from matplotlib.figure import Figure       # no pyplot: the backend stays the user's
+    fig = Figure(figsize=(5.2 * len(results), 4.2))
+    axes = fig.subplots(1, len(results))
     for ax, (task, per_variant) in zip(np.atleast_1d(axes), results.items()):
         names = list(per_variant)
         plain = np.median(per_variant[names[0]])
@@ -131,4 +130,3 @@ def _plot(results, path):
     fig.suptitle("Each part of the LSTM switched off (dots: seeds; bar: median)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)

@@ -16,3 +16,13 @@ Each module mirrors one reference module with the same function signatures
 
 Set ``NUMBA_DISABLE_JIT=1`` to step through a kernel as plain Python.
 """
+
+
+def kernels_cached():
+    """Whether numba's on-disk cache already holds the LSTM kernels (the first run in a new
+    environment compiles them, tens of seconds). A hint for messages, not a guarantee: an
+    entry compiled for another CPU is compiled again."""
+    import glob
+    import os
+    root = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(os.path.dirname(__file__), "__pycache__")
+    return bool(glob.glob(os.path.join(root, "**", "lstm.*.nbi"), recursive=True))

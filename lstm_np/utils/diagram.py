@@ -28,15 +28,12 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
     """Write the model's diagram to ``to_file`` (.txt as text, .png rendered); returns the text."""
     text = "\n".join(model_diagram(model, show_shapes, show_layer_names, expand_nested))
     if str(to_file).endswith(".png"):
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure       # no pyplot: the backend stays the user's
         n = text.count("\n") + 1
         width = max(len(line) for line in text.splitlines())
-        fig = plt.figure(figsize=(max(4.0, 0.09 * width), max(2.0, 0.22 * n)))
+        fig = Figure(figsize=(max(4.0, 0.09 * width), max(2.0, 0.22 * n)))
         fig.text(0.01, 0.99, text, family="monospace", fontsize=9, va="top")
         fig.savefig(to_file, dpi=min(int(dpi), 150))
-        plt.close(fig)
     else:
         with open(to_file, "w") as f:
             f.write(text + "\n")
