@@ -5,6 +5,7 @@ functions (``activation=activations.gelu``); both mean the same layer. The defin
 their derivatives are in ``lstm_np.core.activations``.
 """
 from .core import activations as _A
+from .registry import Registry
 
 sigmoid, tanh, relu, linear, hard_sigmoid = _A.sigmoid, _A.tanh, _A.relu, _A.linear, _A.hard_sigmoid
 elu, selu, softplus, softsign, exponential = _A.elu, _A.selu, _A.softplus, _A.softsign, _A.exponential
@@ -12,9 +13,11 @@ leaky_relu, relu6, silu, gelu, mish, hard_silu = _A.leaky_relu, _A.relu6, _A.sil
 swish, hard_swish = silu, hard_silu
 softmax, log_softmax = _A.softmax, _A.log_softmax
 
-_ALL = {f.__name__: f for f in (sigmoid, tanh, relu, linear, hard_sigmoid, elu, selu, softplus, softsign, exponential,
-                                leaky_relu, relu6, silu, gelu, mish, hard_silu, softmax, log_softmax)}
-_ALL.update(swish=silu, hard_swish=hard_silu)
+REGISTRY = Registry("activation", {f.__name__: f for f in (
+    sigmoid, tanh, relu, linear, hard_sigmoid, elu, selu, softplus, softsign, exponential, leaky_relu, relu6, silu,
+    gelu, mish, hard_silu, softmax, log_softmax)})
+REGISTRY.add("swish", silu)
+REGISTRY.add("hard_swish", hard_silu)
 
 
 def get(identifier):
@@ -23,13 +26,11 @@ def get(identifier):
         return linear
     if callable(identifier):
         return identifier
-    if identifier not in _ALL:
-        raise ValueError(f"unknown activation {identifier!r}; expected one of {sorted(_ALL)}")
-    return _ALL[identifier]
+    return REGISTRY.lookup(identifier)
 
 
 def serialize(activation):
     return activation if isinstance(activation, str) else activation.__name__
 
 
-__all__ = sorted(_ALL) + ["get", "serialize"]
+__all__ = sorted(REGISTRY.names) + ["get", "serialize"]

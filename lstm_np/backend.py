@@ -78,3 +78,9 @@ def compiled():
 def epsilon():
     """Keras's fuzz factor (``keras.backend.epsilon()``), 1e-7."""
     return 1e-7
+
+
+def backend():
+    """Keras's ``keras.backend.backend()``: the name of the framework computing, "numpy" (as
+    Keras 3's NumPy backend reports; ``get_backend()`` says which engine: "numba" or "numpy")."""
+    return "numpy"

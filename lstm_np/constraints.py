@@ -6,6 +6,7 @@
     MinMaxNorm(lo, hi, rate=1, axis=0)   w · (rate · clip(|w|, lo, hi) + (1 - rate) |w|) / (ε + |w|)
 """
 import numpy as np
+from .registry import Registry
 
 EPSILON = 1e-7
 
@@ -68,9 +69,9 @@ class MinMaxNorm(Constraint):
 
 
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
-_BY_NAME = {"max_norm": MaxNorm, "maxnorm": MaxNorm, "non_neg": NonNeg, "nonneg": NonNeg,
-            "unit_norm": UnitNorm, "unitnorm": UnitNorm, "min_max_norm": MinMaxNorm}
-_CLASSES = {c.__name__: c for c in (MaxNorm, NonNeg, UnitNorm, MinMaxNorm)}
+REGISTRY = Registry("constraint", {"max_norm": MaxNorm, "maxnorm": MaxNorm, "non_neg": NonNeg, "nonneg": NonNeg,
+                                   "unit_norm": UnitNorm, "unitnorm": UnitNorm, "min_max_norm": MinMaxNorm},
+                    classes=(MaxNorm, NonNeg, UnitNorm, MinMaxNorm), lower=True)
 
 
 def get(identifier):
@@ -78,11 +79,9 @@ def get(identifier):
     if identifier is None or isinstance(identifier, Constraint):
         return identifier
     if isinstance(identifier, str):
-        if identifier.lower() not in _BY_NAME:
-            raise ValueError(f"unknown constraint {identifier!r}; expected one of {sorted(_BY_NAME)}")
-        return _BY_NAME[identifier.lower()]()
+        return REGISTRY.create(identifier)
     if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]].from_config(identifier["config"])
+        return REGISTRY.from_config(identifier)
     if callable(identifier):
         return identifier
     raise TypeError(f"constraints must be Constraint objects or names, received {identifier!r}")
@@ -93,4 +92,4 @@ def serialize(constraint):
         return None
     if not isinstance(constraint, Constraint):
         raise TypeError("a constraint given as a Python function cannot be saved without pickle")
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+    return REGISTRY.serialize(constraint)

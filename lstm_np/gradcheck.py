@@ -136,10 +136,13 @@ def check_layer(layer, x, training=False, mask=None, initial_state=None, seed=0,
                 n_entries=20, check_input=True, points=3):
     """Check every parameter gradient of ``layer`` (and d/dx, d/d initial_state) at input x.
 
-    Returns {name: max relative error}. x must be float64 (or integer ids for Embedding).
+    Returns {name: max relative error}; ``report(errors)`` prints them as a table. x is taken in
+    float64 (integer ids for Embedding). A float32 layer is checked on a float64 twin with the
+    same weights (differences in float32 would be noise; the layer itself is untouched).
     ``points=5`` uses five-point differences (error O(ε⁴); take ε ≈ 1e-3) where three-point
     truncation error would reach ~1e-7.
     """
+    layer = _in_float64(layer)
     x = np.array(x, dtype=np.float64) if np.issubdtype(np.asarray(x).dtype, np.floating) else np.asarray(x)
     states = None
     if initial_state is not None:
@@ -153,6 +156,20 @@ def check_layer(layer, x, training=False, mask=None, initial_state=None, seed=0,
         return dx, getattr(layer, "initial_state_grads", None)
 
     return _check(layer, run, backward, x, states or [], seed, eps, n_entries, check_input, points)
+
+
+def _in_float64(layer):
+    """``layer`` when it computes in float64, else a float64 twin (its config with
+    dtype="float64", and its weights once built)."""
+    if np.dtype(layer.dtype) == np.float64 and all(p.dtype == np.float64 for p in layer.params.values()):
+        return layer
+    cfg = layer.get_config()
+    cfg["dtype"] = "float64"
+    twin = type(layer).from_config(cfg)
+    if layer.built:
+        twin.build(layer.input_shape)
+        twin.set_weights(layer.get_weights())
+    return twin
 
 
 def check_model(model, x, y=None, training=False, seed=0, eps=1e-3, n_entries=20, check_input=True):

@@ -6,6 +6,7 @@ Each initializer is called as ``init(shape, dtype, rng)`` with an explicit
 import math
 
 import numpy as np
+from .registry import Registry
 
 
 def _fans(shape):
@@ -150,31 +151,31 @@ class Orthogonal(Initializer):
         return {"gain": self.gain}
 
 
-_BY_NAME = {
+REGISTRY = Registry("initializer", {
     "zeros": Zeros, "ones": Ones, "constant": Constant,
     "uniform": RandomUniform, "random_uniform": RandomUniform,
     "normal": RandomNormal, "random_normal": RandomNormal,
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal,
     "orthogonal": Orthogonal, "variance_scaling": VarianceScaling,
-}
-_CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
+})
+for _cls in set(REGISTRY.names.values()):
+    REGISTRY.add_class(_cls)
 
 
 def get(identifier):
     """Resolve a Keras initializer name, an Initializer, or any callable(shape, dtype, rng)."""
     if isinstance(identifier, str):
-        if identifier not in _BY_NAME:
-            raise ValueError(f"unknown initializer {identifier!r}; expected one of {sorted(_BY_NAME)}")
-        return _BY_NAME[identifier]()
+        return REGISTRY.create(identifier)
     if isinstance(identifier, dict):          # from a saved config
-        return _CLASSES[identifier["class_name"]](**identifier["config"])
+        cls = REGISTRY.get_class(identifier["class_name"])
+        return cls(**identifier["config"])
     if callable(identifier):
         return identifier
     raise TypeError(f"initializer must be a name or a callable, received {type(identifier).__name__}")
 
 
 def serialize(init):
-    if isinstance(init, Initializer) and type(init).__name__ in _CLASSES:
-        return {"class_name": type(init).__name__, "config": init.get_config()}
+    if isinstance(init, Initializer) and type(init).__name__ in REGISTRY.classes:
+        return REGISTRY.serialize(init)
     raise ValueError(f"cannot save a custom initializer {init!r}; use a Keras initializer name")

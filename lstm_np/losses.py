@@ -19,6 +19,7 @@ and divided by the number of samples, like Keras.
 import numpy as np
 
 from .core.activations import log_softmax, sigmoid, softmax
+from .registry import Registry
 
 EPSILON = 1e-7
 
@@ -302,7 +303,7 @@ class LossFunctionWrapper(Loss):
         raise TypeError(f"loss {self.name!r} is a Python function, which cannot be saved without pickle")
 
 
-_BY_NAME = {
+REGISTRY = Registry("loss", {
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
@@ -313,8 +314,9 @@ _BY_NAME = {
     "kl_divergence": KLDivergence, "kld": KLDivergence, "kullback_leibler_divergence": KLDivergence,
     "poisson": Poisson,
     "binary_focal_crossentropy": BinaryFocalCrossentropy,
-}
-_CLASSES = {c.__name__: c for c in _BY_NAME.values()}
+})
+for _cls in set(REGISTRY.names.values()):
+    REGISTRY.add_class(_cls)
 
 
 def get(identifier):
@@ -322,11 +324,9 @@ def get(identifier):
     if isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
-        if identifier not in _BY_NAME:
-            raise ValueError(f"unknown loss {identifier!r}; expected one of {sorted(_BY_NAME)}")
-        return _BY_NAME[identifier]()
+        return REGISTRY.create(identifier)
     if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]](**identifier["config"])
+        return REGISTRY.get_class(identifier["class_name"])(**identifier["config"])
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
     if callable(identifier):
@@ -335,7 +335,7 @@ def get(identifier):
 
 
 def serialize(loss):
-    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    return REGISTRY.serialize(loss)
 
 
 # Keras's functional aliases.

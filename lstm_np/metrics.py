@@ -15,7 +15,11 @@ Confusion metrics count true/false positives and negatives at thresholds (a pred
 positive when p > threshold): ``Precision`` = TP/(TP+FP), ``Recall`` = TP/(TP+FN), ``AUC``
 the area under the ROC (or PR) curve over ``num_thresholds`` thresholds, by interpolation.
 """
+import functools
+
 import numpy as np
+
+from .registry import Registry
 
 EPSILON = 1e-7
 
@@ -314,20 +318,24 @@ _FOR_LOSS = {
     "categorical_crossentropy": categorical_accuracy,
     "sparse_categorical_crossentropy": sparse_categorical_accuracy,
 }
-_BY_NAME = {
-    "binary_accuracy": (binary_accuracy, "up"),
-    "categorical_accuracy": (categorical_accuracy, "up"),
-    "sparse_categorical_accuracy": (sparse_categorical_accuracy, "up"),
-    "top_k_categorical_accuracy": (top_k_categorical_accuracy, "up"),
-    "mae": (mean_absolute_error, "down"), "mean_absolute_error": (mean_absolute_error, "down"),
-    "mse": (mean_squared_error, "down"), "mean_squared_error": (mean_squared_error, "down"),
-    "mape": (mean_absolute_percentage_error, "down"),
-    "mean_absolute_percentage_error": (mean_absolute_percentage_error, "down"),
-}
-_CLASSES = {c.__name__: c for c in (BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-                                    TopKCategoricalAccuracy, MeanAbsoluteError, MeanSquaredError,
-                                    MeanAbsolutePercentageError, Accuracy, RootMeanSquaredError,
-                                    Precision, Recall, AUC)}
+REGISTRY = Registry("metric", classes=(BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+                                        TopKCategoricalAccuracy, MeanAbsoluteError, MeanSquaredError,
+                                        MeanAbsolutePercentageError, Accuracy, RootMeanSquaredError,
+                                        Precision, Recall, AUC))
+for _names, _fn, _direction in (
+        (("acc", "accuracy"), exact_accuracy, "up"),              # compile picks the one its loss implies
+        (("binary_accuracy",), binary_accuracy, "up"),
+        (("categorical_accuracy",), categorical_accuracy, "up"),
+        (("sparse_categorical_accuracy",), sparse_categorical_accuracy, "up"),
+        (("top_k_categorical_accuracy",), top_k_categorical_accuracy, "up"),
+        (("mae", "mean_absolute_error"), mean_absolute_error, "down"),
+        (("mse", "mean_squared_error"), mean_squared_error, "down"),
+        (("mape", "mean_absolute_percentage_error"), mean_absolute_percentage_error, "down")):
+    for _name in _names:
+        REGISTRY.add(_name, functools.partial(MeanMetricWrapper, _fn, name=_name, direction=_direction))
+for _name, _cls in (("rmse", RootMeanSquaredError), ("root_mean_squared_error", RootMeanSquaredError),
+                    ("auc", AUC), ("AUC", AUC), ("precision", Precision), ("recall", Recall)):
+    REGISTRY.add(_name, functools.partial(_cls, name=_name) if _cls is RootMeanSquaredError else _cls)
 
 
 def get(identifier, loss_name=None):
@@ -338,15 +346,7 @@ def get(identifier, loss_name=None):
     if isinstance(identifier, str):
         if identifier in ("acc", "accuracy"):
             return MeanMetricWrapper(_FOR_LOSS.get(loss_name, exact_accuracy), name=identifier)
-        if identifier in _BY_NAME:
-            fn, direction = _BY_NAME[identifier]
-            return MeanMetricWrapper(fn, name=identifier, direction=direction)
-        if identifier in ("rmse", "root_mean_squared_error"):
-            return RootMeanSquaredError(name=identifier)
-        if identifier.lower() in ("auc", "precision", "recall"):
-            return {"auc": AUC, "precision": Precision, "recall": Recall}[identifier.lower()]()
-        raise ValueError(f"unknown metric {identifier!r}; expected 'acc', 'accuracy', 'auc', 'precision', "
-                         f"'recall' or one of {sorted(_BY_NAME)}")
+        return REGISTRY.create(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if callable(identifier):
@@ -360,7 +360,7 @@ def serialize(identifier):
     kept, and loading it asks for the function)."""
     if isinstance(identifier, str):
         return identifier
-    if isinstance(identifier, Metric) and type(identifier).__name__ in _CLASSES:
+    if isinstance(identifier, Metric) and type(identifier).__name__ in REGISTRY.classes:
         config = identifier.get_config() if hasattr(identifier, "get_config") else {"name": identifier.name}
         return {"class_name": type(identifier).__name__, "config": config}
     return getattr(identifier, "__name__", getattr(identifier, "name", "metric"))
@@ -368,7 +368,7 @@ def serialize(identifier):
 
 def deserialize(spec):
     if isinstance(spec, dict):
-        return _CLASSES[spec["class_name"]](**spec["config"])
+        return REGISTRY.get_class(spec["class_name"])(**spec["config"])
     return spec
 
 

@@ -15,14 +15,21 @@ def _plt():
 
 
 def _finish(fig, path, dpi=110, close=False, rect=(0, 0, 1, 1)):
-    """Save (when ``path``), then close the figure when asked (a script saving many figures);
-    left open it is what a notebook shows."""
+    """Save (when ``path``), then close the figure when asked (a script saving many figures) —
+    except in a notebook, whose inline backend shows the figure at the end of the cell and
+    closes it itself."""
     fig.tight_layout(rect=rect)
     if path:
         fig.savefig(path, dpi=dpi)
-    if close:
+    if close and not _notebook_backend():
         _plt().close(fig)
     return fig
+
+
+def _notebook_backend():
+    import matplotlib
+    name = matplotlib.get_backend().lower()
+    return "inline" in name or "ipympl" in name or "widget" in name or "nbagg" in name
 
 
 def moving_average(values, window):

@@ -9,6 +9,7 @@ Keras counts an activity regularizer on a layer's output as r(y) / batch size, a
 regularizers on trainable weights once per step (however often the layer is called).
 """
 import numpy as np
+from .registry import Registry
 
 
 class Regularizer:
@@ -87,8 +88,8 @@ def l1_l2(l1=0.01, l2=0.01):
     return L1L2(l1, l2)
 
 
-_BY_NAME = {"l1": L1, "l2": L2, "l1_l2": lambda: L1L2(0.01, 0.01), "l1l2": lambda: L1L2(0.01, 0.01)}
-_CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
+REGISTRY = Registry("regularizer", {"l1": L1, "l2": L2, "l1_l2": lambda: L1L2(0.01, 0.01),
+                                    "l1l2": lambda: L1L2(0.01, 0.01)}, classes=(L1, L2, L1L2), lower=True)
 
 
 def get(identifier):
@@ -96,15 +97,13 @@ def get(identifier):
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, str):
-        if identifier.lower() not in _BY_NAME:
-            raise ValueError(f"unknown regularizer {identifier!r}; expected one of {sorted(_BY_NAME)}")
-        return _BY_NAME[identifier.lower()]()
+        return REGISTRY.create(identifier)
     if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]].from_config(identifier["config"])
+        return REGISTRY.from_config(identifier)
     raise TypeError(f"regularizers must be Regularizer objects or names, received {identifier!r}")
 
 
 def serialize(regularizer):
     if regularizer is None:
         return None
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    return REGISTRY.serialize(regularizer)

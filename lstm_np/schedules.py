@@ -12,6 +12,7 @@ Keras computes them in float32; so do these (the same numbers to the last bit or
 import math
 
 import numpy as np
+from .registry import Registry
 
 F32 = np.float32
 
@@ -125,15 +126,13 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_steps": self.warmup_steps}
 
 
-_CLASSES = {c.__name__: c for c in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, CosineDecay)}
+REGISTRY = Registry("learning-rate schedule",
+                    classes=(ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, CosineDecay))
 
 
 def serialize(schedule):
-    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    return REGISTRY.serialize(schedule)
 
 
 def deserialize(config):
-    try:
-        return _CLASSES[config["class_name"]].from_config(config["config"])
-    except KeyError:
-        raise ValueError(f"unknown learning-rate schedule in a saved config: {config!r:.200}") from None
+    return REGISTRY.from_config(config)

@@ -8,10 +8,10 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import assert_grads_ok
+from helpers.gradients import assert_grads_ok
 from lstm_np import gradcheck, layers
 from lstm_np.models import Sequential, load_model
-from torch_helpers import assert_output_and_input_grad_match, copy_to_torch, torch_grads
+from helpers.torch_weights import assert_output_and_input_grad_match, copy_to_torch, torch_grads
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 

@@ -7,7 +7,7 @@ import pytest
 
 import lstm_np as keras
 from lstm_np import gradcheck, layers
-from conftest import GRAD_TOL, assert_grads_ok
+from helpers.gradients import GRAD_TOL, assert_grads_ok
 
 G = np.load(os.path.join(os.path.dirname(__file__), "golden", "keras_functional_golden.npz"), allow_pickle=False)
 F64 = dict(dtype="float64")

@@ -7,7 +7,7 @@ import lstm_np as keras
 from lstm_np import gradcheck, layers
 from lstm_np.layers.graph import SymbolicTensor
 from lstm_np.models import load_model
-from conftest import GRAD_TOL, assert_grads_ok
+from helpers.gradients import GRAD_TOL, assert_grads_ok
 
 F64 = dict(dtype="float64")
 MODEL_TOL = 1e-7           # the bound for whole functional graphs

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import assert_grads_ok
+from helpers.gradients import assert_grads_ok
 from lstm_np import gradcheck, layers
 
 pytestmark = pytest.mark.usefixtures("each_backend")

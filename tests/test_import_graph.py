@@ -96,7 +96,7 @@ def test_the_circle_finder_finds_circles():
 FLOORS = [
     ("core",),                                                         # the maths: NumPy reference
     ("fast",),                                                         # kernels, BLAS, threads
-    ("config", "errors", "version", "backend", "sync"),                # plumbing every floor uses
+    ("config", "errors", "version", "backend", "sync", "registry"),    # plumbing every floor uses
     ("activations", "initializers", "regularizers", "constraints", "schedules", "utils", "preprocessing"),
     ("layers", "losses", "metrics", "optimizers", "callbacks"),        # layers and what trains them
     ("models", "gradcheck"),                                           # graphs, the trainer, files

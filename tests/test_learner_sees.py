@@ -56,3 +56,30 @@ def test_the_vanishing_demo_shows_both_regimes(tmp_path):
     assert back(init, 29) < 1e-2 * back(init, 0)                   # and it still vanishes
     assert back(near, 29) > 0.1 * back(near, 0)                    # forget gate near 1: it reaches back
     assert np.isfinite(simple).all()
+
+
+def test_the_gradcheck_a_learner_types_runs_and_leaves_the_layer_alone():
+    from lstm_np import gradcheck, layers
+    x = np.random.default_rng(0).standard_normal((2, 5, 3))
+    lstm = layers.LSTM(4, return_sequences=True, seed=0)          # float32, as a learner makes it
+    lstm.build((None, 5, 3))
+    before = lstm.get_weights()
+    errors = gradcheck.check_layer(lstm, x)
+    assert gradcheck.report(errors, print_fn=lambda *a: None)
+    assert set(errors) == {"kernel", "recurrent_kernel", "bias", "x"}
+    assert all(np.array_equal(a, b) and a.dtype == np.float32 for a, b in zip(before, lstm.get_weights()))
+
+
+def test_progress_bars_need_no_widgets(monkeypatch):
+    import tqdm.std
+
+    from lstm_np.utils import progress
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)           # not installed: importing it fails
+    assert progress.tqdm_class() is tqdm.std.tqdm                   # no "IProgress not found" in a notebook
+
+
+def test_keras_attributes_a_script_reaches_for():
+    import lstm_np as keras
+    assert keras.backend.backend() == "numpy"
+    assert keras.backend.floatx() == "float32"
+    assert callable(keras.datasets.make_dates)

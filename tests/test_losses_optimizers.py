@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from conftest import assert_grads_ok
+from helpers.gradients import assert_grads_ok
 from lstm_np import gradcheck, layers, losses, optimizers, set_floatx, floatx
 from lstm_np.models import Sequential
 

@@ -7,7 +7,7 @@ import torch
 
 import lstm_np as keras
 from lstm_np import gradcheck, layers
-from conftest import assert_grads_ok
+from helpers.gradients import assert_grads_ok
 
 F64 = dict(dtype="float64")
 VARIANTS = ["NIG", "NFG", "NOG", "NIAF", "NOAF", "CIFG", "NP", "FGR"]

@@ -61,7 +61,9 @@ def test_negative_control_scaled_gradient_is_caught(rng):
     assert errs["bias"] > 1e-4 and errs["kernel"] < 1e-6
 
 
-def test_gradcheck_refuses_float32():
-    layer = layers.LSTM(2, dtype="float32")
+def test_gradcheck_checks_a_float32_layer_in_float64_and_refuses_float32_inside():
+    layer = layers.LSTM(2, dtype="float32", seed=0)            # checked on a float64 twin
+    assert max(gradcheck.check_layer(layer, np.ones((1, 2, 2))).values()) < 1e-6
+    inner = layers.Bidirectional(layers.LSTM(2, dtype="float32"))   # its twin keeps float32 inside
     with pytest.raises(ValueError, match="float64"):
-        gradcheck.check_layer(layer, np.ones((1, 2, 2)))
+        gradcheck.check_layer(inner, np.ones((1, 2, 2)))

@@ -4,7 +4,7 @@ import itertools
 import numpy as np
 import pytest
 
-from conftest import assert_grads_ok
+from helpers.gradients import assert_grads_ok
 from lstm_np import gradcheck, optimizers
 from lstm_np.datasets import (END, PAD, Vocabulary, encode_pairs, make_addition, make_dates,
                               make_reversal, make_sorting)

@@ -9,7 +9,7 @@ import torch
 
 from lstm_np import layers
 from lstm_np.models import Sequential
-from torch_helpers import assert_output_and_input_grad_match, copy_to_torch, torch_grads
+from helpers.torch_weights import assert_output_and_input_grad_match, copy_to_torch, torch_grads
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 

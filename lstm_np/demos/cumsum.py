@@ -92,8 +92,8 @@ def run(out="lstm_np_out", seed=0, quick=False, epochs=None, print_fn=print, sho
     acc = tutorial_part(n_timesteps, fits, seed, print_fn)
     progress = None
     if show_progress:
-        from tqdm.auto import tqdm
-        progress = tqdm(total=6 * repeats, desc="training the comparison models", unit="model", leave=False)
+        from ..utils.progress import progress_bar
+        progress = progress_bar(6 * repeats, "training the comparison models", "model", leave=False)
     # 2. LSTM vs reversed LSTM vs Bidirectional;  3. merge modes (concat is part 2's model: the same runs)
     directions = {
         "LSTM": lambda s: get_lstm_model(n_timesteps, False, s),

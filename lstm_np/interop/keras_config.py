@@ -23,7 +23,7 @@ LAYERS = {name: getattr(layers, name) for name in (
     "GlobalMaxPooling1D", "Flatten", "Reshape", "Permute", "LayerNormalization", "BatchNormalization",
     "SpatialDropout1D", "GaussianNoise", "ReLU", "LeakyReLU", "Softmax")}
 MASK_OPS = ("NotEqual",)              # Keras's recorded mask computations: implicit here
-_INIT_NAMES = {cls.__name__: cls for cls in initializers._BY_NAME.values()}
+_INIT_NAMES = dict(initializers.REGISTRY.classes)
 
 
 def _accepted(cls):
@@ -75,9 +75,9 @@ def convert_layer(spec):
         if key.endswith("_initializer"):
             config[key] = _object(value, initializers, _INIT_NAMES, "initializer")
         elif key.endswith("_regularizer"):
-            config[key] = _object(value, regularizers, regularizers._CLASSES, "regularizer")
+            config[key] = _object(value, regularizers, regularizers.REGISTRY.classes, "regularizer")
         elif key.endswith("_constraint"):
-            config[key] = _object(value, constraints, constraints._CLASSES, "constraint")
+            config[key] = _object(value, constraints, constraints.REGISTRY.classes, "constraint")
     for key in ("layer", "backward_layer", "cell"):
         if isinstance(config.get(key), dict):
             config[key] = convert_layer(config[key])

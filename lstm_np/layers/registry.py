@@ -5,25 +5,24 @@ other saveable classes (Seq2Seq) call ``register``. Saving writes the registered
 loading looks it up here: nothing in this module imports a concrete layer or model, so
 serialisation adds no import circle.
 """
-_CLASSES = {}
+from ..registry import Registry
+
+CLASSES = Registry("layer")       # every Layer subclass, and Seq2Seq: what a saved config may name
 
 
 def register(cls):
     """Register ``cls`` under its class name (or ``module>Name`` when that name is taken by a
     class of another module). Returns ``cls``, so it works as a decorator."""
-    name = cls.__name__
-    if name in _CLASSES and _CLASSES[name] is not cls and _CLASSES[name].__module__ != cls.__module__:
+    name, known = cls.__name__, CLASSES.classes
+    if name in known and known[name] is not cls and known[name].__module__ != cls.__module__:
         name = f"{cls.__module__}>{cls.__name__}"
-    _CLASSES[name] = cls
+    CLASSES.add_class(cls, name)
     cls._registered_name = name
     return cls
 
 
 def get_class(name):
-    try:
-        return _CLASSES[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown class {name!r} in a saved config; known: {sorted(_CLASSES)}") from None
+    return CLASSES.get_class(name)
 
 
 def serialize_layer(layer):

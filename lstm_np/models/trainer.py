@@ -15,13 +15,13 @@ The logs are Keras's running means over the epoch so far: the loss weighted by b
 Precision, Recall — accumulate their counts).
 """
 import dataclasses
-import sys
 import time
 
 import numpy as np
 
 from .. import sync
 from ..callbacks import Callback, CallbackList, TerminateOnNaN
+from ..utils import progress
 from .batches import ArrayBatches, is_stream, make_source, n_samples, take
 
 
@@ -213,8 +213,7 @@ def _validation_source(model, validation_data, who, batch_size, validation_steps
 def progress_bar(verbose, steps, desc):
     if verbose != 1:
         return None
-    from tqdm.auto import tqdm
-    return tqdm(total=steps, desc=desc, unit="batch", file=sys.stdout, leave=True, dynamic_ncols=True)
+    return progress.progress_bar(steps, desc, "batch")
 
 
 def evaluate_logs(model, source, cbs=None, prefix=""):

@@ -24,12 +24,11 @@ from .model_state import ModelStateMixin
 
 
 def _is_loss(obj):
-    return isinstance(obj, losses_mod.Loss) or (isinstance(obj, str) and obj in losses_mod._BY_NAME)
+    return isinstance(obj, losses_mod.Loss) or obj in losses_mod.REGISTRY
 
 
 def _is_optimizer(obj):
-    return isinstance(obj, optimizers_mod.Optimizer) or (
-        isinstance(obj, str) and obj.lower() in optimizers_mod._BY_NAME)
+    return isinstance(obj, optimizers_mod.Optimizer) or obj in optimizers_mod.REGISTRY
 
 
 def _finite_checker():

@@ -23,10 +23,10 @@ from .. import schedules  # noqa: F401  (keras.optimizers.schedules)
 from .adaptive import Adam, Adamax, AdamW, Nadam
 from .base import Optimizer
 from .plain import SGD, Adadelta, Adagrad, RMSprop
+from ..registry import Registry
 
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad, "adamw": AdamW,
-            "nadam": Nadam, "adadelta": Adadelta, "adamax": Adamax}
-_CLASSES = {c.__name__: c for c in _BY_NAME.values()}
+_RULES = (SGD, RMSprop, Adam, Adagrad, AdamW, Nadam, Adadelta, Adamax)
+REGISTRY = Registry("optimizer", {c.__name__.lower(): c for c in _RULES}, classes=_RULES, lower=True)
 
 
 def get(identifier):
@@ -34,14 +34,11 @@ def get(identifier):
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str):
-        key = identifier.lower()
-        if key not in _BY_NAME:
-            raise ValueError(f"unknown optimizer {identifier!r}; expected one of {sorted(_BY_NAME)}")
-        return _BY_NAME[key]()
+        return REGISTRY.create(identifier)
     if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]].from_config(identifier["config"])
+        return REGISTRY.from_config(identifier)
     raise TypeError(f"optimizer must be a name or an Optimizer, received {type(identifier).__name__}")
 
 
 def serialize(opt):
-    return {"class_name": type(opt).__name__, "config": opt.get_config()}
+    return REGISTRY.serialize(opt)

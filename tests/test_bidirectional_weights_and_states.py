@@ -1,5 +1,6 @@
-"""Regression tests for the defects of issue 18, one per defect (each failed before its fix).
-The general property tests that catch each defect's whole class are in test_properties.py."""
+"""Bidirectional and stateful layers: weights keep their precision, frozen stays frozen, backward
+before forward says what to call, reset_states checks the states before setting any (each
+failed once; the property tests that catch each whole class are in test_properties.py)."""
 import numpy as np
 import pytest
 

@@ -8,7 +8,7 @@ import pytest
 
 import lstm_np as keras
 from lstm_np import gradcheck
-from conftest import assert_grads_ok
+from helpers.gradients import assert_grads_ok
 
 L = keras.layers
 GOLDEN = np.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "keras_layers_golden.npz"))

@@ -10,7 +10,7 @@ import pytest
 import lstm_np as keras
 from lstm_np import gradcheck, layers
 from lstm_np.models import model_from_json
-from conftest import assert_grads_ok
+from helpers.gradients import assert_grads_ok
 
 
 def small(seed=0, **compile_kw):
