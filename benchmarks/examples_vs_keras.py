@@ -104,4 +104,8 @@ def main():
 
 
 if __name__ == "__main__":
+    import os, sys  # noqa: E401
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from machine import describe
+    print(describe(), flush=True)                  # the CPU every figure below was measured on
     main()

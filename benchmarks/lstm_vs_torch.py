@@ -22,7 +22,6 @@ lstm_vs_torch, bilstm_vs_torch_t1, lstm2_vs_torch_hog).
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -253,7 +252,7 @@ def main():
     import numpy
     import numba
     import torch
-    summary = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+    summary = {"machine": describe(),
                "rounds": args.rounds, "cell": ours, "torch_module": theirs, "model": model,
                "bidirectional": args.bidirectional, "layers": args.layers, "hog": args.hog,
                "frameworks": frameworks, "thread_counts": counts,
@@ -281,4 +280,8 @@ def main():
 
 
 if __name__ == "__main__":
+    import os, sys  # noqa: E401
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from machine import describe
+    print(describe(), flush=True)                  # the CPU every figure below was measured on
     main()

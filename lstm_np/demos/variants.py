@@ -82,35 +82,49 @@ def train(options, task, seed, epochs, units=16):
     return float(model.evaluate(vx, vy, batch_size=256))
 
 
-def run(out="lstm_np_out", seed=0, quick=False, print_fn=print, seeds=None, epochs=None):
+def run(out="lstm_np_out", seed=0, quick=False, print_fn=print, seeds=None, epochs=None, show_progress=True):
     rng = np.random.default_rng(seed)
     seeds = seeds or (2 if quick else 5)
     epochs = epochs or (2 if quick else 25)
     variants = dict(list(VARIANTS.items())[:4]) if quick else VARIANTS
+    all_tasks = tasks(quick, rng)
+    print_fn(f"Training {len(variants)} variants x {seeds} seeds x {len(all_tasks)} tasks, {epochs} epochs each "
+             "(each variant's first run compiles its kernels)"
+             + ("; quick: a smoke run with 2 epochs, whose ratios are noise, not the README's" if quick else ""))
+    bar, say = None, print_fn
+    if show_progress:
+        from ..utils.progress import progress_bar
+        bar = progress_bar(len(variants) * seeds * len(all_tasks), "training the variants", "model", leave=False)
+        say = bar.write if print_fn is print else print_fn        # lines above the bar, not through it
     results = {}
     start, first_runs = time.perf_counter(), 0.0
-    for t, (task_name, task) in enumerate(tasks(quick, rng).items()):
+    for t, (task_name, task) in enumerate(all_tasks.items()):
         results[task_name] = {}
         for name, options in variants.items():
-            t0 = time.perf_counter()
-            losses = [train(options, task, seed, epochs)]
-            if t == 0:                                 # a variant's first run compiles its kernels
-                first_runs += time.perf_counter() - t0
-            losses += [train(options, task, seed + 17 * k, epochs) for k in range(1, seeds)]
+            losses = []
+            for k in range(seeds):
+                t0 = time.perf_counter()
+                losses.append(train(options, task, seed + 17 * k, epochs))
+                if t == 0 and k == 0:                  # a variant's first run compiles its kernels
+                    first_runs += time.perf_counter() - t0
+                if bar is not None:
+                    bar.update(1)
             results[task_name][name] = losses
         plain = np.median(results[task_name]["NP (plain)"])
-        print_fn(f"{task_name}: median test loss over {seeds} seeds (relative to the plain LSTM)")
+        say(f"{task_name}: median test loss over {seeds} seeds (relative to the plain LSTM)")
         for name, losses in results[task_name].items():
-            print_fn(f"  {name:<14} {np.median(losses):8.4f}  ({np.median(losses) / plain:5.2f}x)  "
+            say(f"  {name:<14} {np.median(losses):8.4f}  ({np.median(losses) / plain:5.2f}x)  "
                      f"spread {np.min(losses):.4f}-{np.max(losses):.4f}")
+    if bar is not None:
+        bar.close()
     print_fn(f"{len(variants)} variants x {seeds} seeds x 3 tasks in {time.perf_counter() - start:.0f} s, of which "
              f"{first_runs:.0f} s were each variant's first run (it compiles the variant's kernels, or loads them)")
     os.makedirs(out, exist_ok=True)
-    _plot(results, os.path.join(out, "lstm_variants.png"))
+    _plot(results, os.path.join(out, "lstm_variants.png"), quick)
     return results
 
 
-def _plot(results, path):
+def _plot(results, path, quick=False):
     from matplotlib.figure import Figure       # no pyplot: the backend stays the user's
     fig = Figure(figsize=(5.2 * len(results), 4.2))
     axes = fig.subplots(1, len(results))
@@ -127,6 +141,7 @@ def _plot(results, path):
         ax.set_yscale("log")
         ax.set_ylabel("test loss / plain LSTM's median (log)")
         ax.set_title(task, fontsize=10)
-    fig.suptitle("Each part of the LSTM switched off (dots: seeds; bar: median)")
+    fig.suptitle("Each part of the LSTM switched off (dots: seeds; bar: median)"
+                 + ("  —  a --quick smoke run: 2 epochs, too short to rank the variants" if quick else ""))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
