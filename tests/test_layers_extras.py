@@ -184,9 +184,10 @@ def test_batch_norm_statistics_are_not_trained_and_inference_uses_them(rng):
 def test_masks_stop_where_keras_stops_them():
     inp = keras.Input((6,), dtype="int32")
     e = L.Embedding(10, 4, mask_zero=True)(inp)
-    assert L.GlobalAveragePooling1D().compute_mask(np.ones((1, 6), bool)) is None
-    assert L.Conv1D(2, 3).compute_mask(np.ones((1, 6), bool)) is None
-    assert L.LayerNormalization().compute_mask(np.ones((1, 6), bool)) is not None   # kept, as Keras
+    x, m = np.ones((1, 6, 2), "float32"), np.ones((1, 6), bool)          # Keras 3: compute_mask(inputs, mask)
+    assert L.GlobalAveragePooling1D().compute_mask(x, m) is None
+    assert L.Conv1D(2, 3).compute_mask(x, m) is None
+    assert L.LayerNormalization().compute_mask(x, m) is not None   # kept, as Keras
     pooled = L.GlobalAveragePooling1D()(e)
     model = keras.Model(inp, pooled)
     ids = np.array([[1, 2, 0, 0, 0, 0]])

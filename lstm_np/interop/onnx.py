@@ -87,6 +87,8 @@ def _recurrent(b, layer, x, seq_lens, directions):
     first = subs[0]
     kind = "lstm" if isinstance(first, LSTM) else "gru" if isinstance(first, GRU) else "rnn"
     cell = first.cell
+    if kind == "gru" and not cell.reset_after:
+        raise ValueError(f"to_onnx: {first.name!r}: only reset_after=True GRUs are exported")
     if kind == "lstm" and cell.family is not None:
         raise ValueError(f"to_onnx: {first.name!r}: ONNX's LSTM has no projection, layer norm or Greff variants")
     if kind != "rnn" and (cell.activation != "tanh" or cell.recurrent_activation != "sigmoid"):

@@ -43,6 +43,9 @@ def _kind(layer):
     if isinstance(layer, LSTM):
         return "lstm"
     if isinstance(layer, GRU):
+        if not layer.cell.reset_after:
+            raise ValueError(f"GRU {layer.name!r}: torch's nn.GRU is the reset_after=True GRU; a "
+                             "reset_after=False GRU has no torch module")
         return "gru"
     if isinstance(layer, SimpleRNN):
         return "rnn"

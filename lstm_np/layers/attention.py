@@ -27,6 +27,8 @@ MASKED = 1e9
 
 
 class BaseAttention(Layer):
+    supports_masking = True                 # Keras 3's value for this layer
+    draws_random = True                     # owns a random generator (Keras: a SeedGenerator)
     weight_names = ("scale",)
 
     def __init__(self, use_scale=False, dropout=0.0, **kwargs):
@@ -56,7 +58,7 @@ class BaseAttention(Layer):
         out = tuple(q[:-1]) + (v[-1],)
         return [out, tuple(q[:-1]) + (v[1],)] if return_attention_scores else out
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         if isinstance(mask, (list, tuple)):
             return None if mask[0] is None else np.asarray(mask[0], bool)
         return None

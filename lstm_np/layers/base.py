@@ -5,6 +5,7 @@ caches what ``backward`` needs; ``backward(grad_output)`` returns the gradient w
 respect to the input and *fills* ``grads`` (it never updates weights: that is the
 optimizer's job).
 """
+import inspect
 import re
 
 import numpy as np
@@ -18,7 +19,7 @@ from .checks import as_shape, check_bool, finite_weight
 from .graph import any_symbolic
 from .registry import register
 from .symbolic import SymbolicCalls
-from .variable import Variable
+from .variable import SeedState, Variable
 
 
 def _snake(name):
@@ -28,6 +29,7 @@ def _snake(name):
 
 
 _COMPOSITE = {}                 # class -> is it a custom layer made of layers (see _is_composite)
+_ONE_ARG_MASK = {}              # class -> does its compute_mask take (mask) only (see output_mask)
 
 
 class Layer(SymbolicCalls):
@@ -35,6 +37,8 @@ class Layer(SymbolicCalls):
     ``compute_output_shape`` and list their weights in ``weight_names`` (Keras order)."""
 
     weight_names = ()
+    supports_masking = False      # Keras 3: does the layer pass a mask on (set per class, as Keras does)
+    draws_random = False          # does it draw random numbers (dropout): one seed state variable
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -161,9 +165,20 @@ class Layer(SymbolicCalls):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def compute_mask(self, mask):
-        """The mask passed on to the next layer (default: unchanged)."""
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3's ``compute_mask(inputs, previous_mask)``: the mask passed on to the next layer
+        (default: unchanged)."""
         return mask
+
+    def output_mask(self, inputs, mask):
+        """``compute_mask`` as Keras 3 calls it, (inputs, mask); a layer written for this
+        project's first protocol, ``compute_mask(mask)``, is still called its way."""
+        one = _ONE_ARG_MASK.get(type(self))
+        if one is None:
+            params = [p for p in inspect.signature(self.compute_mask).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            one = _ONE_ARG_MASK[type(self)] = len(params) == 1
+        return self.compute_mask(mask) if one else self.compute_mask(inputs, mask)
 
     def _ensure_built(self, x):
         if not self.built:
@@ -197,7 +212,12 @@ class Layer(SymbolicCalls):
         if any_symbolic(inputs, initial_state, mask):
             return self._call_symbolic(inputs, training, mask, initial_state, kwargs)
         with sync.engine():                       # one call at a time (see lstm_np/sync.py)
-            return self.forward(inputs, training=bool(training), mask=mask, initial_state=initial_state, **kwargs)
+            out = self.forward(inputs, training=bool(training), mask=mask, initial_state=initial_state, **kwargs)
+        reg = self.activity_regularizer
+        self._activity_losses = [] if reg is None else [           # Keras: r(y) / batch size, in losses
+            float(reg(o)) / o.shape[0] for o in (out if isinstance(out, list) else [out])
+            if isinstance(o, np.ndarray) and o.dtype.kind == "f" and o.ndim]
+        return out
 
     def _is_composite(self):
         """A layer subclass written as Keras writes a custom layer made of layers: its own
@@ -242,9 +262,30 @@ class Layer(SymbolicCalls):
     def non_trainable_weights(self):
         return [v for v in self.weights if not v.trainable]
 
-    variables = weights
     trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
+
+    @property
+    def variables(self):
+        """Keras 3: the weights, then the state of each random generator (non-trainable)."""
+        return self.weights + self.seed_states()
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights + self.seed_states()
+
+    def seed_states(self):
+        """One SeedState per layer (this one, and those it wraps) that draws random numbers:
+        Keras 3 keeps a SeedGenerator's state as a non-trainable variable; here it is the
+        state of the layer's np.random.Generator."""
+        own = [SeedState(self)] if self.draws_random else []
+        return own + [s for sub in self.sublayers() for s in sub.seed_states()]
+
+    @property
+    def losses(self):
+        """Keras 3's ``layer.losses``: one scalar per regularized trainable weight (inner layers'
+        included), and the activity penalties of the last call."""
+        weights = [float(reg(p)) for p, _, reg in self.regularized_entries()]
+        return weights + list(self.__dict__.get("_activity_losses", []))
 
     def __getattr__(self, name):
         """A weight by its Keras attribute name: ``dense.kernel``, ``embedding.embeddings``."""

@@ -128,7 +128,7 @@ class Bidirectional(Layer):
             return outs + states
         return outs[0]
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return mask if self.return_sequences else None
 
     # -- running -------------------------------------------------------------------------

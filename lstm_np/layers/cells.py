@@ -90,6 +90,7 @@ class RNNCell(Layer):
 class _BuiltinCell(RNNCell):
     """LSTMCell, GRUCell, SimpleRNNCell: weights kernel (D, G·H), recurrent_kernel (H, G·H),
     bias; the sequence functions ``run_sequence`` / ``run_backward`` that RNN's fast path uses."""
+    draws_random = True                     # owns a random generator (Keras: a SeedGenerator)
 
     kind = None
     gates = 1
@@ -320,39 +321,39 @@ class LSTMCell(_BuiltinCell):
 
 
 class GRUCell(_BuiltinCell):
-    """One GRU step, Keras 3's ``reset_after=True`` (see ``lstm_np.core.gru``); state h.
-    The bias is (2, 3H): input bias and recurrent bias, as Keras stores them."""
+    """One GRU step; state h. ``reset_after=True`` (Keras 3's default, cuDNN's and PyTorch's;
+    ``lstm_np.core.gru``): the bias is (2, 3H), input and recurrent bias, as Keras stores them.
+    ``reset_after=False`` (Cho et al.'s original; ``lstm_np.core.gru_reset_before``): the reset
+    gate multiplies the state before U_h, and the bias is (3H,)."""
 
     kind = "gru"
     gates = 3
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", reset_after=True, **kwargs):
         A.get_elementwise(recurrent_activation)
-        if reset_after is not True:
-            raise ValueError("GRU supports reset_after=True (the Keras 3 default, as cuDNN and "
-                             f"PyTorch compute it); received reset_after={reset_after!r}")
         self.recurrent_activation = recurrent_activation
-        self.reset_after = True
+        self.reset_after = check_bool(reset_after, "GRU reset_after")
+        self.kind = "gru" if self.reset_after else "gru_reset_before"
         super().__init__(units, activation=activation, **kwargs)
 
     def _bias_shape(self):
-        return (2, 3 * self.units)
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     def run_sequence(self, x, states, mask, rec_mask, zero_output_for_mask, workspace):
         p = self.params
-        y, h, cache = _impl("gru").gru_forward(
+        y, h, cache = _impl(self.kind).gru_forward(
             x, states[0], p["kernel"], p["recurrent_kernel"], self._bias(), mask=mask, activation=self.activation,
             recurrent_activation=self.recurrent_activation, recurrent_mask=rec_mask,
             zero_output_for_mask=zero_output_for_mask, workspace=workspace)
         return y, [h], cache
 
     def run_backward(self, dy, d_states, cache):
-        dx, dh0, dW, dU, db = _impl("gru", cache).gru_backward(dy, d_states[0], cache)
+        dx, dh0, dW, dU, db = _impl(self.kind, cache).gru_backward(dy, d_states[0], cache)
         return dx, [dh0], {"kernel": dW, "recurrent_kernel": dU, "bias": db}
 
     def get_config(self):
         cfg = super().get_config()
-        cfg.update(recurrent_activation=self.recurrent_activation, reset_after=True)
+        cfg.update(recurrent_activation=self.recurrent_activation, reset_after=self.reset_after)
         return cfg
 
 

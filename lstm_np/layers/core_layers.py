@@ -69,6 +69,8 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
 
 class Dropout(Layer):
     """Inverted dropout: in training, y = x ⊙ m / (1 - rate), m ~ Bernoulli(1 - rate)."""
+    supports_masking = True                 # Keras 3's value for this layer
+    draws_random = True                     # owns a random generator (Keras: a SeedGenerator)
 
     def __init__(self, rate, noise_shape=None, **kwargs):
         super().__init__(**kwargs)
@@ -109,7 +111,7 @@ class RepeatVector(Layer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.n) + tuple(input_shape[1:])
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     def forward(self, x, training=False, mask=None, initial_state=None):
@@ -133,14 +135,18 @@ class Masking(Layer):
 
     mask[b, t] = any(x[b, t, :] != mask_value); the output is x with masked steps zeroed.
     """
+    supports_masking = True                 # Keras 3's value for this layer
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
         self.mask_value = float(mask_value)
         self._mask = None
 
-    def compute_mask(self, mask):
-        return self._mask
+    def compute_mask(self, inputs, mask=None):
+        """Keras: a step is valid where any feature differs from mask_value."""
+        if isinstance(inputs, np.ndarray):
+            return np.any(inputs != self.mask_value, axis=-1)
+        return self._mask                                 # the last call's
 
     def forward(self, x, training=False, mask=None, initial_state=None):
         who = f"Masking {self.name!r}"
@@ -161,6 +167,7 @@ class Masking(Layer):
 
 class Activation(Layer):
     """An activation on its own: y = act(x) element-wise, or (log_)softmax over the last axis."""
+    supports_masking = True                 # Keras 3's value for this layer
 
     def __init__(self, activation, **kwargs):
         from .dense import check_activation

@@ -57,6 +57,7 @@ class Dense(Layer):
 
     x (..., D) -> z = x W + b (..., units) -> y = act(z). Parameters: D·units + units.
     """
+    supports_masking = True                 # Keras 3's value for this layer
 
     weight_names = ("kernel", "bias")
 

@@ -49,8 +49,17 @@ class Embedding(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
 
-    def compute_mask(self, mask):
-        return self._mask if self.mask_zero else mask
+    def compute_mask(self, inputs, mask=None):
+        """Keras: the ids that are not 0 (mask_zero=True), else no mask."""
+        if not self.mask_zero:
+            return None
+        if isinstance(inputs, np.ndarray):
+            return inputs != 0
+        return self._mask                                 # the last call's (a graph passes no ids)
+
+    @property
+    def supports_masking(self):
+        return self.mask_zero
 
     def output_mask_for(self, ids):
         return (ids != 0) if self.mask_zero else None

@@ -54,7 +54,7 @@ class Lambda(Layer):
         batch = input_shape[0][0] if isinstance(input_shape, list) else input_shape[0]
         return (batch,) + tuple(a if a == b else None for a, b in zip(shapes[0][1:], shapes[1][1:]))
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         if callable(self.mask_arg):
             return self.mask_arg(self._cache[0] if self._cache else None, mask)
         return self.mask_arg if self.mask_arg is not None else None

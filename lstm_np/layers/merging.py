@@ -30,6 +30,7 @@ def unbroadcast(g, shape):
 
 class Merge(Layer):
     """Shared machinery: a list of inputs in, one output out."""
+    supports_masking = True                 # Keras 3's value for this layer
 
     min_inputs = 2
 
@@ -64,7 +65,7 @@ class Merge(Layer):
             out.append(known.pop() if known else (None if None in dims else 1))
         return tuple(out)
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         if not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
             return None
         out = np.asarray(mask[0], bool)
@@ -192,7 +193,7 @@ class Concatenate(Merge):
                     out[i] = b
         return tuple(out)
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
             return None
         xs = self._cache if isinstance(self._cache, list) else None
@@ -247,7 +248,7 @@ class Dot(Merge):
               [d for i, d in enumerate(s2) if i not in (0, a2)]
         return tuple(out) if len(out) > 1 else (s1[0], 1)
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     @staticmethod

@@ -125,7 +125,7 @@ class RNN(Layer):
             return [out] + [(B, s) for s in self.state_sizes]
         return out
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return mask if self.return_sequences else None
 
     # -- running -----------------------------------------------------------------------

@@ -28,7 +28,7 @@ class Flatten(Layer):
         rest = input_shape[1:]
         return (input_shape[0], None if any(d is None for d in rest) else math.prod(rest))
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     def forward(self, x, training=False, mask=None, initial_state=None):
@@ -64,7 +64,7 @@ class Reshape(Layer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0],) + self._resolve(tuple(input_shape[1:]))
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     def forward(self, x, training=False, mask=None, initial_state=None):
@@ -99,7 +99,7 @@ class Permute(Layer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     def forward(self, x, training=False, mask=None, initial_state=None):

@@ -74,3 +74,34 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
 
     def __repr__(self):
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, value={self.value!r}>"
+
+
+class SeedState:
+    """The state of a layer's random generator, as Keras 3 lists a SeedGenerator's state among
+    ``non_trainable_variables``: read-only here (set a layer's ``seed`` to choose it)."""
+    trainable = False
+
+    def __init__(self, layer):
+        self._layer = layer
+
+    @property
+    def path(self):
+        return f"{self._layer.name}/seed_generator_state"
+
+    name = property(lambda self: "seed_generator_state")
+
+    @property
+    def value(self):
+        """The generator's 128-bit state and increment as four uint64 words."""
+        st = self._layer.rng.bit_generator.state["state"]
+        words = [st["state"] & (2**64 - 1), st["state"] >> 64, st["inc"] & (2**64 - 1), st["inc"] >> 64]
+        return np.array(words, dtype=np.uint64)
+
+    shape = property(lambda self: (4,))
+    dtype = property(lambda self: np.dtype(np.uint64))
+
+    def numpy(self):
+        return self.value
+
+    def __repr__(self):
+        return f"<SeedState path={self.path!r}>"

@@ -192,7 +192,7 @@ class Model(subclassed.SubclassedMixin, TrainingMixin, Layer):
     def output_dtype(self):
         return self.graph.outputs[0].dtype
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     # -- running ------------------------------------------------------------------------------

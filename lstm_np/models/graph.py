@@ -137,7 +137,7 @@ class Graph:
             out = layer.forward(args if node.multi_input else args[0],
                                 training=training if node.training is None else node.training,
                                 mask=mask, initial_state=init, **node.kwargs)
-            masks[id(node.outputs[0])] = layer.compute_mask(mask)      # right after its forward
+            masks[id(node.outputs[0])] = layer.output_mask(args if node.multi_input else args[0], mask)
             outs = out if node.multi_output else [out]
             activity = None
             reg = layer.activity_regularizer

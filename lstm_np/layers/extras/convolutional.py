@@ -79,7 +79,7 @@ class Conv1D(Layer):
         T = input_shape[1]
         return (input_shape[0], None if T is None else self._steps(T)[0], self.filters)
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     def forward(self, x, training=False, mask=None, initial_state=None):

@@ -20,11 +20,13 @@ from ...core.dropout import dropout_mask
 
 
 class SpatialDropout1D(Layer):
+    supports_masking = True                 # Keras 3's value for this layer
+    draws_random = True                     # owns a random generator (Keras: a SeedGenerator)
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = check_rate(rate, "SpatialDropout1D rate")
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     def forward(self, x, training=False, mask=None, initial_state=None):
@@ -51,6 +53,8 @@ class SpatialDropout1D(Layer):
 
 
 class GaussianNoise(Layer):
+    supports_masking = True                 # Keras 3's value for this layer
+    draws_random = True                     # owns a random generator (Keras: a SeedGenerator)
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or stddev < 0:
@@ -76,6 +80,7 @@ class GaussianNoise(Layer):
 
 
 class ReLU(Layer):
+    supports_masking = True                 # Keras 3's value for this layer
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         for name, v in (("negative_slope", negative_slope), ("threshold", threshold)):
@@ -122,6 +127,7 @@ class LeakyReLU(ReLU):
 
 
 class Softmax(Layer):
+    supports_masking = True                 # Keras 3's value for this layer
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(axis, int) or isinstance(axis, bool):

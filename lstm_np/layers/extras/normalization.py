@@ -29,6 +29,7 @@ def _check_axis(axis, who):
 
 
 class _FeatureNorm(Layer):
+    supports_masking = True                 # Keras 3's value for this layer
     def _input(self, x):
         who = f"{type(self).__name__} {self.name!r}"
         x = as_float_array(x, self.dtype, who)

@@ -29,7 +29,7 @@ class _GlobalPooling1D(Layer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0], 1, input_shape[-1]) if self.keepdims else (input_shape[0], input_shape[-1])
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     def _input(self, x):
@@ -54,6 +54,7 @@ class _GlobalPooling1D(Layer):
 
 class GlobalAveragePooling1D(_GlobalPooling1D):
     """The mean over time of the real (unmasked) steps."""
+    supports_masking = True                 # Keras 3's value for this layer
 
     def forward(self, x, training=False, mask=None, initial_state=None):
         x = self._input(x)
@@ -111,7 +112,7 @@ class _Pooling1D(Layer):
         T = input_shape[1]
         return (input_shape[0], None if T is None else self._steps(T)[0], input_shape[2])
 
-    def compute_mask(self, mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     def _windows(self, x, fill):

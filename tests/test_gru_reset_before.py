@@ -1,0 +1,59 @@
+"""GRU(reset_after=False), the original Cho et al. GRU (lstm_np/core/gru_reset_before.py):
+finite-difference gradients in float64 (masks, states, dropout, both backends), a wrong
+gradient caught, its config and weights round-trip. Keras's own numbers for it are in
+tests/keras_suite/gru_test.py (test_correctness)."""
+import numpy as np
+import pytest
+
+from lstm_np import gradcheck, interop, layers, models
+from lstm_np.core import gru_reset_before as ref
+from helpers.gradients import assert_grads_ok
+
+CASES = [dict(), dict(return_sequences=True), dict(go_backwards=True, return_sequences=True),
+         dict(return_state=True), dict(dropout=0.2, recurrent_dropout=0.3)]
+
+
+@pytest.mark.parametrize("options", CASES, ids=["last", "sequences", "go_backwards", "return_state", "dropout"])
+def test_gradients_by_finite_differences(options, each_backend, rng):
+    x = rng.standard_normal((3, 5, 4))
+    layer = layers.GRU(3, reset_after=False, dtype="float64", seed=0, **options)
+    mask = np.ones((3, 5), bool)
+    mask[0, 3:] = False
+    training = "dropout" in options
+    assert_grads_ok(gradcheck.check_layer(layer, x, mask=mask, training=training,
+                                          initial_state=[rng.standard_normal((3, 3))]))
+
+
+def test_a_wrong_gradient_is_caught(rng, monkeypatch):
+    real = ref.gru_backward
+
+    def off(*args):
+        out = list(real(*args))
+        out[3] = out[3] * 1.01                     # d recurrent_kernel, 1 % off
+        return tuple(out)
+    monkeypatch.setattr(ref, "gru_backward", off)
+    errors = gradcheck.check_layer(layers.GRU(3, reset_after=False, dtype="float64", seed=0),
+                                   rng.standard_normal((2, 4, 3)))
+    assert errors["recurrent_kernel"] > 1e-3 and errors["kernel"] < 1e-6
+
+
+def test_it_differs_from_reset_after_and_round_trips(rng):
+    x = rng.standard_normal((2, 4, 3)).astype("float32")
+    before = layers.GRU(3, reset_after=False, seed=0)
+    after = layers.GRU(3, seed=0)
+    model = models.Sequential([layers.Input((4, 3)), before])
+    assert before.cell.params["bias"].shape == (9,)
+    after.build((None, 4, 3))
+    assert after.cell.params["bias"].shape == (2, 9)
+    again = models.Sequential.from_config(model.get_config())
+    again.set_weights(model.get_weights())
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert again.layers[0].cell.reset_after is False
+
+
+def test_no_torch_or_onnx_twin_is_claimed(tmp_path):
+    model = models.Sequential([layers.Input((4, 3)), layers.GRU(3, reset_after=False)])
+    with pytest.raises(ValueError, match="reset_after"):
+        interop.to_torch(model.layers[0])
+    with pytest.raises(ValueError, match="reset_after"):
+        interop.to_onnx(model, str(tmp_path / "m.onnx"))
