@@ -9,7 +9,7 @@
 """
 from . import compat  # noqa: F401  (old import paths resolve: lstm_np/compat/moved.py)
 from . import (activations, backend, callbacks, constraints, core, datasets, errors, gradcheck, initializers, layers,
-               losses, metrics, models, optimizers, preprocessing, regularizers, utils)
+               losses, metrics, models, ops, optimizers, preprocessing, regularizers, utils)
 from .backend import get_backend, set_backend
 from .config import floatx, set_floatx
 from .fast.inference import inference_mode
@@ -23,5 +23,5 @@ from .version import __version__
 compat.install_keras2()          # Keras 2's names, arguments and methods: lstm_np/compat/keras2
 
 __all__ = ["Model", "Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
-           "metrics", "callbacks", "errors", "utils", "regularizers", "constraints", "preprocessing", "initializers", "gradcheck", "core", "backend", "datasets", "floatx", "set_floatx", "get_backend", "set_backend",
+           "metrics", "callbacks", "errors", "utils", "regularizers", "constraints", "preprocessing", "initializers", "gradcheck", "core", "backend", "datasets", "ops", "floatx", "set_floatx", "get_backend", "set_backend",
            "get_num_threads", "set_num_threads", "inference_mode", "release_buffers"]

@@ -22,8 +22,17 @@ def _fans(shape):
 
 
 class Initializer:
+    seed = None          # Keras 3: an int seed draws the same values at every call
+
     def __call__(self, shape, dtype, rng):
         raise NotImplementedError
+
+    def _generator(self, rng):
+        """The layer's generator, or this initializer's own when it was given a seed."""
+        return rng if self.seed is None else np.random.default_rng(self.seed)
+
+    def _seeded(self, config):
+        return config if self.seed is None else dict(config, seed=self.seed)
 
     def get_config(self):
         return {}
@@ -54,34 +63,39 @@ class Constant(Initializer):
 
 
 class RandomUniform(Initializer):
-    def __init__(self, minval=-0.05, maxval=0.05):
-        self.minval, self.maxval = float(minval), float(maxval)
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval, self.maxval, self.seed = float(minval), float(maxval), seed
 
     def __call__(self, shape, dtype, rng):
+        rng = self._generator(rng)
         return rng.uniform(self.minval, self.maxval, size=shape).astype(dtype)
 
     def get_config(self):
-        return {"minval": self.minval, "maxval": self.maxval}
+        return self._seeded({"minval": self.minval, "maxval": self.maxval})
 
 
 class RandomNormal(Initializer):
-    def __init__(self, mean=0.0, stddev=0.05):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.seed = seed
         self.mean, self.stddev = float(mean), float(stddev)
 
     def __call__(self, shape, dtype, rng):
+        rng = self._generator(rng)
         return rng.normal(self.mean, self.stddev, size=shape).astype(dtype)
 
     def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev}
+        return self._seeded({"mean": self.mean, "stddev": self.stddev})
 
 
 class VarianceScaling(Initializer):
     """uniform: U(-limit, limit), limit = sqrt(3 scale / n); normal: truncated N(0, σ)."""
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal"):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        self.seed = seed
         self.scale, self.mode, self.distribution = float(scale), mode, distribution
 
     def __call__(self, shape, dtype, rng):
+        rng = self._generator(rng)
         fan_in, fan_out = _fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         scale = self.scale / max(1.0, n)
@@ -97,48 +111,49 @@ class VarianceScaling(Initializer):
         return out.astype(dtype)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+        return self._seeded({"scale": self.scale, "mode": self.mode, "distribution": self.distribution})
 
 
 class GlorotUniform(VarianceScaling):
-    def __init__(self):
-        super().__init__(1.0, "fan_avg", "uniform")
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "uniform", seed=seed)
 
     def get_config(self):
-        return {}
+        return self._seeded({})
 
 
 class GlorotNormal(VarianceScaling):
-    def __init__(self):
-        super().__init__(1.0, "fan_avg", "truncated_normal")
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed=seed)
 
     def get_config(self):
-        return {}
+        return self._seeded({})
 
 
 class HeUniform(VarianceScaling):
-    def __init__(self):
-        super().__init__(2.0, "fan_in", "uniform")
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "uniform", seed=seed)
 
     def get_config(self):
-        return {}
+        return self._seeded({})
 
 
 class HeNormal(VarianceScaling):
-    def __init__(self):
-        super().__init__(2.0, "fan_in", "truncated_normal")
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "truncated_normal", seed=seed)
 
     def get_config(self):
-        return {}
+        return self._seeded({})
 
 
 class Orthogonal(Initializer):
     """Keras's orthogonal: QR of a Gaussian matrix, signs fixed by diag(R)."""
 
-    def __init__(self, gain=1.0):
-        self.gain = float(gain)
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = float(gain), seed
 
     def __call__(self, shape, dtype, rng):
+        rng = self._generator(rng)
         rows, cols = math.prod(shape[:-1]), shape[-1]
         a = rng.normal(size=(max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(a)
@@ -148,7 +163,7 @@ class Orthogonal(Initializer):
         return (self.gain * q.reshape(shape)).astype(dtype)
 
     def get_config(self):
-        return {"gain": self.gain}
+        return self._seeded({"gain": self.gain})
 
 
 REGISTRY = Registry("initializer", {

@@ -97,7 +97,8 @@ FLOORS = [
     ("core",),                                                         # the maths: NumPy reference
     ("fast",),                                                         # kernels, BLAS, threads
     ("config", "errors", "version", "backend", "sync", "registry"),    # plumbing every floor uses
-    ("activations", "initializers", "regularizers", "constraints", "schedules", "utils", "preprocessing"),
+    ("activations", "initializers", "regularizers", "constraints", "schedules", "utils", "preprocessing",
+     "ops"),
     ("layers", "losses", "metrics", "optimizers", "callbacks"),        # layers and what trains them
     ("models", "gradcheck"),                                           # graphs, the trainer, files
     ("interop", "sweep", "sweep_tasks", "plot", "datasets"),           # beside the models

@@ -39,6 +39,22 @@ class BaseAttention(Layer):
     def _who(self):
         return f"{type(self).__name__} {self.name!r}"
 
+    def _validate_inputs(self, inputs, mask=None):
+        """Keras's checks of a call, with Keras's words (its tests read them)."""
+        name = type(self).__name__
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(f"{name} layer must be called on a list of inputs, namely [query, value] or "
+                             f"[query, value, key]. Received: inputs of type {type(inputs).__name__}.")
+        if len(inputs) < 2 or len(inputs) > 3:
+            raise ValueError(f"{name} layer accepts inputs list of length 2 or 3, namely [query, value] or "
+                             f"[query, value, key]. Received length: {len(inputs)}.")
+        if mask is not None:
+            if not isinstance(mask, (list, tuple)):
+                raise ValueError(f"{name} layer mask must be a list, namely [query_mask, value_mask]. "
+                                 f"Received: mask of type {type(mask).__name__}.")
+            if len(mask) < 2 or len(mask) > 3:
+                raise ValueError(f"{name} layer accepts mask list of length 2 or 3. Received: {len(mask)} masks.")
+
     def build(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or len(input_shape) not in (2, 3) or \
                 not isinstance(input_shape[0], (list, tuple)):
@@ -67,9 +83,7 @@ class BaseAttention(Layer):
     def forward(self, x, training=False, mask=None, initial_state=None, return_attention_scores=False,
                 use_causal_mask=False):
         who = self._who()
-        if not isinstance(x, (list, tuple)) or len(x) not in (2, 3):
-            raise ValueError(f"{who} expects [query, value] or [query, value, key], received "
-                             f"{type(x).__name__}")
+        self._validate_inputs(x, mask)
         q, v = (as_float_array(a, self.dtype, who) for a in x[:2])
         k = v if len(x) == 2 else as_float_array(x[2], self.dtype, who)
         for name, a in (("query", q), ("value", v), ("key", k)):
@@ -84,8 +98,6 @@ class BaseAttention(Layer):
         if isinstance(mask, (list, tuple)):
             q_mask = None if mask[0] is None else np.asarray(mask[0], bool)
             v_mask = None if len(mask) < 2 or mask[1] is None else np.asarray(mask[1], bool)
-        elif mask is not None:
-            raise ValueError(f"{who} expects mask=[query_mask, value_mask]")
         S, score_cache = self._scores(q, k)                          # (B, Tq, Tv)
         valid = None
         if v_mask is not None:

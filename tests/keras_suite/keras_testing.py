@@ -127,6 +127,12 @@ class TestCase:
     def assertIsNone(self, value, msg=None):
         assert value is None, msg
 
+    def assertIsNotNone(self, value, msg=None):
+        assert value is not None, msg
+
+    def assertNotIsInstance(self, obj, cls, msg=None):
+        assert not isinstance(obj, cls), msg
+
     def assertIsInstance(self, obj, cls, msg=None):
         assert isinstance(obj, cls), msg or f"{type(obj).__name__} is not {cls}"
 

@@ -1,0 +1,40 @@
+"""``keras.ops`` on NumPy arrays: the functions Keras's own tests and scripts call to move
+values in and out (``convert_to_numpy``, ``convert_to_tensor``, ``cast``, ``shape``) and the
+plain maths they use on them (``matmul``, ``transpose``, ...). Here a tensor is a NumPy array.
+(Differentiating user code written with these — a tape — is issue 29's; the built-in layers
+keep their hand-written BPTT.)"""
+import numpy as np
+
+from ..config import floatx
+
+
+def convert_to_numpy(x):
+    """The values as a NumPy array (Variables and lists too)."""
+    return np.array(x)
+
+
+def convert_to_tensor(x, dtype=None):
+    """A NumPy array (of ``dtype``, or Keras's: floats as floatx, ints as int32)."""
+    arr = np.asarray(x)
+    if dtype is None and isinstance(x, (float, list, tuple)) and arr.dtype == np.float64:
+        dtype = floatx()
+    return arr if dtype is None else arr.astype(dtype)
+
+
+def cast(x, dtype):
+    return np.asarray(x).astype(dtype)
+
+
+def shape(x):
+    return tuple(np.shape(x))
+
+
+def matmul(x1, x2):
+    return np.matmul(np.asarray(x1), np.asarray(x2))
+
+
+def transpose(x, axes=None):
+    return np.transpose(np.asarray(x), axes)
+
+
+__all__ = ["convert_to_numpy", "convert_to_tensor", "cast", "shape", "matmul", "transpose"]
