@@ -11,7 +11,8 @@ optimizers and the trainer ask ``implementation(kind)``, never which backend is 
 import importlib
 import os
 
-from .config import clear_session, floatx, set_floatx  # noqa: F401  (keras.backend.*)
+from . import config  # noqa: F401  (keras.src.backend.config, as Keras's own tests read it)
+from .config import clear_session, floatx, image_data_format, set_floatx  # noqa: F401  (keras.backend.*)
 
 _BACKENDS = ("numba", "numpy")
 

@@ -79,3 +79,9 @@ def clear_session():
     """Keras's ``clear_session()``: forget the automatic names given so far (the next LSTM is
     "lstm" again). Models and layers already made keep their names and weights."""
     _name_counters.clear()
+
+
+def image_data_format():
+    """Keras's ``keras.config.image_data_format()``: "channels_last", the one layout the
+    convolution layers here take (features on the last axis)."""
+    return "channels_last"

@@ -11,7 +11,7 @@ from lstm_np.layers import arguments
 PACKAGE = pathlib.Path(keras.__file__).parent
 LEARNER_FILES = ["layers/base.py", "layers/recurrent.py", "layers/cells.py", "layers/__init__.py",
                  "models/training.py", "models/trainer.py", "core/lstm.py"]
-KERAS2_WORDS = ["CuDNN", "Recurrent =", "use_cudnn", '"implementation"', "predict_classes", "predict_proba",
+KERAS2_WORDS = ["CuDNN", "Recurrent =", '"implementation"', "predict_classes", "predict_proba",
                 "fit_generator", "evaluate_generator", "predict_generator", "_legacy", "input_dim =", "input_length"]
 
 
@@ -30,7 +30,7 @@ def test_every_translator_comes_from_compat():
     (lambda: keras.layers.Dense(12, input_dim=8, input_length=3), (3, 8)),
     (lambda: keras.layers.LSTM(4, input_dim=3, input_length=5), (5, 3)),
     (lambda: keras.layers.LSTM(4, input_dim=3), (None, 3)),
-    (lambda: keras.layers.GRU(4, input_dim=3, implementation=2, use_cudnn=False), (None, 3)),
+    (lambda: keras.layers.GRU(4, input_dim=3, implementation=2), (None, 3)),
     (lambda: keras.layers.Dense(2, input_dim=9, input_shape=(4,)), (4,)),       # input_shape wins
 ], ids=["dense", "dense-length", "lstm-length", "lstm", "gru-ignored-args", "input-shape-wins"])
 def test_keras2_arguments_become_input_shapes(make, shape):

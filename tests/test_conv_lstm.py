@@ -119,3 +119,14 @@ def test_conv_lstm_1d_gradients_are_checked(return_sequences):
     model.compile("adam", "mse")
     model.fit(x.astype("float32"), np.ones((2, 1)), epochs=2, verbose=0)
     assert model.layers[0].get_config()["kernel_size"] == 2
+
+
+@pytest.mark.parametrize("cls, shape", [(layers.ConvLSTM2D, (2, 3, 5, 5, 2)), (layers.ConvLSTM1D, (2, 3, 6, 2))],
+                         ids=["2d", "1d"])
+def test_dropout_and_recurrent_dropout_gradients(cls, shape):
+    """Keras's dropout (on the frames) and recurrent_dropout (on h_{t-1}), one mask per sequence."""
+    layer = cls(2, 3, padding="same", dropout=0.3, recurrent_dropout=0.4, dtype="float64", seed=0,
+                return_sequences=True)
+    x = np.random.default_rng(3).standard_normal(shape)
+    assert max(gradcheck.check_layer(layer, x, training=True).values()) < 1e-6
+    assert np.array_equal(layer(x), layer(x))                   # inference: no dropout

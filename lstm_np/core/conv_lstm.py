@@ -64,8 +64,9 @@ def input_pads(kernel_size, padding):
 
 
 def conv_lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, padding="valid",
-                      activation="tanh", recurrent_activation="sigmoid"):
-    """x (B, T, R, S, C), h0, c0 (B, R', S', F) -> hseq (B, T, R', S', F), h_T, c_T, cache."""
+                      activation="tanh", recurrent_activation="sigmoid", recurrent_mask=None):
+    """x (B, T, R, S, C), h0, c0 (B, R', S', F) -> hseq (B, T, R', S', F), h_T, c_T, cache.
+    ``recurrent_mask`` (B, R', S', F): recurrent dropout, h_{t-1} ⊙ r enters the convolution."""
     B, T, R, S, C = x.shape
     kr, ks, _, G = kernel.shape
     F = G // 4
@@ -80,7 +81,8 @@ def conv_lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, padding="valid"
     hseq = np.empty((B, T, Ro, So, F), x.dtype)
     steps = []
     for t in range(T):
-        ph = patches(h, (kr, ks), rec_pads)                              # (B, R', S', k·F)
+        hr = h if recurrent_mask is None else h * recurrent_mask
+        ph = patches(hr, (kr, ks), rec_pads)                             # (B, R', S', k·F)
         z = zx[:, t] + (ph.reshape(-1, Uf.shape[0]) @ Uf).reshape(B, Ro, So, G)
         i, f = ract(z[..., :F]), ract(z[..., F:2 * F])
         g, o = act(z[..., 2 * F:3 * F]), ract(z[..., 3 * F:])
@@ -91,7 +93,8 @@ def conv_lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, padding="valid"
         hseq[:, t] = h
         steps.append((ph, i, f, g, o, c_prev, a))
     cache = dict(px=px, steps=steps, kernel=kernel, recurrent_kernel=recurrent_kernel, x_shape=x.shape,
-                 pads=(in_pads, rec_pads), activation=activation, recurrent_activation=recurrent_activation)
+                 pads=(in_pads, rec_pads), activation=activation, recurrent_activation=recurrent_activation,
+                 recurrent_mask=recurrent_mask)
     return hseq, h, c, cache
 
 
@@ -126,6 +129,8 @@ def conv_lstm_backward(dhseq, dh_T, dc_T, cache):
         dz2 = dz.reshape(-1, G)
         dU += ph.reshape(-1, Uf.shape[0]).T @ dz2       # Σ_t patches(h_{t-1})ᵀ dz_t
         dh = fold((dz2 @ Uf.T).reshape(B, Ro, So, -1), (kr, ks), rec_pads, (B, Ro, So, F))
+        if cache["recurrent_mask"] is not None:
+            dh = dh * cache["recurrent_mask"]
         dc = dct * f
     dz2 = dz_all.reshape(-1, G)
     px = cache["px"].reshape(-1, kr * ks * C)

@@ -1,7 +1,7 @@
 """Constructor arguments a layer does not take itself, translated before ``Layer.__init__``
 checks them. The layers hold no older dialect: ``lstm_np.compat`` adds its translators here
 when ``lstm_np`` is imported (Keras 2's ``input_dim=`` / ``input_length=`` / ``weights=``,
-the backend-only ``implementation=`` / ``use_cudnn=``). A translator is
+the backend-only ``implementation=``). A translator is
 ``fn(layer, kwargs) -> kwargs``: it consumes the arguments it knows and returns the rest."""
 _TRANSLATORS = []
 

@@ -45,8 +45,10 @@ class Bidirectional(Layer):
         trainable = kwargs.pop("trainable", None)
         if kwargs.get("dtype") is None:
             kwargs["dtype"] = layer._dtype_arg       # the wrapper never changes its layers' dtype
+        layer_dtype_arg = layer._dtype_arg           # what the user gave the layer (saved as given)
         super().__init__(**kwargs)
         self.merge_mode = merge_mode
+        self._layer_dtype_arg = layer_dtype_arg
         cls = type(layer)
         fcfg = layer.get_config()
         fcfg.pop("input_shape", None)
@@ -72,6 +74,10 @@ class Bidirectional(Layer):
             self.backward_layer = backward_layer
         for sub in (self.forward_layer, self.backward_layer):
             sub.zero_output_for_mask = sub.return_sequences      # Keras does the same
+        if "use_cudnn" in vars(layer):                           # Keras keeps it on both copies
+            self.forward_layer.use_cudnn = layer.use_cudnn
+            if backward_layer is None:
+                self.backward_layer.use_cudnn = layer.use_cudnn
         if trainable is None:                      # not given: frozen iff the layers are
             self._trainable = self.forward_layer.trainable and self.backward_layer.trainable
         else:
@@ -242,6 +248,7 @@ class Bidirectional(Layer):
         cfg.pop("trainable", None)
         layer_cfg = serialize_layer(self.forward_layer)
         layer_cfg["config"]["name"] = self.forward_layer.name[len("forward_"):]
+        layer_cfg["config"]["dtype"] = self.__dict__.get("_layer_dtype_arg")     # a round trip keeps it
         cfg.update(layer=layer_cfg, merge_mode=self.merge_mode,
                    backward_layer=serialize_layer(self.backward_layer),
                    trainable=self.trainable)

@@ -364,6 +364,10 @@ class LSTM(_CellRNN):
     """
 
     cell_class = LSTMCell
+
+    def __init__(self, units, use_cudnn="auto", **kwargs):
+        super().__init__(units, **kwargs)
+        self.use_cudnn = use_cudnn          # Keras 3's argument, kept as given: one CPU path here
     cell_args = _CellRNN.cell_args + ("recurrent_activation", "unit_forget_bias", "peephole", "proj_size",
                                       "layer_norm", "variant")
 
@@ -378,6 +382,10 @@ class GRU(_CellRNN):
     """
 
     cell_class = GRUCell
+
+    def __init__(self, units, use_cudnn="auto", **kwargs):
+        super().__init__(units, **kwargs)
+        self.use_cudnn = use_cudnn          # Keras 3's argument, kept as given: one CPU path here
     cell_args = _CellRNN.cell_args + ("recurrent_activation", "reset_after")
 
 

@@ -5,11 +5,11 @@ before a layer checks its arguments)::
     LSTM(8, input_dim=3, input_length=5)    ->  input_shape=(5, 3)     (a sequence: (T, features))
     Dense(4, weights=[W, b])                ->  set_weights([W, b]) once the layer is built
     LSTM(8, implementation=2)               ->  ignored: Keras's own backends choose by it
-    LSTM(8, use_cudnn=False)                ->  ignored (one CPU path here)
+(``use_cudnn=`` is Keras 3's own LSTM / GRU argument: those layers take it.)
 """
 from ...layers.recurrent import RNN
 
-IGNORED = ("implementation", "use_cudnn")
+IGNORED = ("implementation",)
 
 
 def translate(layer, kwargs):

@@ -13,8 +13,9 @@ import numpy as np
 from ... import initializers
 from ...core import activations as A
 from ...core.conv_lstm import conv_lstm_backward, conv_lstm_forward
+from ...core.dropout import dropout_mask
 from ..base import Layer
-from ..checks import as_float_array, check_bool, check_positive_int, check_rank
+from ..checks import as_float_array, check_bool, check_positive_int, check_rank, check_rate
 
 
 def _pair(value, what):
@@ -26,6 +27,7 @@ def _pair(value, what):
 
 class ConvLSTM2D(Layer):
     weight_names = ("kernel", "recurrent_kernel", "bias")
+    draws_random = True                     # dropout masks (Keras: a SeedGenerator)
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -36,14 +38,18 @@ class ConvLSTM2D(Layer):
         self.filters = check_positive_int(filters, "ConvLSTM2D filters")
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides, self.dilation_rate = _pair(strides, "strides"), _pair(dilation_rate, "dilation_rate")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError("Specifying `strides > 1` is not compatible with `dilation_rate > 1`. Received: "
+                             f"strides={strides}, dilation_rate={dilation_rate}")      # Keras's words
         unsupported = [name for name, bad in (("strides", self.strides != (1, 1)),
                                               ("dilation_rate", self.dilation_rate != (1, 1)),
                                               ("data_format", data_format not in (None, "channels_last")),
-                                              ("stateful", bool(stateful)), ("dropout", bool(dropout)),
-                                              ("recurrent_dropout", bool(recurrent_dropout))) if bad]
+                                              ("stateful", bool(stateful))) if bad]
         if unsupported:
-            raise ValueError(f"ConvLSTM2D: {unsupported} other than the defaults are not supported here "
-                             "(strides 1, dilation 1, channels_last, no dropout, not stateful)")
+            raise ValueError(f"{type(self).__name__}: {unsupported} other than the defaults are not supported "
+                             "here (strides 1, dilation 1, channels_last, not stateful)")
+        self.dropout = check_rate(dropout, f"{type(self).__name__} dropout")
+        self.recurrent_dropout = check_rate(recurrent_dropout, f"{type(self).__name__} recurrent_dropout")
         self.padding = str(padding).lower()
         if self.padding not in ("valid", "same"):
             raise ValueError(f"ConvLSTM2D padding must be 'valid' or 'same', received {padding!r}")
@@ -125,15 +131,21 @@ class ConvLSTM2D(Layer):
             h0, c0 = states
         if self.go_backwards:
             x = x[:, ::-1]
+        in_mask = rec_mask = None                 # drawn once per sequence, shared by every step (Keras)
+        if training and self.dropout > 0:
+            in_mask = dropout_mask(self.rng, (B, R, S, C), self.dropout, self.dtype)
+            x = x * in_mask[:, None]
+        if training and self.recurrent_dropout > 0:
+            rec_mask = dropout_mask(self.rng, state_shape, self.recurrent_dropout, self.dtype)
         bias = self.params["bias"] if self.use_bias else np.zeros(4 * self.filters, self.dtype)
         hseq, h, c, cache = conv_lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias, self.padding,
-                                              self.activation, self.recurrent_activation)
-        self._cache = (cache, initial_state is not None)
+                                              self.activation, self.recurrent_activation, rec_mask)
+        self._cache = (cache, initial_state is not None, in_mask)
         out = hseq if self.return_sequences else h
         return [out, h, c] if self.return_state else out
 
     def backward(self, grad_output):
-        cache, given = self._require_cache()
+        cache, given, in_mask = self._require_cache()
         self._cache = None
         d_h = d_c = None
         if self.return_state:
@@ -151,6 +163,8 @@ class ConvLSTM2D(Layer):
         if self.use_bias:
             self.grads["bias"][...] = db
         self.initial_state_grads = [dh0, dc0] if given else None
+        if in_mask is not None:
+            dx = dx * in_mask[:, None]
         return dx[:, ::-1] if self.go_backwards else dx
 
     def get_config(self):
@@ -162,7 +176,7 @@ class ConvLSTM2D(Layer):
                    recurrent_initializer=initializers.serialize(self.recurrent_initializer),
                    bias_initializer=initializers.serialize(self.bias_initializer),
                    return_sequences=self.return_sequences, return_state=self.return_state,
-                   go_backwards=self.go_backwards)
+                   go_backwards=self.go_backwards, dropout=self.dropout, recurrent_dropout=self.recurrent_dropout)
         return cfg
 
 
