@@ -6,6 +6,19 @@ from .checks import as_float_array
 from .registry import deserialize_layer, serialize_layer
 
 
+def _check_mask(mask_shape, input_shape):
+    """Keras's checks of a TimeDistributed mask, in Keras's words: (batch, timesteps) first."""
+    if len(mask_shape) < 2:
+        raise ValueError("The `mask` passed to the `TimeDistributed` layer must be at least 2D (e.g., "
+                         f"`(batch_size, timesteps)`), but it has {len(mask_shape)} dimension(s) with "
+                         f"shape {tuple(mask_shape)}.")
+    if tuple(mask_shape[:2]) != tuple(input_shape[:2]):
+        raise ValueError(f"The `mask` passed to the `TimeDistributed` layer has a shape {tuple(mask_shape)} that "
+                         f"is incompatible with the input shape {tuple(input_shape)}. The first two dimensions "
+                         "of the mask (batch size and timesteps) must match the input's first two dimensions. "
+                         f"Expected mask shape prefix: ({input_shape[0]}, {input_shape[1]}).")
+
+
 class TimeDistributed(Layer):
     """Apply ``layer`` to each timestep: (B, T, ...) -> merge to (B·T, ...) -> layer -> split.
 
@@ -58,6 +71,8 @@ class TimeDistributed(Layer):
                              f"received shape {x.shape}")
         self._ensure_built(x)
         B, T = x.shape[:2]
+        if mask is not None:
+            _check_mask(np.shape(mask), x.shape)
         y = self.layer.forward(x.reshape((B * T,) + x.shape[2:]), training=training)
         self._cache = (B, T, x.shape)
         return y.reshape((B, T) + y.shape[1:])
