@@ -135,7 +135,8 @@ def test_gradcheck_merging_layers(merge, rng):
     check(model, [rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4))])
 
 
-@pytest.mark.parametrize("kind", ["luong", "luong_scaled_key", "bahdanau", "bahdanau_causal_scores"])
+@pytest.mark.parametrize("kind", ["luong", "luong_scaled_key", "luong_concat", "luong_concat_scaled", "bahdanau",
+                                  "bahdanau_causal_scores"])
 def test_gradcheck_attention_with_masks(kind, backend, rng):
     ids = keras.Input((5,), dtype="int32")
     seq = layers.Bidirectional(lstm(3, 0, return_sequences=True), **F64)(
@@ -145,6 +146,8 @@ def test_gradcheck_attention_with_masks(kind, backend, rng):
         att = layers.Attention(**F64)([q, seq])
     elif kind == "luong_scaled_key":
         att = layers.Attention(use_scale=True, seed=3, **F64)([q, seq, dense(6, 4)(seq)])
+    elif kind.startswith("luong_concat"):                # Keras's score_mode="concat"
+        att = layers.Attention(score_mode="concat", use_scale=kind.endswith("scaled"), seed=3, **F64)([q, seq])
     elif kind == "bahdanau":
         att = layers.AdditiveAttention(seed=3, **F64)([q, seq])
     else:

@@ -41,3 +41,20 @@ def test_every_relative_link_leads_somewhere(page):
         if not os.path.exists(path):
             missing.append(target)
     assert missing == [], f"{os.path.basename(page)} links to missing files: {missing}"
+
+
+def test_the_keras_suite_table_counts_what_is_ported():
+    """Each row of the README's Keras-suite table names as many ported tests as the file holds."""
+    import pathlib
+    import re
+    suite = pathlib.Path(__file__).parent / "keras_suite"
+    text = pathlib.Path(README).read_text()
+    rows = re.findall(r"^\| `layers/\w+/([\w, `.]+)` \| ([\d of,]+) \|", text, re.M)
+    assert len(rows) >= 8
+    for files, counts in rows:
+        names = [n.strip(" `") for n in files.split(",")]
+        ported = [int(m) for m in re.findall(r"(\d+) of", counts)]
+        for name, n in zip(names, ported):
+            path = suite / name
+            held = len(re.findall(r"^    def test_", path.read_text(), re.M)) if path.exists() else 0
+            assert held == n, f"{name}: the README says {n} ported, the file holds {held}"

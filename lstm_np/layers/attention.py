@@ -28,7 +28,7 @@ MASKED = 1e9
 
 class BaseAttention(Layer):
     supports_masking = True                 # Keras 3's value for this layer
-    draws_random = True                     # owns a random generator (Keras: a SeedGenerator)
+    draws_random = property(lambda self: self.dropout > 0)      # Keras: a SeedGenerator when dropping
     weight_names = ("scale",)
 
     def __init__(self, use_scale=False, dropout=0.0, **kwargs):
@@ -38,6 +38,23 @@ class BaseAttention(Layer):
 
     def _who(self):
         return f"{type(self).__name__} {self.name!r}"
+
+    # Keras 3's own helpers, by their names (its tests call them)
+    def _calculate_scores(self, query, key):
+        """The scores (B, Tq, Tv) of query (B, Tq, dim) against key (B, Tv, dim)."""
+        if not self.built:
+            self.build([(None,) + np.shape(query)[1:], (None,) + np.shape(key)[1:]])
+        return self._scores(np.asarray(query, self.dtype), np.asarray(key, self.dtype))[0]
+
+    def _calculate_score_mask(self, scores, v_mask, use_causal_mask):
+        """Where the scores count: the value mask (B, 1, Tv) and, with use_causal_mask, the lower
+        triangle (1, Tq, Tv) — their AND; None when neither applies."""
+        Tq, Tv = np.shape(scores)[-2:]
+        causal = np.tril(np.ones((1, Tq, Tv), bool)) if use_causal_mask else None
+        if v_mask is None:
+            return causal
+        v = np.asarray(v_mask, bool)[:, None, :]
+        return v if causal is None else causal & v
 
     def _validate_inputs(self, inputs, mask=None):
         """Keras's checks of a call, with Keras's words (its tests read them)."""
@@ -82,8 +99,23 @@ class BaseAttention(Layer):
     # -- forward ------------------------------------------------------------------------------
     def forward(self, x, training=False, mask=None, initial_state=None, return_attention_scores=False,
                 use_causal_mask=False):
-        who = self._who()
+        """[query (B, ..., Tq, dim), value (B, ..., Tv, dim)(, key)] -> output (B, ..., Tq, dim)
+        (and the scores (B, ..., Tq, Tv)): leading axes beyond the batch are batch axes too."""
         self._validate_inputs(x, mask)
+        lead = np.shape(x[0])[:-2]
+        if len(lead) <= 1:
+            self._lead = None
+            return self._forward3(x, training, mask, return_attention_scores, use_causal_mask)
+        flat = [np.reshape(a, (-1,) + np.shape(a)[-2:]) for a in x]
+        masks = None if mask is None else [None if m is None else np.reshape(m, (-1, np.shape(m)[-1]))
+                                           for m in mask]
+        out = self._forward3(flat, training, masks, return_attention_scores, use_causal_mask)
+        self._lead = lead
+        back = lambda a: a.reshape(lead + a.shape[1:])                 # noqa: E731
+        return (back(out[0]), back(out[1])) if return_attention_scores else back(out)
+
+    def _forward3(self, x, training, mask, return_attention_scores, use_causal_mask):
+        who = self._who()
         q, v = (as_float_array(a, self.dtype, who) for a in x[:2])
         k = v if len(x) == 2 else as_float_array(x[2], self.dtype, who)
         for name, a in (("query", q), ("value", v), ("key", k)):
@@ -99,12 +131,7 @@ class BaseAttention(Layer):
             q_mask = None if mask[0] is None else np.asarray(mask[0], bool)
             v_mask = None if len(mask) < 2 or mask[1] is None else np.asarray(mask[1], bool)
         S, score_cache = self._scores(q, k)                          # (B, Tq, Tv)
-        valid = None
-        if v_mask is not None:
-            valid = np.broadcast_to(v_mask[:, None, :], S.shape)
-        if use_causal_mask:
-            causal = np.tril(np.ones(S.shape[1:], bool))[None]
-            valid = causal if valid is None else valid & causal
+        valid = self._calculate_score_mask(S, v_mask, use_causal_mask)   # (B or 1, Tq or 1, Tv)
         if valid is not None:
             S = np.where(valid, S, S - MASKED)
         W = A.softmax(S)                                            # (B, Tq, Tv)
@@ -116,10 +143,18 @@ class BaseAttention(Layer):
         if q_mask is not None:
             O = O * q_mask[..., None]
         self._cache = (q, v, k, len(x) == 2, score_cache, W, Wd, drop, q_mask, return_attention_scores)
-        return [O, Wd] if return_attention_scores else O
+        return (O, Wd) if return_attention_scores else O                # a tuple, as Keras
 
     # -- backward -----------------------------------------------------------------------------
     def backward(self, grad_output):
+        lead = self.__dict__.get("_lead")
+        if lead is None:
+            return self._backward3(grad_output)
+        flat = lambda g: None if g is None else np.reshape(g, (-1,) + np.shape(g)[len(lead):])   # noqa: E731
+        grads = [flat(g) for g in grad_output] if isinstance(grad_output, (list, tuple)) else flat(grad_output)
+        return [d.reshape(lead + d.shape[1:]) for d in self._backward3(grads)]
+
+    def _backward3(self, grad_output):
         q, v, k, k_is_v, score_cache, W, Wd, drop, q_mask, with_scores = self._require_cache()
         if with_scores:
             g, g_scores = grad_output
@@ -146,28 +181,51 @@ class BaseAttention(Layer):
 
 
 class Attention(BaseAttention):
-    """Dot-product (Luong) attention: ``Attention(use_scale=False, score_mode="dot", dropout=0.0)``."""
+    """Luong attention, ``Attention(use_scale=False, score_mode="dot", dropout=0.0)`` as Keras 3::
+
+        dot      S_ij = σ · q_i · k_j                          (σ = scale, a weight, if use_scale)
+        concat   S_ij = c · Σ_d tanh(σ · (q_i + k_j))_d         (c = concat_score_weight, a weight)
+    """
+
+    weight_names = ("scale", "concat_score_weight")
 
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, **kwargs):
-        if score_mode != "dot":
-            raise ValueError(f"Attention supports score_mode='dot' (Luong); for additive scores use "
-                             f"AdditiveAttention; received score_mode={score_mode!r}")
+        if score_mode not in ("dot", "concat"):
+            raise ValueError("Invalid value for argument score_mode. Expected one of {'dot', 'concat'}. "
+                             f"Received: score_mode={score_mode}")
         super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
         self.score_mode = score_mode
 
     def _add_scale(self, dim):
         self.add_weight("scale", (), initializers.get("ones"))
 
+    def build(self, input_shape):
+        super().build(input_shape)
+        if self.score_mode == "concat" and "concat_score_weight" not in self.params:
+            self.add_weight("concat_score_weight", (), initializers.get("ones"))
+
     def _scores(self, q, k):
+        if self.score_mode == "concat":
+            P = q[:, :, None, :] + k[:, None, :, :]                 # (B, Tq, Tv, dim)
+            T = np.tanh(P * self.params["scale"] if self.use_scale else P)
+            return self.params["concat_score_weight"] * T.sum(-1), (P, T)
         qk = q @ np.swapaxes(k, 1, 2)                               # (B, Tq, Tv)
         if not self.use_scale:
             return qk, qk
         return qk * self.params["scale"], qk
 
-    def _scores_backward(self, dS, q, k, qk):
+    def _scores_backward(self, dS, q, k, cache):
+        if self.score_mode == "concat":
+            P, T = cache
+            self.grads["concat_score_weight"][...] = np.sum(dS * T.sum(-1))
+            dU = dS[..., None] * self.params["concat_score_weight"] * (1 - T * T)   # d / d(σ P)
+            if self.use_scale:
+                self.grads["scale"][...] = np.sum(dU * P)
+                dU = dU * self.params["scale"]
+            return dU.sum(axis=2), dU.sum(axis=1)
         s = self.params["scale"] if self.use_scale else self.dtype.type(1)
         if self.use_scale:
-            self.grads["scale"][...] = np.sum(dS * qk)
+            self.grads["scale"][...] = np.sum(dS * cache)
         return (dS @ k) * s, (np.swapaxes(dS, 1, 2) @ q) * s
 
     def get_config(self):

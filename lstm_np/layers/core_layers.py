@@ -70,7 +70,7 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
 class Dropout(Layer):
     """Inverted dropout: in training, y = x ⊙ m / (1 - rate), m ~ Bernoulli(1 - rate)."""
     supports_masking = True                 # Keras 3's value for this layer
-    draws_random = True                     # owns a random generator (Keras: a SeedGenerator)
+    draws_random = property(lambda self: self.rate > 0)         # Keras: a SeedGenerator when rate > 0
 
     def __init__(self, rate, noise_shape=None, **kwargs):
         super().__init__(**kwargs)

@@ -21,7 +21,7 @@ from ...core.dropout import dropout_mask
 
 class SpatialDropout1D(Layer):
     supports_masking = True                 # Keras 3's value for this layer
-    draws_random = True                     # owns a random generator (Keras: a SeedGenerator)
+    draws_random = property(lambda self: self.rate > 0)         # Keras: a SeedGenerator when rate > 0
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = check_rate(rate, "SpatialDropout1D rate")
@@ -54,7 +54,7 @@ class SpatialDropout1D(Layer):
 
 class GaussianNoise(Layer):
     supports_masking = True                 # Keras 3's value for this layer
-    draws_random = True                     # owns a random generator (Keras: a SeedGenerator)
+    draws_random = property(lambda self: self.stddev > 0)       # Keras: a SeedGenerator when stddev > 0
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or stddev < 0:
