@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from .. import constraints as constraints_mod
+from .. import initializers as initializers_mod
 from .. import regularizers as regularizers_mod
 from .. import sync
 from ..config import next_seed, resolve_dtype, unique_name
@@ -101,7 +102,14 @@ class Layer(SymbolicCalls):
 
     def weight_entries(self):
         """(key, param, grad, trainable) for every weight, inner layers' included."""
-        return [(k, self.params[k], self.grads[k], self.trainable) for k in self.params]
+        frozen = self.__dict__.get("_frozen_keys", ())
+        return [(k, self.params[k], self.grads[k], self.trainable and k not in frozen) for k in self.params]
+
+    def weight_keys(self):
+        """The weights in Keras order: ``weight_names`` first, then any other in creation order
+        (a layer written Keras's way lists none: its add_weight order is the order)."""
+        named = [k for k in self.weight_names if k in self.params]
+        return named + [k for k in self.params if k not in named]
 
     def set_weight_options(self, **options):
         """``<key>_regularizer`` / ``<key>_constraint`` arguments (kernel, recurrent, bias,
@@ -150,12 +158,44 @@ class Layer(SymbolicCalls):
         if initial is not None:
             self.set_weights(list(initial))
 
-    def add_weight(self, key, shape, initializer):
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
+                   constraint=None, name=None, autocast=True, aggregation=None, overwrite_with_gradient=False):
+        """Create a weight; two forms, returning its Variable:
+
+            self.add_weight("kernel", (D, H), init)                         this project's (key first)
+            self.add_weight(shape=(D, H), initializer="glorot_uniform",      Keras 3's
+                            name="kernel", trainable=True, dtype=None, regularizer=None, constraint=None)
+
+        ``autocast``, ``aggregation`` and ``overwrite_with_gradient`` are accepted for Keras code
+        (one dtype per weight, one device here)."""
+        if args and isinstance(args[0], str):
+            key = args[0]
+            shape = args[1] if len(args) > 1 else shape
+            initializer = args[2] if len(args) > 2 else initializer
+        else:
+            if args:
+                shape = args[0]
+            if len(args) > 1:
+                initializer = args[1]
+            key = name if name is not None else f"variable_{len(self.params)}"
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        if initializer is None or isinstance(initializer, (str, dict)):
+            initializer = initializers_mod.get(initializer or "glorot_uniform")
+        self._add_array(key, shape, initializer, self.dtype if dtype is None else np.dtype(dtype))
+        if not check_bool(trainable, f"{self.name}.{key} trainable"):
+            self.__dict__.setdefault("_frozen_keys", set()).add(key)
+        if regularizer is not None:
+            self.regularizers[key] = regularizers_mod.get(regularizer)
+        if constraint is not None:
+            self.constraints[key] = constraints_mod.get(constraint)
+        return Variable(self, key, trainable and self.trainable)
+
+    def _add_array(self, key, shape, initializer, dtype):
         n = 1
         for d in shape:
             n *= int(d)
-        budget.charge(n * np.dtype(self.dtype).itemsize, f"for {self.name}.{key} {tuple(shape)}")
-        value = np.array(initializer(tuple(shape), self.dtype, self.rng), dtype=self.dtype, order="C")
+        budget.charge(n * np.dtype(dtype).itemsize, f"for {self.name}.{key} {tuple(shape)}")
+        value = np.array(initializer(tuple(shape), dtype, self.rng), dtype=dtype, order="C")
         if value.shape != tuple(shape):
             raise ValueError(f"initializer for {self.name}.{key} returned shape {value.shape}, "
                              f"expected {tuple(shape)}")
@@ -163,7 +203,20 @@ class Layer(SymbolicCalls):
         self.grads[key] = np.zeros_like(value)
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
+        """The output shape for an input shape (batch axis first). Default: a layer written
+        Keras's way (its own ``call``) is run once on zeros of that shape (None read as 1) —
+        Keras traces ``call`` symbolically instead; any other layer keeps the shape."""
+        if isinstance(input_shape, list) or not any(
+                "call" in vars(c) for c in type(self).__mro__[:-1] if c is not Layer):
+            return tuple(input_shape)
+        probe = np.zeros(tuple(1 if d is None else d for d in input_shape), self.dtype)
+        kept = self._cache
+        try:
+            out = np.shape(self.forward(probe))
+        finally:
+            self._cache = kept
+        return tuple(input_shape[:1]) + tuple(None if d is None else o
+                                              for d, o in zip(tuple(input_shape[1:]) + (0,) * len(out), out[1:]))
 
     def compute_mask(self, inputs, mask=None):
         """Keras 3's ``compute_mask(inputs, previous_mask)``: the mask passed on to the next layer
@@ -182,14 +235,32 @@ class Layer(SymbolicCalls):
 
     def _ensure_built(self, x):
         if not self.built:
-            self.build((None,) + tuple(np.shape(x)[1:]))
+            self.run_build((None,) + tuple(np.shape(x)[1:]))
+
+    def run_build(self, input_shape):
+        """``build``, then built — as Keras marks a layer built after its ``build``, whether or
+        not that ``build`` called the base class's."""
+        self.build(input_shape)
+        if not self.built:
+            Layer.build(self, input_shape)
 
     # -- running -----------------------------------------------------------------------
     def forward(self, x, training=False, mask=None, initial_state=None):
-        raise NotImplementedError
+        """Run the layer on arrays. A layer written Keras's way — ``build`` with ``add_weight``,
+        ``call(inputs, ...)`` and this project's ``backward(grad_output)`` (NumPy cannot
+        differentiate ``call``) — runs its ``call`` here; it keeps what its backward needs in
+        ``self._cache``, which a model keeps per call."""
+        if not any("call" in vars(c) for c in type(self).__mro__[:-1] if c is not Layer):
+            raise NotImplementedError(f"{type(self).__name__} defines neither forward nor call")
+        self._ensure_built(x)
+        params = inspect.signature(self.call).parameters
+        extra = {k: v for k, v in (("training", training), ("mask", mask), ("initial_state", initial_state))
+                 if k in params and (v is not None or k == "training")}
+        return self.call(x, **extra)
 
     def backward(self, grad_output):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} {self.name!r} has no backward: write "
+                                  "backward(grad_output) -> the input's gradient, filling self.grads")
 
     def graph_backward(self, grad_output, activity_scale=1.0):
         """The backward of one Node in a model's graph (``models/functional.py``): ``backward``;
@@ -221,11 +292,12 @@ class Layer(SymbolicCalls):
 
     def _is_composite(self):
         """A layer subclass written as Keras writes a custom layer made of layers: its own
-        ``call`` and no ``forward`` (cells and models have theirs). Decided once per class."""
+        ``call``, no ``forward`` and no ``backward`` (cells and models have theirs; a layer with
+        its own weights and backward runs ``call`` as its forward). Decided once per class."""
         cls = type(self)
         found = _COMPOSITE.get(cls)
         if found is None:
-            found = _COMPOSITE[cls] = cls.forward is Layer.forward and any(
+            found = _COMPOSITE[cls] = cls.forward is Layer.forward and cls.backward is Layer.backward and any(
                 "call" in vars(c) for c in cls.__mro__[:-1] if issubclass(c, Layer) and c is not Layer)
         return found
 
@@ -252,7 +324,7 @@ class Layer(SymbolicCalls):
     def weights(self):
         """Every weight as a Variable, in ``get_weights`` order (``layer.weights[0].numpy()``)."""
         trainable = {k: t for k, _, _, t in self.weight_entries()}
-        return [Variable(self, k, trainable.get(k, self.trainable)) for k in self.weight_names if k in self.params]
+        return [Variable(self, k, trainable.get(k, self.trainable)) for k in self.weight_keys()]
 
     @property
     def trainable_weights(self):
@@ -310,11 +382,11 @@ class Layer(SymbolicCalls):
     # -- weights -----------------------------------------------------------------------
     def get_weights(self):
         """Copies of the weights in Keras order."""
-        return [self.params[k].copy() for k in self.weight_names if k in self.params]
+        return [self.params[k].copy() for k in self.weight_keys()]
 
     def set_weights(self, weights):
         """Load weights in Keras order; every shape is checked before anything changes."""
-        keys = [k for k in self.weight_names if k in self.params]
+        keys = self.weight_keys()
         if not self.built:
             raise ValueError(f"layer {self.name!r} is not built yet: give it an input_shape "
                              "or call it on data before set_weights")

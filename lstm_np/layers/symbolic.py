@@ -29,7 +29,7 @@ class SymbolicCalls:
         the graph being built (the composite adds none of its own, and trains as its layers
         do); on arrays it runs them forward."""
         if not self.built:
-            self.build(_batch_free_shapes(inputs))
+            self.run_build(_batch_free_shapes(inputs))
         params = inspect.signature(self.call).parameters
         extra = dict(kwargs)
         for name, value in (("training", training), ("mask", mask), ("initial_state", initial_state)):
@@ -52,7 +52,7 @@ class SymbolicCalls:
         shapes = [t.shape for t in inputs] if multi else inputs.shape
         self._check_symbolic_call(shapes, initial_state, kwargs)
         if not self.built:
-            self.build([(None,) + tuple(s[1:]) for s in shapes] if multi else (None,) + tuple(shapes[1:]))
+            self.run_build([(None,) + tuple(s[1:]) for s in shapes] if multi else (None,) + tuple(shapes[1:]))
         out = self.compute_output_shape(shapes, **kwargs) if kwargs else self.compute_output_shape(shapes)
         multi_out = isinstance(out, list)
         outputs = [SymbolicTensor(s, self.output_dtype(), name=f"{self.name}/output_{i}")

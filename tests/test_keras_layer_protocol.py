@@ -1,0 +1,86 @@
+"""A layer written for Keras 3 — build with add_weight(shape=, initializer=, name=, trainable=,
+regularizer=), call(inputs), compute_mask(inputs, mask), supports_masking — runs here unchanged
+but for a hand-written backward (NumPy cannot differentiate call): gradients by finite
+differences, training, frozen weights, losses, masks, saving of weights."""
+import numpy as np
+import pytest
+
+import lstm_np as keras
+from lstm_np import gradcheck
+
+
+class ScaledDense(keras.layers.Layer):
+    """y = (x W + b) ⊙ s, s frozen; as a Keras 3 user writes it, plus backward."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform", name="w")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b", regularizer="l2")
+        self.s = self.add_weight(shape=(self.units,), initializer="ones", name="s", trainable=False)
+
+    def call(self, inputs):
+        self._cache = inputs
+        return (inputs @ self.w + self.b) * self.s
+
+    def compute_mask(self, inputs, mask=None):
+        return mask
+
+    def backward(self, grad_output):
+        x, g = self._cache, grad_output * self.s.numpy()
+        self.grads["w"][...] = x.reshape(-1, x.shape[-1]).T @ g.reshape(-1, self.units)
+        self.grads["b"][...] = g.reshape(-1, self.units).sum(axis=0)
+        return g @ self.w.numpy().T
+
+
+class OldMask(keras.layers.Layer):
+    """This project's first protocol: forward/backward and compute_mask(mask)."""
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        return np.asarray(x)
+
+    def backward(self, grad_output):
+        return grad_output
+
+    def compute_mask(self, mask):
+        return mask
+
+
+def test_gradients_weights_and_losses(rng):
+    layer = ScaledDense(3, dtype="float64")
+    errors = gradcheck.check_layer(layer, rng.standard_normal((4, 2, 5)))
+    assert set(errors) == {"w", "b", "x"} and max(errors.values()) < 1e-7
+    assert [v.name for v in layer.weights] == ["w", "b", "s"]
+    assert [v.name for v in layer.trainable_weights] == ["w", "b"] and layer.non_trainable_weights[0].name == "s"
+    assert len(layer.losses) == 1 and layer.supports_masking
+
+
+def test_it_trains_in_a_model_its_frozen_weight_stays_and_weights_save(rng, tmp_path):
+    x = rng.standard_normal((16, 6, 5)).astype("float32")
+    y = rng.standard_normal((16, 1)).astype("float32")
+    model = keras.Sequential([keras.Input((6, 5)), keras.layers.Masking(0.0), ScaledDense(4),
+                              keras.layers.LSTM(3, seed=0), keras.layers.Dense(1, seed=1)])
+    assert model.layers[1].output_shape == (None, 6, 4)          # from call, run once on zeros
+    model.compile("adam", "mse")
+    losses = model.fit(x, y, epochs=5, batch_size=8, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
+    np.testing.assert_array_equal(model.layers[1].s.numpy(), np.ones(4))
+    model.save_weights(str(tmp_path / "m.weights.h5"))
+    again = keras.Sequential([keras.Input((6, 5)), keras.layers.Masking(0.0), ScaledDense(4),
+                              keras.layers.LSTM(3, seed=5), keras.layers.Dense(1, seed=6)])
+    again.load_weights(str(tmp_path / "m.weights.h5"))
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("layer", [ScaledDense, OldMask], ids=["keras-compute_mask", "old-compute_mask"])
+def test_masks_pass_through_either_compute_mask(layer, rng):
+    x_in = keras.Input((4, 3))
+    h = layer(3)(keras.layers.Masking(0.0)(x_in)) if layer is ScaledDense else layer()(keras.layers.Masking(0.0)(x_in))
+    model = keras.Model(x_in, keras.layers.LSTM(2, return_sequences=True, seed=0)(h))
+    x = rng.standard_normal((2, 4, 3)).astype("float32")
+    x[0, 2:] = 0.0                                                 # padded: the LSTM carries its state
+    y = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(y[0, 2], y[0, 1])
