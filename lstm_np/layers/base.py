@@ -10,17 +10,16 @@ import re
 
 import numpy as np
 
-from .. import constraints as constraints_mod
-from .. import initializers as initializers_mod
 from .. import regularizers as regularizers_mod
 from .. import sync
 from ..config import next_seed, resolve_dtype, unique_name
-from . import arguments, budget
-from .checks import as_shape, check_bool, finite_weight
+from . import arguments
+from .checks import as_shape, check_bool
 from .graph import any_symbolic
 from .registry import register
 from .symbolic import SymbolicCalls
-from .variable import SeedState, Variable
+from .weights import Weights
+from .variable import Variable
 
 
 def _snake(name):
@@ -33,7 +32,7 @@ _COMPOSITE = {}                 # class -> is it a custom layer made of layers (
 _ONE_ARG_MASK = {}              # class -> does its compute_mask take (mask) only (see output_mask)
 
 
-class Layer(SymbolicCalls):
+class Layer(SymbolicCalls, Weights):
     """Base class. Subclasses define ``build``, ``forward``, ``backward``,
     ``compute_output_shape`` and list their weights in ``weight_names`` (Keras order)."""
 
@@ -111,43 +110,6 @@ class Layer(SymbolicCalls):
         named = [k for k in self.weight_names if k in self.params]
         return named + [k for k in self.params if k not in named]
 
-    def set_weight_options(self, **options):
-        """``<key>_regularizer`` / ``<key>_constraint`` arguments (kernel, recurrent, bias,
-        embeddings) -> ``self.regularizers`` / ``self.constraints`` by weight key."""
-        for arg, value in options.items():
-            key, kind = arg.rsplit("_", 1)
-            key = "recurrent_kernel" if key == "recurrent" else key
-            if kind == "regularizer":
-                value = regularizers_mod.get(value)
-                if value is not None:
-                    self.regularizers[key] = value
-            else:
-                value = constraints_mod.get(value)
-                if value is not None:
-                    self.constraints[key] = value
-
-    def regularized_entries(self, trainable=True):
-        """(param, grad, regularizer) of every regularized trainable weight, inner layers' too."""
-        trainable = trainable and self.trainable
-        own = [(self.params[k], self.grads[k], r) for k, r in self.regularizers.items()
-               if k in self.params and trainable]
-        return own + [e for sub in self.sublayers() for e in sub.regularized_entries(trainable)]
-
-    def constrained_entries(self):
-        """(param, constraint) of every constrained weight, inner layers' too."""
-        own = [(self.params[k], c) for k, c in self.constraints.items() if k in self.params]
-        return own + [e for sub in self.sublayers() for e in sub.constrained_entries()]
-
-    def _weight_options_config(self):
-        cfg = {}
-        for key, reg in self.regularizers.items():
-            cfg[f"{'recurrent' if key == 'recurrent_kernel' else key}_regularizer"] = regularizers_mod.serialize(reg)
-        for key, con in self.constraints.items():
-            cfg[f"{'recurrent' if key == 'recurrent_kernel' else key}_constraint"] = constraints_mod.serialize(con)
-        if self.activity_regularizer is not None:
-            cfg["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
-        return cfg
-
     # -- building ----------------------------------------------------------------------
     def build(self, input_shape):
         """Create parameters for inputs of shape (None, ...); subclasses create theirs, then call
@@ -157,50 +119,6 @@ class Layer(SymbolicCalls):
         initial = self.__dict__.pop("_weights_at_build", None)
         if initial is not None:
             self.set_weights(list(initial))
-
-    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
-                   constraint=None, name=None, autocast=True, aggregation=None, overwrite_with_gradient=False):
-        """Create a weight; two forms, returning its Variable:
-
-            self.add_weight("kernel", (D, H), init)                         this project's (key first)
-            self.add_weight(shape=(D, H), initializer="glorot_uniform",      Keras 3's
-                            name="kernel", trainable=True, dtype=None, regularizer=None, constraint=None)
-
-        ``autocast``, ``aggregation`` and ``overwrite_with_gradient`` are accepted for Keras code
-        (one dtype per weight, one device here)."""
-        if args and isinstance(args[0], str):
-            key = args[0]
-            shape = args[1] if len(args) > 1 else shape
-            initializer = args[2] if len(args) > 2 else initializer
-        else:
-            if args:
-                shape = args[0]
-            if len(args) > 1:
-                initializer = args[1]
-            key = name if name is not None else f"variable_{len(self.params)}"
-        shape = () if shape is None else tuple(int(d) for d in shape)
-        if initializer is None or isinstance(initializer, (str, dict)):
-            initializer = initializers_mod.get(initializer or "glorot_uniform")
-        self._add_array(key, shape, initializer, self.dtype if dtype is None else np.dtype(dtype))
-        if not check_bool(trainable, f"{self.name}.{key} trainable"):
-            self.__dict__.setdefault("_frozen_keys", set()).add(key)
-        if regularizer is not None:
-            self.regularizers[key] = regularizers_mod.get(regularizer)
-        if constraint is not None:
-            self.constraints[key] = constraints_mod.get(constraint)
-        return Variable(self, key, trainable and self.trainable)
-
-    def _add_array(self, key, shape, initializer, dtype):
-        n = 1
-        for d in shape:
-            n *= int(d)
-        budget.charge(n * np.dtype(dtype).itemsize, f"for {self.name}.{key} {tuple(shape)}")
-        value = np.array(initializer(tuple(shape), dtype, self.rng), dtype=dtype, order="C")
-        if value.shape != tuple(shape):
-            raise ValueError(f"initializer for {self.name}.{key} returned shape {value.shape}, "
-                             f"expected {tuple(shape)}")
-        self.params[key] = value
-        self.grads[key] = np.zeros_like(value)
 
     def compute_output_shape(self, input_shape):
         """The output shape for an input shape (batch axis first). Default: a layer written
@@ -319,46 +237,6 @@ class Layer(SymbolicCalls):
         """The dtype of what ``forward`` returns."""
         return self.dtype
 
-    # -- the weights as Keras 3's variables (layers/variable.py) -----------------------------
-    @property
-    def weights(self):
-        """Every weight as a Variable, in ``get_weights`` order (``layer.weights[0].numpy()``)."""
-        trainable = {k: t for k, _, _, t in self.weight_entries()}
-        return [Variable(self, k, trainable.get(k, self.trainable)) for k in self.weight_keys()]
-
-    @property
-    def trainable_weights(self):
-        return [v for v in self.weights if v.trainable]
-
-    @property
-    def non_trainable_weights(self):
-        return [v for v in self.weights if not v.trainable]
-
-    trainable_variables = trainable_weights
-
-    @property
-    def variables(self):
-        """Keras 3: the weights, then the state of each random generator (non-trainable)."""
-        return self.weights + self.seed_states()
-
-    @property
-    def non_trainable_variables(self):
-        return self.non_trainable_weights + self.seed_states()
-
-    def seed_states(self):
-        """One SeedState per layer (this one, and those it wraps) that draws random numbers:
-        Keras 3 keeps a SeedGenerator's state as a non-trainable variable; here it is the
-        state of the layer's np.random.Generator."""
-        own = [SeedState(self)] if self.draws_random else []
-        return own + [s for sub in self.sublayers() for s in sub.seed_states()]
-
-    @property
-    def losses(self):
-        """Keras 3's ``layer.losses``: one scalar per regularized trainable weight (inner layers'
-        included), and the activity penalties of the last call."""
-        weights = [float(reg(p)) for p, _, reg in self.regularized_entries()]
-        return weights + list(self.__dict__.get("_activity_losses", []))
-
     def __getattr__(self, name):
         """A weight by its Keras attribute name: ``dense.kernel``, ``embedding.embeddings``."""
         params = self.__dict__.get("params")
@@ -378,39 +256,6 @@ class Layer(SymbolicCalls):
     def zero_grads(self):
         for g in self.grads.values():
             g.fill(0)
-
-    # -- weights -----------------------------------------------------------------------
-    def get_weights(self):
-        """Copies of the weights in Keras order."""
-        return [self.params[k].copy() for k in self.weight_keys()]
-
-    def set_weights(self, weights):
-        """Load weights in Keras order; every shape is checked before anything changes."""
-        keys = self.weight_keys()
-        if not self.built:
-            raise ValueError(f"layer {self.name!r} is not built yet: give it an input_shape "
-                             "or call it on data before set_weights")
-        if not isinstance(weights, (list, tuple)):
-            raise TypeError(f"set_weights expects a list of arrays, received {type(weights).__name__}")
-        if len(weights) != len(keys):
-            raise ValueError(f"layer {self.name!r} expects {len(keys)} weight arrays "
-                             f"({', '.join(keys)}), received {len(weights)}")
-        new = []
-        for k, w in zip(keys, weights):
-            w = np.asarray(w)
-            if w.shape != self.params[k].shape:
-                raise ValueError(f"layer {self.name!r} weight {k!r} expects shape "
-                                 f"{self.params[k].shape}, received {w.shape}")
-            # each weight keeps its own dtype, and is finite in it
-            new.append(finite_weight(w, self.params[k].dtype, f"layer {self.name!r} weight {k!r}"))
-        for k, w in zip(keys, new):
-            self.params[k][...] = w
-
-    def count_params(self):
-        return int(sum(p.size for p in self.params.values()))
-
-    def count_trainable_params(self):
-        return int(sum(p.size for _, p, _, t in self.weight_entries() if t))
 
     # -- config --------------------------------------------------------------------------
     def get_config(self):
