@@ -84,3 +84,49 @@ def test_masks_pass_through_either_compute_mask(layer, rng):
     x[0, 2:] = 0.0                                                 # padded: the LSTM carries its state
     y = model.predict(x, verbose=0)
     np.testing.assert_array_equal(y[0, 2], y[0, 1])
+
+
+class MinimalRNNCell(keras.layers.Layer):
+    """Keras's documented example cell (keras.layers.RNN's docstring), plus its backward:
+    h_t = x_t W + h_{t-1} U."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="uniform", name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units), initializer="uniform",
+                                                name="recurrent_kernel")
+
+    def call(self, inputs, states):
+        prev_output = states[0]
+        output = inputs @ self.kernel + prev_output @ self.recurrent_kernel
+        self._cache = (inputs, prev_output)
+        return output, [output]
+
+    def backward(self, d_output, d_states):
+        x, h = self._cache
+        g = (0 if d_output is None else d_output) + (0 if d_states[0] is None else d_states[0])
+        self.grads["kernel"][...] = x.T @ g
+        self.grads["recurrent_kernel"][...] = h.T @ g
+        return g @ self.kernel.numpy().T, [g @ self.recurrent_kernel.numpy().T]
+
+
+@pytest.mark.parametrize("stacked", [False, True], ids=["one-cell", "stacked"])
+def test_a_keras_written_cell_runs_in_rnn_and_in_stacked_cells(stacked, rng):
+    cells = [MinimalRNNCell(3, dtype="float64"), MinimalRNNCell(2, dtype="float64")] if stacked \
+        else MinimalRNNCell(3, dtype="float64")
+    layer = keras.layers.RNN(cells, return_sequences=True, dtype="float64")
+    x = rng.standard_normal((2, 4, 5))
+    assert layer(x).shape == (2, 4, 2 if stacked else 3)
+    assert max(gradcheck.check_layer(layer, x).values()) < 1e-7
+    assert len(layer.trainable_weights) == (4 if stacked else 2)
+
+
+def test_float_token_ids_are_truncated_as_keras_casts_them():
+    emb = keras.layers.Embedding(10, 2, seed=0)
+    with pytest.warns(UserWarning, match="truncated toward zero"):
+        got = emb(np.array([[1.7, 2.2]]))
+    np.testing.assert_array_equal(got, emb(np.array([[1, 2]])))

@@ -22,6 +22,15 @@ from .weights import Weights
 from .variable import Variable
 
 
+def _plain(value):
+    """A value a JSON config can hold."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    return isinstance(value, dict) and all(isinstance(k, str) and _plain(v) for k, v in value.items())
+
+
 def _snake(name):
     """Keras's to_snake_case: "LSTMCell" -> "lstm_cell", "SimpleRNN" -> "simple_rnn"."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
@@ -43,6 +52,13 @@ class Layer(SymbolicCalls, Weights):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         register(cls)                              # saved configs name classes, loading looks them up
+
+    def __new__(cls, *args, **kwargs):
+        """Keep the constructor's arguments: a layer written Keras's way, with no get_config of
+        its own, saves them (Keras 3's auto-config)."""
+        layer = super().__new__(cls)
+        layer.__dict__["_init_arguments"] = (args, kwargs)
+        return layer
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  batch_input_shape=None, seed=None, activity_regularizer=None, batch_size=None, **kwargs):
@@ -266,7 +282,26 @@ class Layer(SymbolicCalls, Weights):
         if self.seed is not None:
             cfg["seed"] = int(self.seed)
         cfg.update(self._weight_options_config())
+        if type(self).get_config is Layer.get_config:
+            cfg.update(self._auto_config())
         return cfg
+
+    def _auto_config(self):
+        """Keras 3's auto-config: the constructor's own arguments, when they are plain values."""
+        args, kwargs = self.__dict__.get("_init_arguments", ((), {}))
+        signature = inspect.signature(type(self).__init__)
+        try:
+            bound = signature.bind(self, *args, **kwargs).arguments
+        except TypeError:
+            return {}
+        base = inspect.signature(Layer.__init__).parameters          # name, dtype, ... saved already
+        own = {}
+        for key, value in list(bound.items())[1:]:                    # [0] is self
+            if signature.parameters[key].kind is inspect.Parameter.VAR_KEYWORD:
+                own.update({k: v for k, v in value.items() if k not in base})
+            elif key not in base:
+                own[key] = value
+        return {k: v for k, v in own.items() if _plain(v)}
 
     @classmethod
     def from_config(cls, config):

@@ -35,6 +35,19 @@ def _impl(kind, cache=None):
     return backend.implementation(kind, None if cache is None else bool(cache.get("numba")))
 
 
+def is_cell(obj):
+    """An RNNCell, or a layer written as Keras writes a cell: ``state_size`` and ``call(inputs,
+    states)`` (with this project's ``backward(d_output, d_states)`` to train)."""
+    return isinstance(obj, RNNCell) or (isinstance(obj, Layer) and hasattr(obj, "state_size")
+                                         and any("call" in vars(c) for c in type(obj).__mro__))
+
+
+def output_size(cell):
+    """A cell's output size: its ``output_size``, else (Keras's rule) its first state's size."""
+    size = getattr(cell, "output_size", None)
+    return size if size is not None else _sizes(cell.state_size)[0]
+
+
 def _sizes(state_size):
     return list(state_size) if isinstance(state_size, (list, tuple)) else [state_size]
 

@@ -1,4 +1,6 @@
 """Input validation shared by the layers: clear errors at the public boundary."""
+import warnings
+
 import numpy as np
 
 
@@ -60,7 +62,9 @@ def check_mask(mask, batch, timesteps, who):
 
 
 def check_token_ids(x, vocab_size, who):
-    """Integer ids in [0, vocab_size); integral floats are accepted (Keras casts them)."""
+    """Integer ids in [0, vocab_size). Float ids are cast as Keras casts them (toward zero);
+    a non-integral one is truncated with a warning saying so. NaN / inf and ids outside the
+    vocabulary are errors."""
     try:
         arr = np.asarray(x)
     except Exception as exc:
@@ -70,8 +74,10 @@ def check_token_ids(x, vocab_size, who):
     if not np.issubdtype(arr.dtype, np.integer):
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{who} expects integer token ids, received NaN or inf")
-        if np.any(arr != np.round(arr)):
-            raise ValueError(f"{who} expects integer token ids, received non-integral values")
+        if np.any(arr != np.trunc(arr)):
+            warnings.warn(f"{who}: non-integral token ids truncated toward zero, as Keras casts them "
+                          "(pass integer ids to silence this)", UserWarning, stacklevel=3)
+            arr = np.trunc(arr)
     if arr.size:
         lo, hi = arr.min(), arr.max()
         if lo < 0 or hi >= vocab_size:

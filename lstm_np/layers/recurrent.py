@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import sync
 from .base import Layer
-from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell, _BuiltinCell, _sizes
+from .cells import GRUCell, LSTMCell, SimpleRNNCell, _BuiltinCell, _sizes, is_cell, output_size
 from .stacked_cells import StackedRNNCells
 from . import step_loop
 from .checks import as_float_array, check_bool, check_last_dim, check_mask, check_rank
@@ -31,9 +31,10 @@ class RNN(Layer):
                  unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
-        if not isinstance(cell, RNNCell):
+        if not is_cell(cell):
             raise TypeError(f"RNN expects a cell (an RNNCell: LSTMCell, GRUCell, SimpleRNNCell, "
-                            f"StackedRNNCells or your own), received {type(cell).__name__}")
+                            f"StackedRNNCells, or a layer with state_size and call(inputs, states)), "
+                            f"received {type(cell).__name__}")
         if kwargs.get("dtype") is None and cell._dtype_arg is not None:
             kwargs["dtype"] = cell._dtype_arg
         super().__init__(**kwargs)
@@ -61,7 +62,7 @@ class RNN(Layer):
 
     @property
     def units(self):
-        return getattr(self.cell, "units", self.cell.output_size)
+        return getattr(self.cell, "units", output_size(self.cell))
 
     @property
     def state_sizes(self):
@@ -113,13 +114,13 @@ class RNN(Layer):
             raise ValueError(f"{type(self).__name__} {self.name!r} needs a known feature size, "
                              f"received shape {tuple(input_shape)}")
         if not self.cell.built:
-            self.cell.build((None, input_shape[-1]))
+            self.cell.run_build((None, input_shape[-1]))
         self.params, self.grads = self.cell.params, self.cell.grads
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
         B, T = input_shape[0], input_shape[1]
-        size = self.cell.output_size
+        size = output_size(self.cell)
         out = (B, T, size) if self.return_sequences else (B, size)
         if self.return_state:
             return [out] + [(B, s) for s in self.state_sizes]
@@ -206,7 +207,7 @@ class RNN(Layer):
             in_mask = dropout_mask(self.rng, (B, D), self.dropout, self.dtype)
             x = x * in_mask[:, None, :]
         if training and self.recurrent_dropout > 0:
-            rec_mask = dropout_mask(self.rng, (B, self.cell.output_size), self.recurrent_dropout, self.dtype)
+            rec_mask = dropout_mask(self.rng, (B, output_size(self.cell)), self.recurrent_dropout, self.dtype)
         y, final, core_cache = self.cell.run_sequence(x, states, mask, rec_mask, self.zero_output_for_mask,
                                                       self._workspace)
         return y, final, (core_cache, in_mask)

@@ -2,7 +2,8 @@
 ``RNN([cell1, cell2])``). Runs step by step in ``RNN``'s NumPy loop, as any cell of your own."""
 import numpy as np
 
-from .cells import RNNCell, _sizes
+from .cells import RNNCell, _sizes, is_cell, output_size
+from .step_loop import call_cell
 from .registry import deserialize_layer, serialize_layer
 
 
@@ -12,8 +13,9 @@ class StackedRNNCells(RNNCell):
 
     def __init__(self, cells, **kwargs):
         cells = list(cells)
-        if not cells or not all(isinstance(c, RNNCell) for c in cells):
-            raise TypeError("StackedRNNCells expects a non-empty list of cells")
+        if not cells or not all(is_cell(c) for c in cells):
+            bad = [type(c).__name__ for c in cells if not is_cell(c)]
+            raise TypeError(f"StackedRNNCells expects a non-empty list of cells, received {bad or 'none'}")
         if kwargs.get("dtype") is None and cells[0]._dtype_arg is not None:
             kwargs["dtype"] = cells[0]._dtype_arg     # computes in its cells' precision
         super().__init__(**kwargs)
@@ -28,7 +30,7 @@ class StackedRNNCells(RNNCell):
 
     @property
     def output_size(self):
-        return self.cells[-1].output_size
+        return output_size(self.cells[-1])
 
     def weight_entries(self):
         return [(f"{c.name}/{k}", p, g, self.trainable and t) for c in self.cells for k, p, g, t in c.weight_entries()]
@@ -53,8 +55,8 @@ class StackedRNNCells(RNNCell):
         shape = tuple(input_shape)
         for c in self.cells:
             if not c.built:
-                c.build(shape)
-            shape = (shape[0], c.output_size)
+                c.run_build(shape)
+            shape = (shape[0], output_size(c))
         self.params = {k: p for k, p, _, _ in self.weight_entries()}
         self.grads = {k: g for k, _, g, _ in self.weight_entries()}
         super().build(input_shape)
@@ -71,7 +73,7 @@ class StackedRNNCells(RNNCell):
         x, new_states, records, k = inputs, [], [], 0
         for c in self.cells:
             n = len(_sizes(c.state_size))
-            x, s = c.call(x, list(states[k:k + n]), training=training)
+            x, s = call_cell(c, x, list(states[k:k + n]), training)
             records.append(c._cache)
             c._cache = None
             new_states += list(s)

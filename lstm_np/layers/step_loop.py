@@ -4,9 +4,24 @@ record; BPTT runs each step's backward with it and sums the weight gradients ove
 A masked step carries the state (``core/masking.py``) and repeats the previous output (zeros
 with ``zero_output_for_mask``), as the built-in cells' sequences do.
 """
+import inspect
+
 import numpy as np
 
 from ..core.masking import carry, split
+from .base import Layer
+
+
+def call_cell(cell, x_t, states, training):
+    """One call of the cell: Keras's ``call(inputs, states[, training])`` -> (output, new states)."""
+    takes = _TAKES_TRAINING.get(type(cell))
+    if takes is None:
+        takes = _TAKES_TRAINING[type(cell)] = "training" in inspect.signature(cell.call).parameters
+    out, new = cell.call(x_t, states, training=training) if takes else cell.call(x_t, states)
+    return out, (list(new) if isinstance(new, (list, tuple)) else [new])
+
+
+_TAKES_TRAINING = {}
 
 
 def forward_steps(rnn, x, states, mask, training):
@@ -17,7 +32,7 @@ def forward_steps(rnn, x, states, mask, training):
         cell.reset_dropout_mask()
     ys, records, prev = [], [], None
     for t in range(T):
-        out, new = cell.call(x[:, t], list(states), training=training)
+        out, new = call_cell(cell, x[:, t], list(states), training)
         records.append(cell._cache)
         cell._cache = None
         out = np.asarray(out, rnn.dtype)
@@ -36,6 +51,9 @@ def backward_steps(rnn, dy, d_states, records, mask):
     """BPTT through the loop: dy (B, T, out) or None, d_states [(B, s) or None] -> (dx (B, T, D),
     the initial states' gradients); the cell's ``grads`` hold the sums over the steps."""
     cell = rnn.cell
+    if type(cell).backward is Layer.backward:
+        raise NotImplementedError(f"cell {type(cell).__name__} {cell.name!r} has no backward(d_output, d_states): "
+                                  "NumPy cannot differentiate its call; write one (see layers/cells.py)")
     T = len(records)
     grads = [g for _, _, g, _ in cell.weight_entries()]
     total = [np.zeros_like(g) for g in grads]

@@ -6,6 +6,7 @@ keep their hand-written BPTT.)"""
 import numpy as np
 
 from ..config import floatx
+from . import random  # noqa: F401  (keras.random)
 
 
 def convert_to_numpy(x):
@@ -37,4 +38,4 @@ def transpose(x, axes=None):
     return np.transpose(np.asarray(x), axes)
 
 
-__all__ = ["convert_to_numpy", "convert_to_tensor", "cast", "shape", "matmul", "transpose"]
+__all__ = ["random", "convert_to_numpy", "convert_to_tensor", "cast", "shape", "matmul", "transpose"]

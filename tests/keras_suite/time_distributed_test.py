@@ -3,9 +3,8 @@ their configurations, inputs, literal expected numbers and tolerances as Keras h
 the imports changed (``keras_testing.py`` stands in for ``keras.src.testing``).
 
 Not yet ported (issue 28 stays open on them): test_build (TimeDistributed(Conv2D): Conv2D is
-issue 29's), test_masking (a custom ``layers.Wrapper`` written with ``keras.ops``: it needs issue
-29's tape to train) and test_with_mask_zero (feeds float token ids to Embedding, which Keras
-truncates and lstm_np still refuses as non-integral: a decision this issue asks for).
+issue 29's) and test_masking (a custom ``layers.Wrapper`` written with ``keras.ops``: it needs
+issue 29's tape to train).
 """
 import numpy as np
 import pytest
@@ -47,6 +46,26 @@ class TimeDistributedTest(testing.TestCase):
         )
 
     @pytest.mark.requires_trainable_backend
+    def test_with_mask_zero(self):
+        model = Sequential(
+            [
+                layers.Input(shape=(20,)),
+                layers.Embedding(input_dim=10, output_dim=5, mask_zero=True),
+                layers.TimeDistributed(
+                    layers.Dense(units=5, activation="softmax")
+                ),
+            ]
+        )
+        model.compile(
+            optimizer="adam",
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        X_train = np.random.uniform(1, 10, size=(22, 20))
+        Y_train = np.random.randint(1, 2, size=(22, 20))
+
+        model.fit(X_train, Y_train, epochs=1, batch_size=16)
+
     def test_mask_validation_with_mismatched_timesteps(self):
         """Test TimeDistributed raises ValueError for mask with wrong timesteps.
 
