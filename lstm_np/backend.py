@@ -87,3 +87,27 @@ def backend():
     """Keras's ``keras.backend.backend()``: the name of the framework computing, "numpy" (as
     Keras 3's NumPy backend reports; ``get_backend()`` says which engine: "numba" or "numpy")."""
     return "numpy"
+
+
+# keras.src.backend's tensor helpers (Keras's own tests call them): a tensor here is a NumPy array
+SUPPORTS_SPARSE_TENSORS = False
+SUPPORTS_RAGGED_TENSORS = False
+
+
+def convert_to_numpy(x):
+    """The values as a NumPy array (Variables and lists too)."""
+    import numpy as np
+    return np.array(x)
+
+
+def convert_to_tensor(x, dtype=None):
+    """A NumPy array: of ``dtype``, or floats given as Python numbers in floatx (as Keras)."""
+    import numpy as np
+    arr = np.asarray(x)
+    if dtype is None and not isinstance(x, np.ndarray) and arr.dtype == np.float64:
+        dtype = floatx()
+    return arr if dtype is None else arr.astype(dtype)
+
+
+def standardize_shape(shape):
+    return tuple(None if d is None else int(d) for d in shape)

@@ -28,6 +28,20 @@ def unbroadcast(g, shape):
     return g
 
 
+def _checked_masks(inputs, mask):
+    """Keras's checks of a merge's compute_mask call (its words); False when there is no mask."""
+    if mask is None:
+        return False
+    if not isinstance(mask, (list, tuple)):
+        raise ValueError(f"`mask` should be a list. Received: mask of type {type(mask).__name__}")
+    if not isinstance(inputs, (list, tuple)):
+        raise ValueError(f"`inputs` should be a list. Received: inputs of type {type(inputs).__name__}")
+    if len(mask) != len(inputs):
+        raise ValueError("The lists `inputs` and `mask` should have the same length. Received: inputs of "
+                         f"length {len(inputs)}, and mask of length {len(mask)}")
+    return True
+
+
 class Merge(Layer):
     """Shared machinery: a list of inputs in, one output out."""
     supports_masking = True                 # Keras 3's value for this layer
@@ -66,7 +80,8 @@ class Merge(Layer):
         return tuple(out)
 
     def compute_mask(self, inputs, mask=None):
-        if not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
+        """Keras's: the OR of the inputs' masks (None if any is None)."""
+        if not _checked_masks(inputs, mask) or any(m is None for m in mask):
             return None
         out = np.asarray(mask[0], bool)
         for m in mask[1:]:
@@ -98,9 +113,16 @@ class Add(Merge):
 class Subtract(Merge):
     """y = x_1 - x_2."""
 
+    def build(self, input_shape):
+        if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 2 or \
+                not isinstance(input_shape[0], (list, tuple)):
+            raise ValueError("A `Subtract` layer should be called on exactly 2 inputs. "
+                             f"Received: input_shape={input_shape}")
+        super().build(input_shape)
+
     def _merge(self, xs):
         if len(xs) != 2:
-            raise ValueError(f"Subtract {self.name!r} expects exactly 2 inputs, received {len(xs)}")
+            raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs. Received: {len(xs)} inputs")
         return xs[0] - xs[1]
 
     def _grads(self, xs, g):
@@ -187,16 +209,19 @@ class Concatenate(Merge):
                 if i == axis:
                     out[i] = None if a is None or b is None else a + b
                 elif a is not None and b is not None and a != b:
-                    raise ValueError(f"Concatenate {self.name!r} along axis {self.axis} needs matching "
-                                     f"shapes elsewhere, received {input_shape}")
+                    raise ValueError("A `Concatenate` layer requires inputs with matching shapes except for "
+                                     f"the concatenation axis. Received: input_shape={input_shape}")
                 elif a is None:
                     out[i] = b
         return tuple(out)
 
     def compute_mask(self, inputs, mask=None):
-        if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+        if not _checked_masks(inputs, mask) or all(m is None for m in mask):
             return None
-        xs = self._cache if isinstance(self._cache, list) else None
+        if all(isinstance(x, np.ndarray) for x in inputs):
+            xs = list(inputs)                             # Keras: the masks shaped by these inputs
+        else:
+            xs = self._cache if isinstance(self._cache, list) else None      # a graph's last call
         if xs is None:
             return None
         rank = xs[0].ndim
@@ -209,6 +234,7 @@ class Concatenate(Merge):
         return np.any(np.concatenate(parts, axis=self.axis), axis=-1)
 
     def _merge(self, xs):
+        self.compute_output_shape([x.shape for x in xs])            # Keras's check and message
         return np.concatenate(xs, axis=self.axis)
 
     def _grads(self, xs, g):

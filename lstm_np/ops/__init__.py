@@ -5,21 +5,8 @@ plain maths they use on them (``matmul``, ``transpose``, ...). Here a tensor is 
 keep their hand-written BPTT.)"""
 import numpy as np
 
-from ..config import floatx
+from ..backend import convert_to_numpy, convert_to_tensor  # noqa: F401  (keras.ops.*)
 from . import random  # noqa: F401  (keras.random)
-
-
-def convert_to_numpy(x):
-    """The values as a NumPy array (Variables and lists too)."""
-    return np.array(x)
-
-
-def convert_to_tensor(x, dtype=None):
-    """A NumPy array (of ``dtype``, or Keras's: floats as floatx, ints as int32)."""
-    arr = np.asarray(x)
-    if dtype is None and isinstance(x, (float, list, tuple)) and arr.dtype == np.float64:
-        dtype = floatx()
-    return arr if dtype is None else arr.astype(dtype)
 
 
 def cast(x, dtype):

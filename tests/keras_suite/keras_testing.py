@@ -31,40 +31,42 @@ def torch_uses_gpu():
 
 
 class parameterized:
-    """absl's ``parameterized.parameters`` / ``named_parameters`` as pytest parametrize."""
+    """absl's ``parameterized.parameters`` / ``named_parameters`` on pytest: each case (a dict of
+    keyword arguments, a tuple of positional ones, or one value) becomes one pytest case."""
+
+    @staticmethod
+    def _cases(fn, cases, ids=None):
+        import functools
+
+        @functools.wraps(fn)
+        def run(self, _keras_case):
+            if isinstance(_keras_case, dict):
+                return fn(self, **_keras_case)
+            if isinstance(_keras_case, tuple):
+                return fn(self, *_keras_case)
+            return fn(self, _keras_case)
+        import inspect
+        run.__signature__ = inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+                                               inspect.Parameter("_keras_case", inspect.Parameter.POSITIONAL_OR_KEYWORD)])
+        return pytest.mark.parametrize("_keras_case", list(cases), ids=ids)(run)
 
     @staticmethod
     def parameters(*cases):
-        if len(cases) == 1 and isinstance(cases[0], (list, tuple)):
+        if len(cases) == 1 and isinstance(cases[0], (list, tuple)) and not isinstance(cases[0], str):
             cases = cases[0]
-
-        def wrap(fn):
-            import inspect
-            names = [p for p in inspect.signature(fn).parameters if p != "self"]
-            if cases and isinstance(cases[0], dict):
-                keys = list(cases[0])
-                return pytest.mark.parametrize(",".join(keys), [tuple(c[k] for k in keys) for c in cases])(fn)
-            if cases and isinstance(cases[0], tuple):
-                return pytest.mark.parametrize(",".join(names[:len(cases[0])]), list(cases))(fn)
-            return pytest.mark.parametrize(names[0], list(cases))(fn)
-        return wrap
+        return lambda fn: parameterized._cases(fn, cases)
 
     @staticmethod
     def named_parameters(*cases):
-        if len(cases) == 1 and isinstance(cases[0], (list, tuple)) and cases[0] and isinstance(cases[0][0], (dict, tuple)):
+        if len(cases) == 1 and isinstance(cases[0], (list, tuple)) and cases[0] and \
+                isinstance(cases[0][0], (dict, tuple)):
             cases = cases[0]
-
-        def wrap(fn):
-            import inspect
-            names = [p for p in inspect.signature(fn).parameters if p != "self"]
-            if isinstance(cases[0], dict):
-                keys = [k for k in cases[0] if k != "testcase_name"]
-                ids = [c.get("testcase_name", str(i)) for i, c in enumerate(cases)]
-                return pytest.mark.parametrize(",".join(keys), [tuple(c[k] for k in keys) for c in cases], ids=ids)(fn)
-            ids = [c[0] for c in cases]
-            return pytest.mark.parametrize(",".join(names[:len(cases[0]) - 1]), [tuple(c[1:]) for c in cases],
-                                           ids=ids)(fn)
-        return wrap
+        if isinstance(cases[0], dict):
+            ids = [c.get("testcase_name", str(i)) for i, c in enumerate(cases)]
+            cases = [{k: v for k, v in c.items() if k != "testcase_name"} for c in cases]
+        else:
+            ids, cases = [c[0] for c in cases], [tuple(c[1:]) for c in cases]
+        return lambda fn: parameterized._cases(fn, cases, ids)
 
 
 def _make_inputs(shape, dtype, rng):
