@@ -6,7 +6,7 @@ Not ported: test_sparse (sparse tensors: NumPy arrays only here). Not yet (issue
 on them): test_correctness_dynamic (``backend.Variable`` values as layer inputs), the seven
 test_*_with_mask and test_concatenate_with_mask_symbolic (Keras carries a mask on the output
 tensor, ``backend.get_keras_mask``; lstm_np's arrays carry none — masks flow through a model's
-graph instead).
+graph instead). Two cases of test_errors skip themselves, as in Keras (Dot takes no mask).
 """
 import numpy as np
 import pytest
