@@ -130,3 +130,15 @@ def test_float_token_ids_are_truncated_as_keras_casts_them():
     with pytest.warns(UserWarning, match="truncated toward zero"):
         got = emb(np.array([[1.7, 2.2]]))
     np.testing.assert_array_equal(got, emb(np.array([[1, 2]])))
+
+
+def test_a_keras_written_layer_round_trips_its_config_and_saves_whole(rng, tmp_path):
+    layer = ScaledDense(3, name="scaled")
+    model = keras.Sequential([keras.Input((4, 5)), layer])
+    cfg = layer.get_config()
+    assert cfg["units"] == 3 and "b_regularizer" not in cfg            # build's options are its code
+    assert ScaledDense.from_config(cfg).get_config() == cfg
+    x = rng.standard_normal((2, 4, 5)).astype("float32")
+    model.save(str(tmp_path / "m.keras"))
+    again = keras.models.load_model(str(tmp_path / "m.keras"))
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -36,8 +36,9 @@ class Weights:
     def regularized_entries(self, trainable=True):
         """(param, grad, regularizer) of every regularized trainable weight, inner layers' too."""
         trainable = trainable and self.trainable
+        frozen = self.__dict__.get("_frozen_keys", ())
         own = [(self.params[k], self.grads[k], r) for k, r in self.regularizers.items()
-               if k in self.params and trainable]
+               if k in self.params and trainable and k not in frozen]
         return own + [e for sub in self.sublayers() for e in sub.regularized_entries(trainable)]
 
     def constrained_entries(self):
@@ -46,11 +47,16 @@ class Weights:
         return own + [e for sub in self.sublayers() for e in sub.constrained_entries()]
 
     def _weight_options_config(self):
+        """The constructor's <key>_regularizer / <key>_constraint arguments (those a build gave
+        add_weight are the layer's own code, not arguments: Keras saves none of them)."""
         cfg = {}
+        built = self.__dict__.get("_options_from_build", set())
         for key, reg in self.regularizers.items():
-            cfg[f"{'recurrent' if key == 'recurrent_kernel' else key}_regularizer"] = regularizers_mod.serialize(reg)
+            if key not in built:
+                cfg[f"{'recurrent' if key == 'recurrent_kernel' else key}_regularizer"] = regularizers_mod.serialize(reg)
         for key, con in self.constraints.items():
-            cfg[f"{'recurrent' if key == 'recurrent_kernel' else key}_constraint"] = constraints_mod.serialize(con)
+            if key not in built:
+                cfg[f"{'recurrent' if key == 'recurrent_kernel' else key}_constraint"] = constraints_mod.serialize(con)
         if self.activity_regularizer is not None:
             cfg["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
         return cfg
@@ -84,8 +90,10 @@ class Weights:
             self.__dict__.setdefault("_frozen_keys", set()).add(key)
         if regularizer is not None:
             self.regularizers[key] = regularizers_mod.get(regularizer)
+            self.__dict__.setdefault("_options_from_build", set()).add(key)
         if constraint is not None:
             self.constraints[key] = constraints_mod.get(constraint)
+            self.__dict__.setdefault("_options_from_build", set()).add(key)
         return Variable(self, key, trainable and self.trainable)
 
     def _add_array(self, key, shape, initializer, dtype):
