@@ -334,7 +334,7 @@ for _names, _fn, _direction in (
     for _name in _names:
         REGISTRY.add(_name, functools.partial(MeanMetricWrapper, _fn, name=_name, direction=_direction))
 for _name, _cls in (("rmse", RootMeanSquaredError), ("root_mean_squared_error", RootMeanSquaredError),
-                    ("auc", AUC), ("AUC", AUC), ("precision", Precision), ("recall", Recall)):
+                    ("auc", AUC), ("precision", Precision), ("recall", Recall)):
     REGISTRY.add(_name, functools.partial(_cls, name=_name) if _cls is RootMeanSquaredError else _cls)
 
 
@@ -346,6 +346,8 @@ def get(identifier, loss_name=None):
     if isinstance(identifier, str):
         if identifier in ("acc", "accuracy"):
             return MeanMetricWrapper(_FOR_LOSS.get(loss_name, exact_accuracy), name=identifier)
+        if identifier.lower() in ("auc", "precision", "recall"):     # any case: "AUC", "Precision"
+            return REGISTRY.create(identifier.lower())
         return REGISTRY.create(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()

@@ -131,3 +131,20 @@ def test_stateful_layer_carries_state_across_calls(rng):
     np.testing.assert_allclose(part(x[:, :5]), y1, rtol=1e-6)
     with pytest.raises(ValueError, match="batch size"):
         part(x[:1, 5:])
+
+
+@pytest.mark.parametrize("module, name, kind", [
+    ("metrics", "Precision", "Precision"), ("metrics", "AUC", "AUC"), ("optimizers", "ADAM", "Adam"),
+    ("regularizers", "L2", "L2"), ("constraints", "Max_Norm", "MaxNorm"), ("losses", "mse", "MeanSquaredError"),
+], ids=["metric-case", "auc", "optimizer-case", "regularizer-case", "constraint-case", "loss"])
+def test_one_registry_finds_every_kind_by_name(module, name, kind):
+    import importlib
+    assert type(importlib.import_module(f"lstm_np.{module}").get(name)).__name__ == kind
+
+
+def test_an_unknown_name_lists_the_known_ones():
+    from lstm_np import losses, optimizers
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adamm'; expected one of \['adadelta'"):
+        optimizers.get("adamm")
+    with pytest.raises(ValueError, match=r"unknown loss 'msee'.*'mse'"):
+        losses.get("msee")

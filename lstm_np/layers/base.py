@@ -57,7 +57,8 @@ class Layer(SymbolicCalls, Weights):
         """Keep the constructor's arguments: a layer written Keras's way, with no get_config of
         its own, saves them (Keras 3's auto-config)."""
         layer = super().__new__(cls)
-        layer.__dict__["_init_arguments"] = (args, kwargs)
+        if cls.get_config is Layer.get_config:             # only where they are needed (no copy)
+            layer.__dict__["_init_arguments"] = (args, kwargs)
         return layer
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
@@ -186,6 +187,8 @@ class Layer(SymbolicCalls, Weights):
         ``self._cache``, which a model keeps per call."""
         if not any("call" in vars(c) for c in type(self).__mro__[:-1] if c is not Layer):
             raise NotImplementedError(f"{type(self).__name__} defines neither forward nor call")
+        if not self.built and isinstance(x, (list, tuple)):                  # several inputs
+            self.run_build([(None,) + tuple(np.shape(a)[1:]) for a in x])
         self._ensure_built(x)
         params = inspect.signature(self.call).parameters
         extra = {k: v for k, v in (("training", training), ("mask", mask), ("initial_state", initial_state))
