@@ -39,6 +39,8 @@ def _snake(name):
 
 _COMPOSITE = {}                 # class -> is it a custom layer made of layers (see _is_composite)
 _ONE_ARG_MASK = {}              # class -> does its compute_mask take (mask) only (see output_mask)
+_OWN_CALL = {}                  # class -> does it define call, Keras's way of writing a layer
+_CALL_PARAMETERS = {}           # class -> the parameters of its call
 
 
 class Layer(SymbolicCalls, Weights):
@@ -137,12 +139,26 @@ class Layer(SymbolicCalls, Weights):
         if initial is not None:
             self.set_weights(list(initial))
 
+    @classmethod
+    def defines_call(cls):
+        """Is this class written Keras's way, with a ``call`` of its own? Decided once per class."""
+        found = _OWN_CALL.get(cls)
+        if found is None:
+            found = _OWN_CALL[cls] = any("call" in vars(c) for c in cls.__mro__ if c not in (Layer, object))
+        return found
+
+    def call_parameters(self):
+        """The parameters of this layer's ``call`` (read once per class)."""
+        found = _CALL_PARAMETERS.get(type(self))
+        if found is None:
+            found = _CALL_PARAMETERS[type(self)] = inspect.signature(self.call).parameters
+        return found
+
     def compute_output_shape(self, input_shape):
         """The output shape for an input shape (batch axis first). Default: a layer written
         Keras's way (its own ``call``) is run once on zeros of that shape (None read as 1) —
         Keras traces ``call`` symbolically instead; any other layer keeps the shape."""
-        if isinstance(input_shape, list) or not any(
-                "call" in vars(c) for c in type(self).__mro__[:-1] if c is not Layer):
+        if isinstance(input_shape, list) or not self.defines_call():
             return tuple(input_shape)
         probe = np.zeros(tuple(1 if d is None else d for d in input_shape), self.dtype)
         kept = self._cache
@@ -150,8 +166,11 @@ class Layer(SymbolicCalls, Weights):
             out = np.shape(self.forward(probe))
         finally:
             self._cache = kept
-        return tuple(input_shape[:1]) + tuple(None if d is None else o
-                                              for d, o in zip(tuple(input_shape[1:]) + (0,) * len(out), out[1:]))
+        dims = list(out[1:])
+        for i, d in enumerate(tuple(input_shape[1:])[:len(dims)]):
+            if d is None:
+                dims[i] = None                        # an unknown axis (time) stays unknown
+        return (input_shape[0],) + tuple(dims)
 
     def compute_mask(self, inputs, mask=None):
         """Keras 3's ``compute_mask(inputs, previous_mask)``: the mask passed on to the next layer
@@ -185,12 +204,12 @@ class Layer(SymbolicCalls, Weights):
         ``call(inputs, ...)`` and this project's ``backward(grad_output)`` (NumPy cannot
         differentiate ``call``) — runs its ``call`` here; it keeps what its backward needs in
         ``self._cache``, which a model keeps per call."""
-        if not any("call" in vars(c) for c in type(self).__mro__[:-1] if c is not Layer):
+        if not self.defines_call():
             raise NotImplementedError(f"{type(self).__name__} defines neither forward nor call")
         if not self.built and isinstance(x, (list, tuple)):                  # several inputs
             self.run_build([(None,) + tuple(np.shape(a)[1:]) for a in x])
         self._ensure_built(x)
-        params = inspect.signature(self.call).parameters
+        params = self.call_parameters()
         extra = {k: v for k, v in (("training", training), ("mask", mask), ("initial_state", initial_state))
                  if k in params and (v is not None or k == "training")}
         return self.call(x, **extra)
@@ -234,8 +253,8 @@ class Layer(SymbolicCalls, Weights):
         cls = type(self)
         found = _COMPOSITE.get(cls)
         if found is None:
-            found = _COMPOSITE[cls] = cls.forward is Layer.forward and cls.backward is Layer.backward and any(
-                "call" in vars(c) for c in cls.__mro__[:-1] if issubclass(c, Layer) and c is not Layer)
+            found = _COMPOSITE[cls] = (cls.forward is Layer.forward and cls.backward is Layer.backward
+                                       and cls.defines_call())
         return found
 
     def compute_dtype(self, *arrays):

@@ -39,7 +39,7 @@ def is_cell(obj):
     """An RNNCell, or a layer written as Keras writes a cell: ``state_size`` and ``call(inputs,
     states)`` (with this project's ``backward(d_output, d_states)`` to train)."""
     return isinstance(obj, RNNCell) or (isinstance(obj, Layer) and hasattr(obj, "state_size")
-                                         and any("call" in vars(c) for c in type(obj).__mro__))
+                                         and obj.defines_call())
 
 
 def output_size(cell):

@@ -4,8 +4,6 @@ record; BPTT runs each step's backward with it and sums the weight gradients ove
 A masked step carries the state (``core/masking.py``) and repeats the previous output (zeros
 with ``zero_output_for_mask``), as the built-in cells' sequences do.
 """
-import inspect
-
 import numpy as np
 
 from ..core.masking import carry, split
@@ -14,14 +12,11 @@ from .base import Layer
 
 def call_cell(cell, x_t, states, training):
     """One call of the cell: Keras's ``call(inputs, states[, training])`` -> (output, new states)."""
-    takes = _TAKES_TRAINING.get(type(cell))
-    if takes is None:
-        takes = _TAKES_TRAINING[type(cell)] = "training" in inspect.signature(cell.call).parameters
-    out, new = cell.call(x_t, states, training=training) if takes else cell.call(x_t, states)
+    if "training" in cell.call_parameters():
+        out, new = cell.call(x_t, states, training=training)
+    else:
+        out, new = cell.call(x_t, states)
     return out, (list(new) if isinstance(new, (list, tuple)) else [new])
-
-
-_TAKES_TRAINING = {}
 
 
 def forward_steps(rnn, x, states, mask, training):

@@ -5,7 +5,6 @@ the layer and records one ``Node`` (layers/graph.py); a custom layer made of lay
 ``call``) runs ``call`` on the tensors, so its inner layers record their own Nodes. The
 ``input`` / ``output`` / ``output_shape`` attributes read the first recorded call.
 """
-import inspect
 
 import numpy as np
 
@@ -30,7 +29,7 @@ class SymbolicCalls:
         do); on arrays it runs them forward."""
         if not self.built:
             self.run_build(_batch_free_shapes(inputs))
-        params = inspect.signature(self.call).parameters
+        params = self.call_parameters()
         extra = dict(kwargs)
         for name, value in (("training", training), ("mask", mask), ("initial_state", initial_state)):
             if value is not None or (name == "training" and name in params):
