@@ -18,11 +18,11 @@ from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .recurrent import GRU, LSTM, RNN, SimpleRNN
 from .reshaping import Flatten, Permute, Reshape
-from .wrappers import TimeDistributed
+from .wrappers import TimeDistributed, Wrapper
 
 __all__ = ["Layer", "Activation", "Input", "InputLayer", "Dropout", "Masking", "RepeatVector", "Dense",
            "Embedding", "LSTM", "GRU", "SimpleRNN", "RNN", "LSTMCell", "GRUCell", "SimpleRNNCell",
-           "StackedRNNCells", "RNNCell", "TimeDistributed", "Bidirectional",
+           "StackedRNNCells", "RNNCell", "TimeDistributed", "Wrapper", "Bidirectional",
            "Lambda", "Attention", "AdditiveAttention", "Concatenate", "Add", "Subtract", "Multiply",
            "Average", "Maximum", "Minimum", "Dot", "concatenate", "add", "subtract", "multiply",
            "average", "maximum", "minimum", "dot", "Conv1D", "ConvLSTM1D", "ConvLSTM2D", "MaxPooling1D", "AveragePooling1D",

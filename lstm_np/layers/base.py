@@ -13,11 +13,11 @@ import numpy as np
 from .. import regularizers as regularizers_mod
 from .. import sync
 from ..config import next_seed, resolve_dtype, unique_name
-from . import arguments
+from . import arguments, taped
 from .checks import as_shape, check_bool
 from .graph import any_symbolic
 from .registry import register
-from .symbolic import SymbolicCalls
+from .symbolic import SymbolicCalls, _batch_free_shapes
 from .weights import Weights
 from .variable import Variable
 
@@ -109,8 +109,16 @@ class Layer(SymbolicCalls, Weights):
             sub.trainable = self._trainable       # Keras: freezing a layer freezes its sublayers
 
     def sublayers(self):
-        """Layers this one wraps (their weights are its weights); none for a plain layer."""
-        return []
+        """Layers this one wraps (their weights are its weights): none for a built-in layer;
+        for a layer written Keras's way (its own ``call``), the layers among its attributes."""
+        if not self.defines_call() or type(self).sublayers is not Layer.sublayers:
+            return []
+        found = []
+        for name, v in vars(self).items():
+            for item in (v if isinstance(v, (list, tuple)) else [v]):
+                if isinstance(item, Layer) and item is not self and not name.startswith("_"):
+                    found.append(item)
+        return found
 
     def weight_groups(self):
         """How a weights file nests this layer's weights (Keras 3's layout): (group name,
@@ -201,9 +209,9 @@ class Layer(SymbolicCalls, Weights):
     # -- running -----------------------------------------------------------------------
     def forward(self, x, training=False, mask=None, initial_state=None):
         """Run the layer on arrays. A layer written Keras's way — ``build`` with ``add_weight``,
-        ``call(inputs, ...)`` and this project's ``backward(grad_output)`` (NumPy cannot
-        differentiate ``call``) — runs its ``call`` here; it keeps what its backward needs in
-        ``self._cache``, which a model keeps per call."""
+        ``call(inputs, ...)`` — runs its ``call`` here: with a ``backward(grad_output)`` of its
+        own, as it is (it keeps what its backward needs in ``self._cache``); with none, on a tape
+        (``layers/taped.py``) whose record is the cache and whose reverse walk is the backward."""
         if not self.defines_call():
             raise NotImplementedError(f"{type(self).__name__} defines neither forward nor call")
         if not self.built and isinstance(x, (list, tuple)):                  # several inputs
@@ -212,11 +220,44 @@ class Layer(SymbolicCalls, Weights):
         params = self.call_parameters()
         extra = {k: v for k, v in (("training", training), ("mask", mask), ("initial_state", initial_state))
                  if k in params and (v is not None or k == "training")}
+        if not self.writes_backward():
+            out = taped.run(self, lambda inputs: self.call(inputs, **extra), x)
+            self.gather_sublayer_weights()
+            return out
         return self.call(x, **extra)
 
-    def backward(self, grad_output):
+    def writes_backward(self):
+        """Does this layer have a backward of its own (hand-written), or is it differentiated
+        by the tape?"""
+        return type(self).backward is not Layer.backward
+
+    def backward(self, grad_output, d_states=None):
+        """A layer whose ``call`` ran on a tape: the tape backwards (a cell's: (d_output, d_states)
+        -> (d_inputs, d_prev_states)). Any other layer must write its own."""
+        record = self._cache
+        if isinstance(record, taped.TapedCall):
+            self._cache = None
+            if record.cell:
+                d_in, d_prev = taped.backward(self, record, [grad_output, list(d_states or [])])
+                return d_in, list(d_prev)
+            return taped.backward(self, record, grad_output)
+        if self.defines_call() and record is None:
+            self._require_cache()
         raise NotImplementedError(f"{type(self).__name__} {self.name!r} has no backward: write "
                                   "backward(grad_output) -> the input's gradient, filling self.grads")
+
+    def call(self, inputs, *args, **kwargs):
+        """Keras's ``layer.call(inputs)`` on a built-in layer (which defines ``forward``): the
+        same as calling it."""
+        return self(inputs, *args, **kwargs)
+
+    def gather_sublayer_weights(self):
+        """A layer written Keras's way that holds layers as attributes (``self.dense =
+        Dense(4)``) lists their weights as its own, as Keras tracks them: "dense/kernel", ..."""
+        for sub in self.sublayers():
+            for key, p, g, _ in sub.weight_entries():
+                if not any(p is q for q in self.params.values()):
+                    self.params[f"{sub.name}/{key}"], self.grads[f"{sub.name}/{key}"] = p, g
 
     def graph_backward(self, grad_output, activity_scale=1.0):
         """The backward of one Node in a model's graph (``models/functional.py``): ``backward``;
@@ -234,8 +275,14 @@ class Layer(SymbolicCalls, Weights):
     def __call__(self, inputs, training=None, mask=None, initial_state=None, **kwargs):
         """On arrays: ``forward``. On symbolic tensors (from ``Input``): record a Node (one
         call of this layer) and return symbolic outputs, lists where Keras returns lists."""
+        if taped.on_open_tape(self, inputs):      # inside a taped call: one node of its tape
+            return taped.layer_on_tape(self, inputs, lambda values: self.forward(
+                values, training=bool(training), mask=mask, initial_state=initial_state, **kwargs))
         if self._is_composite():
-            return self._call_composite(inputs, training, mask, initial_state, kwargs)
+            if not self.built:
+                self.run_build(_batch_free_shapes(inputs))
+            if not self.params:                   # made of layers only: they join the graph
+                return self._call_composite(inputs, training, mask, initial_state, kwargs)
         if any_symbolic(inputs, initial_state, mask):
             return self._call_symbolic(inputs, training, mask, initial_state, kwargs)
         with sync.engine():                       # one call at a time (see lstm_np/sync.py)

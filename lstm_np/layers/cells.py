@@ -64,9 +64,12 @@ class RNNCell(Layer):
     def call(self, inputs, states, training=False):
         raise NotImplementedError(f"{type(self).__name__} must define call(inputs, states, training)")
 
+    def writes_backward(self):
+        return type(self).backward is not RNNCell.backward
+
     def backward(self, d_output, d_states):
-        raise RuntimeError(f"cell {self.name!r} ({type(self).__name__}) has no backward: define "
-                           "backward(d_output, d_states) -> (d_inputs, d_prev_states) to train through it")
+        """A cell with no backward of its own: its call ran on a tape (``layers/taped.py``)."""
+        return Layer.backward(self, d_output, d_states)
 
     def compute_output_shape(self, input_shape):
         B = input_shape[0]

@@ -7,16 +7,21 @@ with ``zero_output_for_mask``), as the built-in cells' sequences do.
 import numpy as np
 
 from ..core.masking import carry, split
-from .base import Layer
+from . import taped
 
 
 def call_cell(cell, x_t, states, training):
-    """One call of the cell: Keras's ``call(inputs, states[, training])`` -> (output, new states)."""
-    if "training" in cell.call_parameters():
-        out, new = cell.call(x_t, states, training=training)
-    else:
-        out, new = cell.call(x_t, states)
-    return out, (list(new) if isinstance(new, (list, tuple)) else [new])
+    """One call of the cell: Keras's ``call(inputs, states[, training])`` -> (output, new states).
+    A cell with no backward of its own runs on a tape (``layers/taped.py``)."""
+    def step(inputs):
+        x, s = inputs
+        out, new = cell.call(x, s, training=training) if "training" in cell.call_parameters() else cell.call(x, s)
+        return out, (list(new) if isinstance(new, (list, tuple)) else [new])
+    if cell.writes_backward():
+        return step([x_t, states])
+    if not cell.built:
+        cell.run_build((None,) + tuple(np.shape(x_t)[1:]))
+    return taped.run(cell, step, [x_t, list(states)], cell=True)
 
 
 def forward_steps(rnn, x, states, mask, training):
@@ -46,9 +51,6 @@ def backward_steps(rnn, dy, d_states, records, mask):
     """BPTT through the loop: dy (B, T, out) or None, d_states [(B, s) or None] -> (dx (B, T, D),
     the initial states' gradients); the cell's ``grads`` hold the sums over the steps."""
     cell = rnn.cell
-    if type(cell).backward is Layer.backward:
-        raise NotImplementedError(f"cell {type(cell).__name__} {cell.name!r} has no backward(d_output, d_states): "
-                                  "NumPy cannot differentiate its call; write one (see layers/cells.py)")
     T = len(records)
     grads = [g for _, _, g, _ in cell.weight_entries()]
     total = [np.zeros_like(g) for g in grads]

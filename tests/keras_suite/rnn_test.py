@@ -2,9 +2,8 @@
 configurations, inputs, literal expected numbers and tolerances as Keras has them; only the
 imports changed (``keras_testing.py`` stands in for ``keras.src.testing``, ``lstm_np.ops`` for
 ``keras.ops``; ``keras.src.models.Functional`` is ``lstm_np.models.Functional``).
-
-Not yet ported (issue 28 stays open on them): test_basics (its training check differentiates a cell written with ``keras.ops`` and no
-backward: issue 29's tape).
+Every test is ported; test_basics trains cells written with ``keras.ops`` and no backward
+(``lstm_np.ops``' tape differentiates them).
 """
 import numpy as np
 
@@ -73,6 +72,92 @@ class TwoStatesRNNCell(layers.Layer):
 
 
 class RNNTest(testing.TestCase):
+    def test_basics(self):
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={"cell": OneStateRNNCell(5, state_size=5)},
+            input_shape=(3, 2, 4),
+            expected_output_shape=(3, 5),
+            expected_num_trainable_weights=2,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={"cell": OneStateRNNCell(5, state_size=[5])},
+            input_shape=(3, 2, 4),
+            expected_output_shape=(3, 5),
+            expected_num_trainable_weights=2,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={"cell": OneStateRNNCell(5, state_size=(5,))},
+            input_shape=(3, 2, 4),
+            expected_output_shape=(3, 5),
+            expected_num_trainable_weights=2,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={"cell": OneStateRNNCell(5), "return_sequences": True},
+            input_shape=(3, 2, 4),
+            expected_output_shape=(3, 2, 5),
+            expected_num_trainable_weights=2,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={
+                "cell": OneStateRNNCell(5),
+                "go_backwards": True,
+                "unroll": True,
+            },
+            input_shape=(3, 2, 4),
+            expected_output_shape=(3, 5),
+            expected_num_trainable_weights=2,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={"cell": TwoStatesRNNCell(5, state_size=[5, 5])},
+            input_shape=(3, 2, 4),
+            expected_output_shape=(3, 5),
+            expected_num_trainable_weights=3,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={"cell": TwoStatesRNNCell(5, state_size=(5, 5))},
+            input_shape=(3, 2, 4),
+            expected_output_shape=(3, 5),
+            expected_num_trainable_weights=3,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={"cell": TwoStatesRNNCell(5), "return_sequences": True},
+            input_shape=(3, 2, 4),
+            expected_output_shape=(3, 2, 5),
+            expected_num_trainable_weights=3,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+        )
+
     def test_compute_output_shape_single_state(self):
         sequence = np.ones((3, 4, 5))
         layer = layers.RNN(OneStateRNNCell(8), return_sequences=False)

@@ -3,7 +3,7 @@ configurations, inputs, literal expected numbers and tolerances as Keras has the
 imports changed (``keras_testing.py`` stands in for ``keras.src.testing``, ``lstm_np.ops`` for
 ``keras.ops``; ``keras.src.models.Functional`` is ``lstm_np.models.Functional``).
 
-Not yet ported (issue 28 stays open on them): test_basics (training a ``keras.ops`` cell: issue 29's tape), test_correctness_two_states_stack and
+Not yet ported (issue 28 stays open on them): test_correctness_two_states_stack and
 test_return_state_stacked_lstm_cell (Keras nests a stack's returned states per cell,
 ``[output, [h1, c1], [h2, c2]]``; lstm_np returns them flat).
 """
@@ -16,6 +16,130 @@ from rnn_test import TwoStatesRNNCell
 
 
 class StackedRNNTest(testing.TestCase):
+    def test_basics(self):
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={
+                "cell": [
+                    OneStateRNNCell(3),
+                    OneStateRNNCell(4),
+                    OneStateRNNCell(5),
+                ],
+            },
+            input_shape=(2, 3, 4),
+            expected_output_shape=(2, 5),
+            expected_num_trainable_weights=6,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+            custom_objects={"OneStateRNNCell": OneStateRNNCell},
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={
+                "cell": [
+                    OneStateRNNCell(3),
+                    OneStateRNNCell(4),
+                    OneStateRNNCell(5),
+                ],
+                "return_sequences": True,
+            },
+            input_shape=(2, 3, 4),
+            expected_output_shape=(2, 3, 5),
+            expected_num_trainable_weights=6,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+            custom_objects={"OneStateRNNCell": OneStateRNNCell},
+        )
+        # Two-state case.
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={
+                "cell": [
+                    TwoStatesRNNCell(3),
+                    TwoStatesRNNCell(4),
+                    TwoStatesRNNCell(5),
+                ],
+            },
+            input_shape=(2, 3, 4),
+            expected_output_shape=(2, 5),
+            expected_num_trainable_weights=9,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+            custom_objects={"TwoStatesRNNCell": TwoStatesRNNCell},
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={
+                "cell": [
+                    TwoStatesRNNCell(3),
+                    TwoStatesRNNCell(4),
+                    TwoStatesRNNCell(5),
+                ],
+                "return_sequences": True,
+            },
+            input_shape=(2, 3, 4),
+            expected_output_shape=(2, 3, 5),
+            expected_num_trainable_weights=9,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            supports_masking=False,
+            custom_objects={"TwoStatesRNNCell": TwoStatesRNNCell},
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={
+                "cell": [
+                    layers.SimpleRNNCell(3, dropout=0.1, recurrent_dropout=0.1),
+                    layers.SimpleRNNCell(4, dropout=0.1, recurrent_dropout=0.1),
+                    layers.SimpleRNNCell(5, dropout=0.1, recurrent_dropout=0.1),
+                ],
+                "return_sequences": True,
+            },
+            input_shape=(2, 3, 4),
+            expected_output_shape=(2, 3, 5),
+            expected_num_trainable_weights=9,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=3,
+            supports_masking=False,
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={
+                "cell": [
+                    layers.GRUCell(3, dropout=0.1, recurrent_dropout=0.1),
+                    layers.GRUCell(4, dropout=0.1, recurrent_dropout=0.1),
+                    layers.GRUCell(5, dropout=0.1, recurrent_dropout=0.1),
+                ],
+                "return_sequences": True,
+            },
+            input_shape=(2, 3, 4),
+            expected_output_shape=(2, 3, 5),
+            expected_num_trainable_weights=9,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=3,
+            supports_masking=False,
+        )
+        self.run_layer_test(
+            layers.RNN,
+            init_kwargs={
+                "cell": [
+                    layers.LSTMCell(3, dropout=0.1, recurrent_dropout=0.1),
+                    layers.LSTMCell(4, dropout=0.1, recurrent_dropout=0.1),
+                    layers.LSTMCell(5, dropout=0.1, recurrent_dropout=0.1),
+                ],
+                "return_sequences": True,
+            },
+            input_shape=(2, 3, 4),
+            expected_output_shape=(2, 3, 5),
+            expected_num_trainable_weights=9,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=3,
+            supports_masking=False,
+        )
+
     def test_correctness_single_state_stack(self):
         sequence = np.arange(24).reshape((2, 3, 4)).astype("float32")
         layer = layers.RNN([OneStateRNNCell(3), OneStateRNNCell(2)])

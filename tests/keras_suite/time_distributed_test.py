@@ -2,9 +2,8 @@
 their configurations, inputs, literal expected numbers and tolerances as Keras has them; only
 the imports changed (``keras_testing.py`` stands in for ``keras.src.testing``).
 
-Not yet ported (issue 28 stays open on them): test_build (TimeDistributed(Conv2D): Conv2D is
-issue 29's) and test_masking (a custom ``layers.Wrapper`` written with ``keras.ops``: it needs
-issue 29's tape to train).
+Not yet ported (issue 28 stays open on it): test_build (TimeDistributed(Conv2D): Conv2D is
+issue 29's). test_masking's wrapper, written with ``keras.ops``, runs on the tape.
 """
 import numpy as np
 import pytest
@@ -43,6 +42,34 @@ class TimeDistributedTest(testing.TestCase):
             np.array(
                 [[[0.06], [0.22]], [[0.38], [0.53999996]], [[0.7], [0.86]]]
             ),
+        )
+
+    def test_masking(self):
+        class MaskedDense(layers.Wrapper):
+            def __init__(self, units, **kwargs):
+                layer = layers.Dense(
+                    units,
+                    kernel_initializer=initializers.Constant(0.01),
+                    use_bias=False,
+                )
+                super().__init__(layer, **kwargs)
+                self.supports_masking = True
+
+            def call(self, inputs, training=False, mask=None):
+                unmasked = self.layer.call(inputs)
+                if mask is None:
+                    return unmasked
+                else:
+                    return ops.transpose(
+                        ops.transpose(unmasked) * ops.cast(mask, inputs.dtype)
+                    )
+
+        sequence = np.arange(24).reshape((3, 2, 4)).astype("float32")
+        layer = layers.TimeDistributed(layer=MaskedDense(1))
+        mask = np.array([[False, True], [True, False], [True, True]])
+        output = layer(sequence, mask=mask)
+        self.assertAllClose(
+            output, np.array([[[0], [0.22]], [[0.38], [0]], [[0.7], [0.86]]])
         )
 
     @pytest.mark.requires_trainable_backend
