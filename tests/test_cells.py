@@ -155,13 +155,34 @@ def test_a_users_own_cell_trains_and_checks(options, rng):
     assert np.isfinite(model.fit(x, rng.standard_normal((3, 1)), epochs=2, verbose=0).history["loss"][-1])
 
 
-def test_a_cell_without_backward_predicts_and_says_why_it_cannot_train(rng):
-    class ForwardOnly(MinimalRNNCell):
+def test_a_cell_without_backward_is_differentiated_by_the_tape(rng):
+    """The same cell with no backward of its own: its call (NumPy operators on the tape's
+    tensors and on its weights) runs on the tape, and BPTT through the tape checks."""
+    class TapedCell(MinimalRNNCell):
         backward = layers.RNNCell.backward
-    layer = layers.RNN(ForwardOnly(2, seed=0))
+    layer = layers.RNN(TapedCell(2, seed=0, **F64), return_sequences=True)
     x = rng.standard_normal((2, 3, 2))
-    layer.forward(x)
-    with pytest.raises(RuntimeError, match="has no backward"):
+    assert_grads_ok(gradcheck.check_layer(layer, x))
+    by_hand = layers.RNN(MinimalRNNCell(2, seed=0, **F64), return_sequences=True)
+    by_hand.build((None, 3, 2))
+    by_hand.set_weights(layer.get_weights())
+    g = rng.standard_normal((2, 3, 2))
+    np.testing.assert_allclose(layer.forward(x), by_hand.forward(x), rtol=1e-13)
+    np.testing.assert_allclose(layer.backward(g), by_hand.backward(g), rtol=1e-12)
+    for k in layer.params:
+        np.testing.assert_allclose(layer.grads[k], by_hand.grads[k], rtol=1e-12)
+
+
+def test_a_cell_the_tape_cannot_follow_predicts_and_says_why_it_cannot_train(rng):
+    class Untapeable(MinimalRNNCell):
+        backward = layers.RNNCell.backward
+
+        def call(self, inputs, states, training=False):
+            out = np.arctan(inputs @ self.params["kernel"]) + states[0] @ self.params["recurrent_kernel"]
+            return out, [out]
+    layer = layers.RNN(Untapeable(2, seed=0))
+    layer.forward(rng.standard_normal((2, 3, 2)))
+    with pytest.raises(RuntimeError, match="cannot be differentiated: np.arctan"):
         layer.backward(np.ones((2, 2)))
 
 

@@ -241,6 +241,9 @@ class Layer(SymbolicCalls, Weights):
                 d_in, d_prev = taped.backward(self, record, [grad_output, list(d_states or [])])
                 return d_in, list(d_prev)
             return taped.backward(self, record, grad_output)
+        if isinstance(record, taped.Untaped):
+            raise RuntimeError(f"{type(self).__name__} {self.name!r} cannot be differentiated: {record.reason}; "
+                               "or write its backward(grad_output) by hand")
         if self.defines_call() and record is None:
             self._require_cache()
         raise NotImplementedError(f"{type(self).__name__} {self.name!r} has no backward: write "

@@ -1,19 +1,15 @@
-"""Lambda: a NumPy function as a layer, ``Lambda(lambda x: x[:, -1])``.
+"""Lambda: a function as a layer, ``Lambda(lambda x: x[:, -1])``.
 
-Keras differentiates the function for you; here no autodiff exists, so:
-
-- a function that only *picks* entries of one input — a slice such as ``x[:, -1]`` (the last
-  step), a reversal, a transpose, a reshape, a repeat — is differentiated automatically: run on
-  the entries' positions (``arange(x.size)``) it says where each output entry came from, and
-  its gradient adds the output gradient back there. Accepted only when those positions
-  reproduce the function on the actual input *and* on a random probe, so arithmetic (``2 * x``)
-  or value-dependent picks (``x[x > 0]``, ``max``) are never mistaken for one;
-- any other function needs its gradient: ``Lambda(f, backward=df)`` with
-  ``df(inputs, output, grad)`` returning the gradient w.r.t. the inputs (a list for a list of
-  inputs). Forward-only use (``predict``) needs none; a backward without one is a clear error.
+As Keras differentiates the function for you, so does lstm_np: the function runs on a tape
+(``lstm_np.ops``) when it is written with ``keras.ops``, Python's operators (``2 * x``, ``x[:, -1]``)
+or the NumPy functions the tape knows (``np.concatenate``, ``np.tanh``, ...); its backward is the
+tape run backwards. A function that uses NumPy the tape cannot differentiate still runs
+(``predict``), and training through it asks for its gradient: ``Lambda(f, backward=df)`` with
+``df(inputs, output, grad)`` returning the gradient w.r.t. the inputs (a list for a list of inputs).
 """
 import numpy as np
 
+from . import taped
 from .base import Layer
 
 
@@ -56,7 +52,7 @@ class Lambda(Layer):
 
     def compute_mask(self, inputs, mask=None):
         if callable(self.mask_arg):
-            return self.mask_arg(self._cache[0] if self._cache else None, mask)
+            return self.mask_arg(inputs, mask)
         return self.mask_arg if self.mask_arg is not None else None
 
     def forward(self, x, training=False, mask=None, initial_state=None):
@@ -64,26 +60,27 @@ class Lambda(Layer):
             x = [np.asarray(a) for a in x]
         else:
             x = np.asarray(x)
-        y = np.asarray(self.function(x, **self.arguments))
         dt = self.compute_dtype(*(x if isinstance(x, list) else [x]))
+        if self.backward_function is None:         # on the tape (or, where it cannot follow, plain)
+            y = taped.run(self, lambda xs: self.function(xs, **self.arguments), x)
+        else:
+            y = self.function(x, **self.arguments)
+            self._cache = (x, None)
+        y = np.asarray(y)
         if y.dtype.kind == "f" and y.dtype != dt:
             y = y.astype(dt)
-        self._cache = (x, y)
+        if isinstance(self._cache, tuple):
+            self._cache = (x, y)
         return y
 
     def backward(self, grad_output):
+        if self._cache is not None and not isinstance(self._cache, tuple):   # taped (or not followable)
+            try:
+                return Layer.backward(self, grad_output)
+            except RuntimeError as e:
+                raise RuntimeError(f"{e}. Or pass backward=lambda inputs, output, grad: <gradient w.r.t. "
+                                   "inputs> to train through it") from None
         x, y = self._require_cache()
-        if self.backward_function is None:
-            picked = self._picked_positions(x, y)
-            if picked is not None:                      # a selection: scatter the gradient back
-                dx = np.zeros(x.size, y.dtype)
-                np.add.at(dx, picked.ravel(), np.asarray(grad_output, y.dtype).ravel())
-                return dx.reshape(x.shape)
-            raise RuntimeError(f"Lambda {self.name!r} has no backward: NumPy cannot differentiate "
-                               "the function for you (only functions that pick entries — slices, "
-                               "reversals, transposes, reshapes — are differentiated automatically). "
-                               "Pass backward=lambda inputs, output, grad: <gradient w.r.t. inputs> "
-                               "to train through it")
         g = self.backward_function(x, y, np.asarray(grad_output, y.dtype))
         if isinstance(x, list):
             if not isinstance(g, (list, tuple)) or len(g) != len(x):
@@ -94,22 +91,6 @@ class Lambda(Layer):
         if g.shape != x.shape:
             raise ValueError(f"Lambda {self.name!r} backward returned shape {g.shape}, expected {x.shape}")
         return g
-
-    def _picked_positions(self, x, y):
-        """Where each output entry was taken from, if the function only picks entries of x."""
-        if isinstance(x, list) or x.size == 0:
-            return None
-        try:
-            picked = np.asarray(self.function(np.arange(x.size).reshape(x.shape), **self.arguments))
-            if picked.shape != y.shape or picked.dtype.kind not in "iu":
-                return None
-            probe = np.random.default_rng(0).standard_normal(x.shape)
-            same_here = np.array_equal(x.ravel()[picked].astype(y.dtype), y)
-            same_probe = np.array_equal(probe.ravel()[picked],
-                                        np.asarray(self.function(probe, **self.arguments), np.float64))
-        except (IndexError, TypeError, ValueError):
-            return None
-        return picked if same_here and same_probe else None
 
     def get_config(self):
         raise TypeError(f"Lambda {self.name!r} wraps a Python function, which cannot be saved "

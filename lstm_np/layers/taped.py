@@ -12,6 +12,7 @@ call as for any layer). A built-in layer called inside such a ``call`` on a tens
 """
 import numpy as np
 
+from ..ops.operators import NotDifferentiable
 from ..ops.tape import Tape, Tensor, current, value
 
 
@@ -22,6 +23,16 @@ class TapedCall:
 
     def __init__(self, tape, leaves, outputs, weights, cell):
         self.tape, self.leaves, self.outputs, self.weights, self.cell = tape, leaves, outputs, weights, cell
+
+
+class Untaped:
+    """The record of a call the tape could not follow (it used NumPy the tape has no VJP for):
+    the call ran on plain arrays, and backward says why it cannot run."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason):
+        self.reason = reason
 
 
 def _flat(x):
@@ -55,11 +66,16 @@ def run(layer, call, inputs, cell=False):
     """``call(leaves)`` on a new tape that watches the layer's weights; returns the outputs'
     values and sets ``layer._cache`` to the record. A cell's call returns (output, states)."""
     weights = [(p, g) for _, p, g, _ in layer.weight_entries()]
-    with Tape() as tape:
-        for p, _ in weights:
-            tape.watch(p)
-        leaves = _map(_leaf(tape), inputs)
-        out = call(leaves)
+    try:
+        with Tape() as tape:
+            for p, _ in weights:
+                tape.watch(p)
+            leaves = _map(_leaf(tape), inputs)
+            out = call(leaves)
+    except NotDifferentiable as e:            # still runs (predict); backward will say why not
+        out = call(inputs)
+        layer._cache = Untaped(str(e))
+        return out
     layer._cache = TapedCall(tape, leaves, out, weights, cell)
     return _values(out)
 

@@ -21,6 +21,49 @@ NO_GRADIENT = {                          # ufuncs whose value has no gradient: c
 }
 
 
+class NotDifferentiable(TypeError):
+    """A NumPy function the tape has no VJP for was called on a tensor being differentiated."""
+
+
+FUNCTIONS = {                            # NumPy functions on a Tensor -> the op of this package
+    np.sum: reductions.sum, np.mean: reductions.mean, np.max: reductions.max, np.min: reductions.min,
+    np.amax: reductions.max, np.amin: reductions.min, np.prod: reductions.prod, np.var: reductions.var,
+    np.std: reductions.std, np.cumsum: reductions.cumsum, np.matmul: linalg.matmul, np.dot: linalg.dot,
+    np.einsum: linalg.einsum, np.tensordot: linalg.tensordot, np.outer: linalg.outer,
+    np.reshape: shapes.reshape, np.transpose: shapes.transpose, np.expand_dims: shapes.expand_dims,
+    np.squeeze: shapes.squeeze, np.swapaxes: shapes.swapaxes, np.moveaxis: shapes.moveaxis,
+    np.broadcast_to: shapes.broadcast_to, np.concatenate: shapes.concatenate, np.stack: shapes.stack,
+    np.split: shapes.split, np.tile: shapes.tile, np.repeat: shapes.repeat, np.flip: shapes.flip,
+    np.roll: shapes.roll, np.pad: shapes.pad, np.tril: shapes.tril, np.triu: shapes.triu,
+    np.ravel: shapes.ravel, np.take: indexing.take, np.take_along_axis: indexing.take_along_axis,
+    np.where: ew.where, np.clip: ew.clip, np.abs: ew.absolute,
+}
+NO_GRADIENT_FUNCTIONS = {                # their values carry no gradient: computed on values
+    np.argmax, np.argmin, np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.full_like,
+    np.any, np.all, np.count_nonzero, np.sign, np.round, np.isnan, np.isfinite, np.array_equal,
+    np.allclose, np.isclose, np.nonzero, np.argsort, np.result_type,
+}
+
+
+def _plain(x):
+    if isinstance(x, Tensor):
+        return x.value
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain(a) for a in x)
+    return x
+
+
+def _array_function(self, func, types, args, kwargs):
+    op = FUNCTIONS.get(func)
+    if op is not None:
+        return op(*args, **kwargs)
+    if func in NO_GRADIENT_FUNCTIONS:
+        return func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()})
+    raise NotDifferentiable(f"np.{func.__name__} on a tensor being differentiated has no gradient here: write "
+                            "it with lstm_np.ops (keras.ops), or take np.asarray(x) to use its value "
+                            "without a gradient")
+
+
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__" and not kwargs.get("out"):
         op = UFUNCS.get(ufunc)
@@ -28,7 +71,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
             return op(*inputs)
         if ufunc in NO_GRADIENT:
             return ufunc(*[np.asarray(x.value if isinstance(x, Tensor) else x) for x in inputs], **kwargs)
-    raise TypeError(f"np.{ufunc.__name__} ({method}) on a tensor being differentiated has no gradient "
+    raise NotDifferentiable(f"np.{ufunc.__name__} ({method}) on a tensor being differentiated has no gradient "
                     "here: write it with lstm_np.ops (keras.ops), or take np.asarray(x) to use its "
                     "value without a gradient")
 
@@ -38,6 +81,7 @@ def _reversed(op):
 
 
 Tensor.__array_ufunc__ = _array_ufunc
+Tensor.__array_function__ = _array_function
 Tensor.__add__, Tensor.__radd__ = ew.add, _reversed(ew.add)
 Tensor.__sub__, Tensor.__rsub__ = ew.subtract, _reversed(ew.subtract)
 Tensor.__mul__, Tensor.__rmul__ = ew.multiply, _reversed(ew.multiply)
