@@ -10,7 +10,7 @@ finite losses; the gradient is zero where the clip is active, as in Keras.
     sparse_categorical        l = -log(p_y / Σ_j p_j)
     mse                       l = mean_k (p - y)²
     mae, huber, log_cosh, kl_divergence, poisson, binary_focal_crossentropy: see their classes
-    a NumPy function          LossFunctionWrapper(fn, gradient=dfn)  (a gradient is required)
+    a function of your own    fn(y_true, y_pred) with keras.ops: differentiated by the tape
 
 The per-sample losses (one per element of every axis but the last) are averaged.
 With ``sample_weight`` (e.g. a padding mask) the weighted per-sample losses are summed
@@ -70,6 +70,15 @@ class Loss:
         y_true = np.asarray(y_true)
         self.check_targets(y_true, y_pred)
         per, dper = self.per_sample(y_true.astype(y_pred.dtype, copy=False), y_pred)
+        scale = self.weights_over_n(per, sample_weight, mask)
+        value = float(np.sum(per * scale))
+        # d value / d per = w / n, then chain through the per-sample gradient.
+        grad = dper * scale[..., None]
+        return value, grad.astype(y_pred.dtype, copy=False)
+
+    @staticmethod
+    def weights_over_n(per, sample_weight, mask):
+        """w / n: what each per-sample loss counts for in the mean (value = Σ per ⊙ w / n)."""
         n = per.size
         if sample_weight is None:
             w = np.ones_like(per)
@@ -84,10 +93,7 @@ class Loss:
             mask = np.broadcast_to(np.asarray(mask, bool), per.shape)
             valid = int(mask.sum())
             w = w * np.where(mask, n / valid if valid else 0.0, 0.0).astype(per.dtype)
-        value = float(np.sum(per * w) / n)
-        # d value / d per = w / n, then chain through the per-sample gradient.
-        grad = dper * (w / n)[..., None]
-        return value, grad.astype(y_pred.dtype, copy=False)
+        return w / n
 
     def get_config(self):
         return {"from_logits": self.from_logits}
@@ -266,27 +272,49 @@ class BinaryFocalCrossentropy(Loss):
 
 
 class LossFunctionWrapper(Loss):
-    """A NumPy loss function as a Loss: ``fn(y_true, y_pred)`` returns the per-sample loss
-    (y_pred's shape without the last axis, as Keras's loss functions do) and
-    ``gradient(y_true, y_pred)`` returns its derivative w.r.t. y_pred (y_pred's shape: entry
-    [..., k] is d loss[...] / d y_pred[..., k]). A gradient is needed to train: NumPy cannot
-    differentiate ``fn`` for you."""
+    """A loss function as a Loss: ``fn(y_true, y_pred)`` returns the per-sample loss (one value
+    per sample, as Keras's loss functions do: y_pred's shape without its last axis; any shape
+    is averaged). Written with ``keras.ops`` (or NumPy's operators), it is differentiated by the
+    tape (``lstm_np.ops``): the weighted mean Σ fn ⊙ w / n is recorded and run backwards. Or
+    give ``gradient(y_true, y_pred)``, its derivative w.r.t. y_pred (y_pred's shape: entry
+    [..., k] is d loss[...] / d y_pred[..., k])."""
 
     def __init__(self, fn, gradient=None, name=None):
         super().__init__()
         if not callable(fn):
             raise TypeError(f"LossFunctionWrapper needs a callable, received {type(fn).__name__}")
         gradient = gradient if gradient is not None else getattr(fn, "gradient", None)
-        if gradient is None or not callable(gradient):
-            raise TypeError(f"the loss function {getattr(fn, '__name__', fn)!r} has no gradient: NumPy cannot "
-                            "differentiate it for you. Pass losses.LossFunctionWrapper(fn, gradient=dfn), "
-                            "where dfn(y_true, y_pred) returns d loss / d y_pred with y_pred's shape "
-                            "(or set fn.gradient = dfn)")
+        if gradient is not None and not callable(gradient):
+            raise TypeError(f"the gradient of loss {getattr(fn, '__name__', fn)!r} must be callable "
+                            f"(y_true, y_pred) -> d loss / d y_pred, received {type(gradient).__name__}")
         self.fn, self.gradient = fn, gradient
         self.name = name or getattr(fn, "__name__", "loss")
 
     def check_target_shape(self, y_shape, pred_shape):
         pass                                    # the user's function knows its targets
+
+    def value_and_grad(self, y_true, y_pred, sample_weight=None, mask=None):
+        if self.gradient is not None:
+            return super().value_and_grad(y_true, y_pred, sample_weight, mask)
+        from .ops.tape import Tape, value
+        y_pred = np.asarray(y_pred)
+        y_true = np.asarray(y_true)
+        y_true = y_true.astype(y_pred.dtype, copy=False) if y_true.dtype.kind in "fb" else y_true
+        try:
+            with Tape() as tape:
+                p = tape.leaf(y_pred)
+                per = self.fn(y_true, p)
+        except TypeError as e:
+            raise TypeError(f"loss {self.name!r}: {e}. Or pass losses.LossFunctionWrapper(fn, gradient=dfn), "
+                            "dfn(y_true, y_pred) -> d loss / d y_pred") from None
+        per_value = np.asarray(value(per), y_pred.dtype)
+        if per_value.ndim == 0 and (sample_weight is not None or mask is not None):
+            raise ValueError(f"loss {self.name!r} returned one number for the batch, so sample weights or "
+                             "a mask cannot weigh its samples: return one loss per sample")
+        scale = self.weights_over_n(per_value, sample_weight, mask)
+        (grad,) = tape.gradient([per], [scale], [p])
+        grad = np.zeros_like(y_pred) if grad is None else grad
+        return float(np.sum(per_value * scale)), np.asarray(grad, y_pred.dtype)
 
     def per_sample(self, y, p):
         per = np.asarray(self.fn(y, p), p.dtype)

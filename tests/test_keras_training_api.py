@@ -128,8 +128,31 @@ def test_numpy_loss_with_its_gradient_trains_and_checks(rng):
     model.compile("adam", cubic)
     assert np.isfinite(model.fit(x, y, epochs=1, verbose=0).history["loss"][0])
     del cubic.gradient
-    with pytest.raises(TypeError, match="has no gradient"):
-        model.compile("adam", cubic)
+
+
+def test_a_loss_written_with_ops_or_numpy_operators_is_differentiated_by_the_tape(rng):
+    """cubic (np.abs, **, np.mean) and a keras.ops loss with no gradient given: the tape's gradient
+    equals the hand-written one, with sample weights and masks too; the model's gradient checks."""
+    y, p = rng.standard_normal((5, 3, 2)), rng.standard_normal((5, 3, 2))
+    w, mask = rng.random(5), rng.random((5, 3)) > 0.3
+    by_hand = keras.losses.LossFunctionWrapper(cubic, gradient=d_cubic)
+    for taped in (keras.losses.get(cubic),
+                  keras.losses.get(lambda a, b: keras.ops.mean(keras.ops.abs(b - a) ** 3, axis=-1))):
+        for kw in ({}, dict(sample_weight=w), dict(mask=mask)):
+            v, g = taped.value_and_grad(y, p, **kw)
+            v0, g0 = by_hand.value_and_grad(y, p, **kw)
+            assert v == pytest.approx(v0, rel=1e-12)
+            np.testing.assert_allclose(g, g0, rtol=1e-12)
+    model = keras.Sequential([keras.Input((4, 2)), layers.LSTM(3, seed=0, dtype="float64"),
+                              layers.Dense(2, seed=1, dtype="float64")])
+    model.compile("adam", cubic)
+    assert_grads_ok(gradcheck.check_model(model, rng.standard_normal((5, 4, 2)), rng.standard_normal((5, 2))))
+
+
+def test_a_loss_the_tape_cannot_follow_says_so():
+    loss = keras.losses.get(lambda a, b: np.mean(np.arctan(b - a), axis=-1))
+    with pytest.raises(TypeError, match="np.arctan.*gradient=dfn"):
+        loss.value_and_grad(np.zeros((2, 2)), np.ones((2, 2)))
 
 
 def test_stateful_metrics_in_compile_are_named_as_keras_names_them(rng):

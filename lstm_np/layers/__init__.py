@@ -11,6 +11,7 @@ from .core_layers import Activation, Dropout, Input, InputLayer, Masking, Repeat
 from .dense import Dense
 from .embedding import Embedding
 from .lambda_layer import Lambda
+from .op_layer import OpLayer  # noqa: F401  (keras.ops on symbolic tensors: a node of the graph)
 from .extras.noise import GaussianNoise, LeakyReLU, ReLU, Softmax, SpatialDropout1D
 from .extras.normalization import BatchNormalization, LayerNormalization
 from .extras.pooling import AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D

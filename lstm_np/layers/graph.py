@@ -14,12 +14,16 @@ import itertools
 
 import numpy as np
 
+from ..ops.tape import Placeholder
+
 _node_ids = itertools.count()
 
 
-class SymbolicTensor:
+class SymbolicTensor(Placeholder):
     """A placeholder for an array (Keras's KerasTensor). ``shape`` has the batch axis first
-    (None when unknown); ``node`` is the call that produces it, ``index`` which of its outputs."""
+    (None when unknown); ``node`` is the call that produces it, ``index`` which of its outputs.
+    ``keras.ops`` and Python's arithmetic on it add a node to the graph (``layers/op_layer.py``
+    gives it its operators)."""
 
     def __init__(self, shape, dtype, node=None, index=0, name=None):
         self.shape = tuple(shape)

@@ -1,13 +1,15 @@
 """Any cell run over a sequence one step at a time (your own cell, ``StackedRNNCells``): the
 NumPy loop ``RNN`` uses when the cell has no whole-sequence kernel. Each step keeps its own
 record; BPTT runs each step's backward with it and sums the weight gradients over the steps.
-A masked step carries the state (``core/masking.py``) and repeats the previous output (zeros
-with ``zero_output_for_mask``), as the built-in cells' sequences do.
+A masked step carries the state (``core/masking.py``) and outputs the state it carries first
+(Keras: "the first state is the previous output" — h0 at t = 0; zeros with
+``zero_output_for_mask``), as the built-in cells' sequences do.
 """
 import numpy as np
 
 from ..core.masking import carry, split
 from . import taped
+from .cells import _sizes
 
 
 def call_cell(cell, x_t, states, training):
@@ -30,7 +32,7 @@ def forward_steps(rnn, x, states, mask, training):
     cell = rnn.cell
     if hasattr(cell, "reset_dropout_mask"):
         cell.reset_dropout_mask()
-    ys, records, prev = [], [], None
+    ys, records = [], []
     for t in range(T):
         out, new = call_cell(cell, x[:, t], list(states), training)
         records.append(cell._cache)
@@ -39,12 +41,30 @@ def forward_steps(rnn, x, states, mask, training):
         if mask is not None:
             m = mask[:, t, None]                                           # (B, 1)
             new = [carry(m, s_new, s) for s_new, s in zip(new, states)]
-            repeated = np.zeros_like(out) if (rnn.zero_output_for_mask or prev is None) else prev
-            out = carry(m, out, repeated)
+            out = carry(m, out, _repeated(rnn, out, states))
         states = [np.asarray(s, rnn.dtype) for s in new]
-        prev = out
         ys.append(out)
     return np.stack(ys, axis=1), states, records
+
+
+def _output_state(cell):
+    """Which state a masked step outputs: Keras's "the first state is the previous output" —
+    for stacked cells, the first state of the last cell."""
+    cells = getattr(cell, "cells", None)
+    return sum(len(_sizes(c.state_size)) for c in cells[:-1]) if cells else 0
+
+
+def _repeated(rnn, out, states):
+    """What a masked step outputs: that state (zeros with zero_output_for_mask, or when the
+    state is not shaped like the output)."""
+    state = states[_output_state(rnn.cell)]
+    if rnn.zero_output_for_mask or np.shape(state) != out.shape:
+        return np.zeros_like(out)
+    return np.asarray(state, out.dtype)
+
+
+def _repeats_state(rnn, out_shape, state_shape):
+    return not rnn.zero_output_for_mask and tuple(out_shape) == tuple(state_shape)
 
 
 def backward_steps(rnn, dy, d_states, records, mask):
@@ -55,21 +75,20 @@ def backward_steps(rnn, dy, d_states, records, mask):
     grads = [g for _, _, g, _ in cell.weight_entries()]
     total = [np.zeros_like(g) for g in grads]
     d_states = [None if d is None else d.copy() for d in d_states]
-    d_prev_out = None                 # a repeated output passes its gradient to step t-1
+    k = _output_state(cell)
+    out_state = (_sizes(cell.state_size)[k],)                      # a masked step outputs it
     dxs = [None] * T
     for t in range(T - 1, -1, -1):
         g_out = None if dy is None else dy[:, t]
-        if d_prev_out is not None:
-            g_out = d_prev_out if g_out is None else g_out + d_prev_out
-            d_prev_out = None
         carried = [None] * len(d_states)
         if mask is not None:
             m = mask[:, t, None]
             parts = [(None, None) if d is None else split(m, d) for d in d_states]
             d_states, carried = [own for own, _ in parts], [c for _, c in parts]
             if g_out is not None:
-                g_out, through = split(m, g_out)
-                d_prev_out = None if rnn.zero_output_for_mask else through
+                g_out, through = split(m, g_out)          # a masked step's output is states[0]
+                if _repeats_state(rnn, through.shape[1:], out_state):
+                    carried[k] = through if carried[k] is None else carried[k] + through
         cell._cache = records[t]
         dx_t, d_prev = cell.backward(g_out, d_states)
         for acc, g in zip(total, grads):

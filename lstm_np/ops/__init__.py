@@ -15,9 +15,13 @@ function) every op is recorded so the tape can run it backwards.
 The built-in layers keep their hand-written BPTT (``lstm_np.core``): that is the textbook, and
 the tape is a third check of it (``tests/test_tape_oracle.py``).
 """
+import builtins as _builtins  # (this module's any, all, sum, max, min, abs, round are keras.ops')
+import functools
+
 import numpy as np
 
 from .. import backend as _backend
+from . import tape as _tape
 from . import operators  # noqa: F401  (Tensor's operators)
 from . import random  # noqa: F401  (keras.random)
 from .constants import *  # noqa: F401,F403
@@ -31,6 +35,33 @@ from .reductions import all, any, max, min, sum  # noqa: F401,A004
 from .shapes import *  # noqa: F401,F403
 from .shapes import shape  # noqa: F401
 from .tape import Tape, Tensor, grad, value_and_grad  # noqa: F401
+
+
+def _has_placeholder(args, kwargs):
+    for a in list(args) + list(kwargs.values()):
+        if isinstance(a, _tape.Placeholder):
+            return True
+        if isinstance(a, (list, tuple)) and _builtins.any(isinstance(b, _tape.Placeholder) for b in a):
+            return True
+    return False
+
+
+def _symbolic_aware(fn):
+    """The op as users call it: on a symbolic tensor (a model being built) it becomes a node of
+    the graph (``layers/op_layer.py``); on values it computes."""
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if _has_placeholder(args, kwargs) and _tape.SYMBOLIC["apply"] is not None:
+            return _tape.SYMBOLIC["apply"](fn, args, kwargs)
+        return fn(*args, **kwargs)
+    return op
+
+
+for _name, _fn in list(globals().items()):
+    if (callable(_fn) and not _name.startswith("_") and not isinstance(_fn, type)
+            and getattr(_fn, "__module__", "").startswith("lstm_np.ops.")
+            and _fn.__module__ != "lstm_np.ops.tape"):
+        globals()[_name] = _symbolic_aware(_fn)
 
 
 def convert_to_tensor(x, dtype=None, sparse=None):

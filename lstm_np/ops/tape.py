@@ -29,6 +29,15 @@ _OPEN = threading.local()              # this thread's open tapes, innermost las
 _IDS = itertools.count()
 
 
+class Placeholder:
+    """A tensor with no values yet (a symbolic tensor of a model being built). An op that meets
+    one hands the call to ``SYMBOLIC["apply"]`` (the floor above registers it: the op becomes
+    a node of the model's graph) instead of computing."""
+
+
+SYMBOLIC = {"apply": None}
+
+
 def current():
     """The innermost open tape of this thread, or None."""
     stack = getattr(_OPEN, "stack", None)
