@@ -350,6 +350,121 @@ not the level."""),
 ]
 
 
+NOTEBOOKS["07_tape_beside_bptt"] = [
+    ("md", """# 07 — The same LSTM, differentiated two ways: by hand and by a tape
+
+lstm_np's LSTM has its BPTT written out by hand (`lstm_np/core/lstm.py`): that is the
+textbook. `lstm_np.ops` (Keras's `keras.ops`) has a second way: a small **tape**. Run code
+written with the ops on a tape, and each op records one node — its inputs and its
+vector-Jacobian product (VJP) — so the tape can walk back from the loss and apply the chain
+rule node by node:
+
+$$\\bar{x} = \\sum_{\\text{nodes reading } x} \\text{vjp}_{\\text{node}}(\\bar{y}),\\qquad
+y = \\tanh x \\;\\Rightarrow\\; \\bar{x} = \\bar{y} \\odot (1 - y^2)$$
+
+Here an LSTM cell is written from its equations with `keras.ops`, with no backward at all,
+and stepped by `RNN`. The tape's gradients are compared with the hand-written BPTT: a third
+check of it, next to finite differences and PyTorch."""),
+    ("code", SETUP),
+    ("code", '''import lstm_np as keras
+from lstm_np import layers, ops
+
+class OpsLSTMCell(layers.Layer):
+    """The LSTM step, written from the equations; no backward."""
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.state_size = units, [units, units]
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], 4 * self.units), name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, 4 * self.units), name="recurrent_kernel")
+        self.bias = self.add_weight(shape=(4 * self.units,), initializer="zeros", name="bias")
+
+    def call(self, inputs, states):
+        h, c = states
+        z = ops.matmul(inputs, self.kernel) + ops.matmul(h, self.recurrent_kernel) + self.bias
+        i, f, g, o = ops.split(z, 4, axis=-1)               # Keras's gate order i, f, c, o
+        c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
+        h = ops.sigmoid(o) * ops.tanh(c)
+        return h, [h, c]'''),
+    ("md", """## One small tape, read node by node
+
+A single step on a tape: every op appended one node. Walking them backwards is the
+backward pass."""),
+    ("code", '''rng = np.random.default_rng(0)
+cell = OpsLSTMCell(3, dtype="float64")
+cell.build((None, 2))
+with ops.Tape() as tape:
+    for w in cell.params.values():
+        tape.watch(w)                                      # differentiate w.r.t. the weights
+    x = tape.leaf(rng.standard_normal((1, 2)))
+    h0, c0 = tape.leaf(np.zeros((1, 3))), tape.leaf(np.zeros((1, 3)))
+    h, (h, c) = cell.call(x, [h0, c0])
+print(len(tape.nodes), "nodes:", " -> ".join(n.name for n in tape.nodes))'''),
+    ("md", """## The tape against the hand-written BPTT
+
+The same weights in `RNN(OpsLSTMCell)` and in `LSTM`, float64, 30 steps, one random upstream
+gradient: every gradient agrees to round-off."""),
+    ("code", '''B, T, D, H = 4, 30, 3, 8
+taped = layers.RNN(OpsLSTMCell(H, dtype="float64"), return_sequences=True)
+by_hand = layers.LSTM(H, return_sequences=True, dtype="float64")
+for layer in (taped, by_hand):
+    layer.build((None, T, D))
+weights = [rng.uniform(-0.5, 0.5, w.shape) for w in by_hand.get_weights()]
+taped.set_weights(weights); by_hand.set_weights(weights)
+x = rng.standard_normal((B, T, D))
+g = rng.standard_normal((B, T, H))
+y_tape, y_hand = taped.forward(x), by_hand.forward(x)
+dx_tape, dx_hand = taped.backward(g), by_hand.backward(g)
+print("outputs   max |difference|", np.abs(y_tape - y_hand).max())
+print("dL/dx     max |difference|", np.abs(dx_tape - dx_hand).max())
+for k in by_hand.params:
+    print(f"dL/d{k:<17} max |difference| {np.abs(taped.grads[k] - by_hand.grads[k]).max():.2e}")'''),
+    ("md", """## What each costs
+
+The tape keeps every intermediate of every op (14 nodes per step, above) and runs NumPy one op at
+a time; the hand-written BPTT keeps only what its equations need, and the compiled kernels fuse
+the whole step. `benchmarks/tape_vs_bptt.py` measures the three at a larger size."""),
+    ("code", '''import time, tracemalloc
+
+def cost(layer, backend, x, g, rounds=3 if QUICK else 7):
+    keras.set_backend(backend)
+    layer.forward(x, training=True); layer.backward(g)           # warm-up
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter(); layer.forward(x, training=True); layer.backward(g)
+        times.append(time.perf_counter() - t0)
+    tracemalloc.start(); layer.forward(x, training=True); layer.backward(g)
+    peak = tracemalloc.get_traced_memory()[1]; tracemalloc.stop()
+    return np.median(times) * 1e3, peak / 2**20
+
+B, T, D, H = (8, 20, 8, 16) if QUICK else (32, 50, 32, 64)
+x, g = rng.standard_normal((B, T, D)), rng.standard_normal((B, T, H))
+rows = {}
+for name, layer, backend in [("tape (keras.ops)", layers.RNN(OpsLSTMCell(H, dtype="float64"), return_sequences=True), "numpy"),
+                             ("hand-written, NumPy", layers.LSTM(H, return_sequences=True, dtype="float64"), "numpy"),
+                             ("hand-written, kernels", layers.LSTM(H, return_sequences=True, dtype="float64"), "numba")]:
+    layer.build((None, T, D)); layer.set_weights([rng.uniform(-0.3, 0.3, w.shape) for w in layer.get_weights()])
+    rows[name] = cost(layer, backend, x, g)
+keras.set_backend("numba")
+fig, axes = plt.subplots(1, 2, figsize=(9, 3))
+names = list(rows)
+colors = ["tab:orange", "tab:blue", "tab:green"]
+axes[0].barh(names, [rows[n][0] for n in names], color=colors)
+axes[0].set_xlabel("ms per forward + backward"); axes[0].invert_yaxis()
+axes[1].barh(names, [rows[n][1] for n in names], color=colors)
+axes[1].set_xlabel("peak memory (MiB)"); axes[1].invert_yaxis(); axes[1].set_yticklabels([])
+fig.suptitle(f"one LSTM layer, float64, B={B} T={T} D={D} H={H}")
+fig.tight_layout(); plt.show()
+for n in names:
+    print(f"{n:<24} {rows[n][0]:7.2f} ms   {rows[n][1]:6.1f} MiB")'''),
+    ("md", """The tape is general — any layer, cell or loss written with `keras.ops` trains with no
+backward written (tests/test_keras_ops_golden.py trains one of each to Keras 3's numbers) — and
+it is the slow, memory-hungry way. The built-in layers keep their hand-written BPTT: it is the
+part of this project worth reading, and the tape is how we check it once more."""),
+]
+
+
 def build(name, cells):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -18,10 +18,10 @@ hand-written backward runs as any other's:
     data (B, T, F) ─ Input((T, F)) ─ call(inputs) ─ outputs ─ Model graph ─ fit / predict
 
 So ``call`` may compose layers (shared ones too, ``initial_state``, several inputs and
-outputs, ``training=training`` passed on to them), and no more: arithmetic on the tensors
-(``x * 2``, ``keras.ops``) has no hand-written backward and fails with a clear error — use a
-merging layer (``Add``, ``Multiply``, ``Concatenate``) instead. A Python ``if training:`` is
-traced once, with ``training=None``.
+outputs, ``training=training`` passed on to them) and ``keras.ops`` / Python arithmetic on the
+tensors (``x * 2``, ``ops.concatenate``): each op becomes a node of the graph
+(``layers/op_layer.py``), differentiated by the tape. A Python ``if training:`` is traced
+once, with ``training=None``; Python control flow on a tensor's *values* cannot be traced.
 """
 import inspect
 
@@ -80,8 +80,8 @@ def trace(model, inputs):
         outputs = model.call(inputs, **kwargs)
     except TypeError as e:
         raise TypeError(f"model {model.name!r}: lstm_np traces call() once on symbolic tensors, so "
-                        "call may only call layers on them (arithmetic such as x * 2 or keras.ops has "
-                        f"no backward here; use Add, Multiply, Concatenate, ... layers). Tracing failed: {e}") from e
+                        "call may call layers and keras.ops on them, but not read their values (NumPy "
+                        f"functions, if on a tensor's values). Tracing failed: {e}") from e
     if outputs is None:
         raise TypeError(f"model {model.name!r}: call returned None; return the output tensor(s)")
     return outputs
