@@ -111,3 +111,65 @@ def convert_to_tensor(x, dtype=None):
 
 def standardize_shape(shape):
     return tuple(None if d is None else int(d) for d in shape)
+
+
+# -- masks carried on arrays (Keras 3's _keras_mask on an eager tensor) -------------------------
+_MASKS = {}                   # id(array) -> (weak reference to it, its mask)
+SYMBOLIC_MASK = {"of": None}  # the layers' floor registers: a symbolic tensor -> its mask's tensor
+
+
+def set_keras_mask(x, mask):
+    """Attach ``mask`` to the array ``x`` (Keras 3's ``backend.set_keras_mask``): a layer called on
+    ``x`` later reads it, as Keras's layers read ``x._keras_mask``. The mask lives as long as x."""
+    import weakref
+    key = id(x)
+    if mask is None:
+        _MASKS.pop(key, None)
+        return
+    try:
+        ref = weakref.ref(x, lambda _, key=key: _MASKS.pop(key, None))
+    except TypeError:
+        return                                    # a value no mask can ride on (a Python number)
+    _MASKS[key] = (ref, mask)
+
+
+def get_keras_mask(x):
+    """The mask attached to ``x`` (``set_keras_mask``; a layer's output carries the mask the layer
+    computed), or None. On a symbolic tensor: a tensor of the model that computes that mask."""
+    if SYMBOLIC_MASK["of"] is not None and type(x).__name__ == "SymbolicTensor":
+        return SYMBOLIC_MASK["of"](x)
+    entry = _MASKS.get(id(x))
+    if entry is None or entry[0]() is not x:
+        return None
+    return entry[1]
+
+
+class Variable:
+    """Keras's ``backend.Variable(initializer, shape=None, dtype=None, trainable=True, name=None)``
+    on its own (a layer's weights are ``layers.variable.Variable``): a value with ``numpy()``,
+    ``assign`` and NumPy arithmetic."""
+
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None):
+        import numpy as np
+        if callable(initializer):
+            value = initializer(shape, dtype=dtype) if shape is not None else initializer()
+        else:
+            value = initializer
+        self.value = np.array(value, dtype=dtype)
+        self.trainable, self.name = trainable, name or "variable"
+
+    shape = property(lambda self: self.value.shape)
+    dtype = property(lambda self: self.value.dtype)
+
+    def numpy(self):
+        return self.value.copy()
+
+    def assign(self, value):
+        self.value[...] = value
+        return self
+
+    def __array__(self, dtype=None, copy=None):
+        return self.value if dtype is None else self.value.astype(dtype)
+
+    def __repr__(self):
+        return f"<Variable name={self.name!r} shape={self.shape} dtype={self.dtype}>"

@@ -338,3 +338,18 @@ def test_sequential_is_a_model_whose_graph_is_a_chain(rng):
     functional = keras.Model(model.inputs, model.outputs)          # the same layers, shared
     x = rng.random((3, 4, 2))
     np.testing.assert_array_equal(functional.predict(x), model.predict(x))
+
+
+@pytest.mark.parametrize("merge", [layers.Multiply, layers.Maximum, layers.Minimum, layers.Add],
+                         ids=["multiply", "maximum", "minimum", "add"])
+def test_a_masked_merge_computes_as_keras_and_its_gradient_checks(merge, rng):
+    """With masks, Multiply / Maximum / Minimum compute Keras 3's way (on the tape); the model's
+    gradient checks through it."""
+    a, b = keras.Input((4,), dtype="int64"), keras.Input((4,), dtype="int64")
+    embed = [layers.Embedding(5, 3, mask_zero=True, seed=k, dtype="float64") for k in (1, 2)]
+    merged = merge()([embed[0](a), embed[1](b)])                 # masks from padding id 0
+    model = keras.Model([a, b], layers.LSTM(2, seed=0, dtype="float64")(merged))
+    ids_a, ids_b = np.array([[1, 0, 2, 3], [0, 4, 4, 1]]), np.array([[2, 3, 0, 1], [0, 1, 0, 2]])
+    errs = gradcheck.check_model(model, [ids_a, ids_b], check_input=False)
+    assert_grads_ok(errs, MODEL_TOL)
+    assert {f"{e.name}/embeddings" for e in embed} <= set(errs)

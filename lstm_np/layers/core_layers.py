@@ -165,6 +165,29 @@ class Masking(Layer):
         return cfg
 
 
+class MaskOf(Layer):
+    """The mask a tensor carries, as a tensor of the model: ``backend.get_keras_mask(t)`` on a
+    symbolic tensor (True everywhere when no layer gave it a mask)."""
+    supports_masking = True
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1])
+
+    def output_dtype(self):
+        return np.dtype(bool)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        x = np.asarray(x)
+        self._cache = x.shape
+        return np.ones(x.shape[:-1], bool) if mask is None else np.asarray(mask, bool)
+
+    def backward(self, grad_output):
+        return np.zeros(self._require_cache())
+
+
 class Activation(Layer):
     """An activation on its own: y = act(x) element-wise, or (log_)softmax over the last axis."""
     supports_masking = True                 # Keras 3's value for this layer

@@ -10,10 +10,14 @@
 Inputs may broadcast against each other (as NumPy and Keras allow); a gradient is summed
 back over the axes its input was broadcast along. Masks: Concatenate joins its inputs'
 masks along its axis (an unmasked input counts as all valid); the element-wise layers pass
-on the OR of their inputs' masks when every input has one (Keras 3).
+on the OR of their inputs' masks when every input has one (Keras 3). With masks, Multiply,
+Maximum and Minimum compute as Keras 3 does (a masked entry is Multiply's 1, the other input's
+value for Maximum/Minimum): written with ``lstm_np.ops`` as Keras writes it, on the tape.
 """
 import numpy as np
 
+from .. import ops
+from . import taped
 from .base import Layer
 from .checks import as_float_array
 
@@ -40,6 +44,13 @@ def _checked_masks(inputs, mask):
         raise ValueError("The lists `inputs` and `mask` should have the same length. Received: inputs of "
                          f"length {len(inputs)}, and mask of length {len(mask)}")
     return True
+
+
+def _concrete_shape(x, mask):
+    """x's shape, its unknown sizes (a symbolic tensor's batch) read from its mask's."""
+    shape = np.shape(x) if isinstance(x, np.ndarray) else tuple(x.shape)
+    return tuple(mask.shape[k] if d is None and k < mask.ndim else (1 if d is None else d)
+                 for k, d in enumerate(shape))
 
 
 class Merge(Layer):
@@ -90,11 +101,16 @@ class Merge(Layer):
 
     def forward(self, x, training=False, mask=None, initial_state=None):
         xs = self._inputs(x)
+        if hasattr(self, "_masked_merge") and isinstance(mask, (list, tuple)) and any(m is not None for m in mask):
+            masks = [None if m is None else np.asarray(m, bool) for m in mask]
+            return taped.run(self, lambda leaves: self._masked_merge(leaves, masks), xs)
         y = self._merge(xs)
         self._cache = xs
         return y
 
     def backward(self, grad_output):
+        if isinstance(self._cache, taped.TapedCall):
+            return Layer.backward(self, grad_output)
         xs = self._require_cache()
         g = np.asarray(grad_output, xs[0].dtype)
         return [unbroadcast(d, x.shape) for d, x in zip(self._grads(xs, g), xs)]
@@ -149,6 +165,47 @@ class Multiply(Merge):
         return out
 
 
+    def _masked_merge(self, inputs, masks):
+        """Keras 3's Multiply._merge_function with masks."""
+        has_output_mask = all(mask is not None for mask in masks)
+        output = None
+        output_mask = None
+        for x, mask in zip(inputs, masks):
+            if mask is not None:
+                mask = ops.broadcast_to(ops.expand_dims(mask, -1), ops.shape(x))
+                x = ops.where(mask, x, ops.cast(1, x.dtype))              # 1 outside the mask
+                if has_output_mask:
+                    output_mask = mask if output_mask is None else ops.logical_or(output_mask, mask)
+            output = x if output is None else ops.multiply(output, x)
+        if has_output_mask:
+            output = ops.where(output_mask, output, ops.cast(0, output.dtype))
+        return output
+
+
+def _merge_op_and_or_mask(op_fn, inputs, masks):
+    """Keras 3's Merge._apply_merge_op_and_or_mask (Maximum, Minimum: no identity element): a
+    masked entry takes the value merged so far."""
+    output = None
+    output_mask = None
+    for x, mask in zip(inputs, masks):
+        if mask is not None:
+            mask = ops.broadcast_to(ops.expand_dims(mask, -1), ops.shape(x))
+        if output is None:
+            output = x
+            output_mask = mask
+            continue
+        if mask is not None:
+            x = ops.where(mask, x, output)
+        if output_mask is not None:
+            output = ops.where(output_mask, output, x)
+        if mask is not None and output_mask is not None:
+            output_mask = ops.logical_or(output_mask, mask)
+        else:
+            output_mask = None
+        output = op_fn(output, x)
+    return output
+
+
 class Average(Merge):
     """y = (x_1 + … + x_n) / n."""
 
@@ -163,6 +220,10 @@ class Maximum(Merge):
     """y = max_i x_i (element-wise); the gradient goes to the first input that won."""
 
     pick = staticmethod(np.argmax)
+    merge_op = staticmethod(ops.maximum)
+
+    def _masked_merge(self, inputs, masks):
+        return _merge_op_and_or_mask(self.merge_op, inputs, masks)
 
     def _merge(self, xs):
         stacked = np.stack(np.broadcast_arrays(*xs))
@@ -170,12 +231,16 @@ class Maximum(Merge):
         return np.take_along_axis(stacked, self._winner[None], axis=0)[0]
 
     def forward(self, x, training=False, mask=None, initial_state=None):
+        if isinstance(mask, (list, tuple)) and any(m is not None for m in mask):
+            return super().forward(x, training, mask)                 # Keras's masked merge, taped
         xs = self._inputs(x)
         y = self._merge(xs)
         self._cache = (xs, self._winner)
         return y
 
     def backward(self, grad_output):
+        if isinstance(self._cache, taped.TapedCall):
+            return Layer.backward(self, grad_output)
         xs, winner = self._require_cache()
         g = np.asarray(grad_output, xs[0].dtype)
         return [unbroadcast(np.where(winner == i, g, 0), x.shape) for i, x in enumerate(xs)]
@@ -185,6 +250,7 @@ class Minimum(Maximum):
     """y = min_i x_i (element-wise)."""
 
     pick = staticmethod(np.argmin)
+    merge_op = staticmethod(ops.minimum)
 
 
 class Concatenate(Merge):
@@ -218,19 +284,16 @@ class Concatenate(Merge):
     def compute_mask(self, inputs, mask=None):
         if not _checked_masks(inputs, mask) or all(m is None for m in mask):
             return None
-        if all(isinstance(x, np.ndarray) for x in inputs):
-            xs = list(inputs)                             # Keras: the masks shaped by these inputs
-        else:
-            xs = self._cache if isinstance(self._cache, list) else None      # a graph's last call
-        if xs is None:
-            return None
-        rank = xs[0].ndim
+        masks = [None if m is None else np.asarray(m, bool) for m in mask]
+        known = next(m for m in masks if m is not None)
+        shapes = [_concrete_shape(x, m if m is not None else known) for x, m in zip(inputs, masks)]
+        rank = len(shapes[0])
         parts = []
-        for x, m in zip(xs, mask):                         # Keras: the mask as wide as its input
-            m = np.ones(x.shape, bool) if m is None else np.asarray(m, bool)
+        for shape, m in zip(shapes, masks):                # Keras: the mask as wide as its input
+            m = np.ones(shape, bool) if m is None else m
             while m.ndim < rank:
                 m = m[..., None]
-            parts.append(np.broadcast_to(m, x.shape))
+            parts.append(np.broadcast_to(m, shape))
         return np.any(np.concatenate(parts, axis=self.axis), axis=-1)
 
     def _merge(self, xs):

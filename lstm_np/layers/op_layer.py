@@ -10,7 +10,7 @@ An ``OpLayer`` holds the op and its other arguments; its forward runs the op on 
 """
 import numpy as np
 
-from .. import ops
+from .. import backend, ops
 from ..ops.tape import Placeholder
 from . import taped
 from .base import Layer
@@ -186,3 +186,11 @@ def _give_symbolic_tensors_operators():
 
 _give_symbolic_tensors_operators()
 ops.tape.SYMBOLIC["apply"] = OpLayer.apply
+
+
+def _mask_of(tensor):
+    from .core_layers import MaskOf
+    return MaskOf()(tensor)
+
+
+backend.SYMBOLIC_MASK["of"] = _mask_of                # backend.get_keras_mask on a symbolic tensor

@@ -2,11 +2,9 @@
 configurations, inputs, literal expected numbers and tolerances as Keras has them; only the
 imports changed (``keras_testing.py`` stands in for ``keras.src.testing``).
 
-Not ported: test_sparse (sparse tensors: NumPy arrays only here). Not yet (issue 28 stays open
-on them): test_correctness_dynamic (``backend.Variable`` values as layer inputs), the seven
-test_*_with_mask and test_concatenate_with_mask_symbolic (Keras carries a mask on the output
-tensor, ``backend.get_keras_mask``; lstm_np's arrays carry none — masks flow through a model's
-graph instead). Two cases of test_errors skip themselves, as in Keras (Dot takes no mask).
+Not ported: test_sparse (sparse tensors: NumPy arrays only here). Masks ride on arrays as in
+Keras (``backend.set_keras_mask`` / ``get_keras_mask``); two cases of test_errors skip
+themselves, as in Keras (Dot takes no mask).
 """
 import numpy as np
 import pytest
@@ -148,6 +146,43 @@ class MergingLayersTest(testing.TestCase):
             )
 
     @parameterized.named_parameters(TEST_PARAMETERS)
+    def test_correctness_dynamic(
+        self,
+        layer_class,
+        np_op,
+        init_kwargs={},
+        input_shape=(2, 4, 5),
+        expected_output_shape=(2, 4, 5),
+        skip_mask_test=False,
+    ):
+        shape = input_shape[1:]
+        x1 = np.random.rand(*input_shape)
+        x2 = np.random.rand(*input_shape)
+        x3 = np_op(x1, x2, **init_kwargs)
+
+        input_1 = layers.Input(shape=shape)
+        input_2 = layers.Input(shape=shape)
+        layer = layer_class(**init_kwargs)
+        out = layer([input_1, input_2])
+        model = models.Model([input_1, input_2], out)
+        res = model([x1, x2])
+
+        self.assertEqual(res.shape, expected_output_shape)
+        self.assertAllClose(res, x3, atol=1e-4, tpu_atol=1e-2, tpu_rtol=1e-2)
+        self.assertIsNone(layer.compute_mask([input_1, input_2], [None, None]))
+        if not skip_mask_test:
+            self.assertTrue(
+                np.all(
+                    backend.convert_to_numpy(
+                        layer.compute_mask(
+                            [input_1, input_2],
+                            [backend.Variable(x1), backend.Variable(x2)],
+                        )
+                    )
+                )
+            )
+
+    @parameterized.named_parameters(TEST_PARAMETERS)
     def test_errors(
         self,
         layer_class,
@@ -206,6 +241,125 @@ class MergingLayersTest(testing.TestCase):
         b = np.random.random(b_shape)
         c = layers.Dot(axes=(-2, -1))([a, b])
         self.assertEqual(backend.standardize_shape(c.shape), (1, 2, 1, 2))
+
+    def test_add_with_mask(self):
+        mask = layers.Masking()
+        x1 = mask(backend.convert_to_tensor([[[0, 0], [1, 2], [0, 0], [3, 4]]]))
+        x2 = backend.convert_to_tensor([[[0, 0], [0, 0], [1, 2], [3, 4]]])
+
+        output = layers.Add()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [1, 2], [1, 2], [6, 8]]])
+        self.assertIsNone(backend.get_keras_mask(output))
+
+        x2 = mask(x2)
+        output = layers.Add()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [1, 2], [1, 2], [6, 8]]])
+        self.assertAllClose(backend.get_keras_mask(output), [[0, 1, 1, 1]])
+
+    def test_subtract_with_mask(self):
+        mask = layers.Masking()
+        x1 = mask(backend.convert_to_tensor([[[0, 0], [1, 2], [0, 0], [3, 4]]]))
+        x2 = backend.convert_to_tensor([[[0, 0], [0, 0], [1, 2], [3, 4]]])
+
+        output = layers.Subtract()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [1, 2], [-1, -2], [0, 0]]])
+        self.assertIsNone(backend.get_keras_mask(output))
+
+        x2 = mask(x2)
+        output = layers.Subtract()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [1, 2], [-1, -2], [0, 0]]])
+        self.assertAllClose(backend.get_keras_mask(output), [[0, 1, 1, 1]])
+
+    def test_average_with_mask(self):
+        mask = layers.Masking()
+        x1 = mask(backend.convert_to_tensor([[[0, 0], [1, 2], [0, 0], [3, 4]]]))
+        x2 = backend.convert_to_tensor([[[0, 0], [0, 0], [1, 2], [3, 4]]])
+
+        output = layers.Average()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [0.5, 1], [0.5, 1], [3, 4]]])
+        self.assertIsNone(backend.get_keras_mask(output))
+
+        x2 = mask(x2)
+        output = layers.Average()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [0.5, 1], [0.5, 1], [3, 4]]])
+        self.assertAllClose(backend.get_keras_mask(output), [[0, 1, 1, 1]])
+
+    def test_multiply_with_mask(self):
+        mask = layers.Masking()
+        x1 = mask(backend.convert_to_tensor([[[0, 0], [1, 2], [0, 0], [3, 4]]]))
+        x2 = backend.convert_to_tensor([[[0, 0], [0, 0], [1, 2], [3, 4]]])
+
+        output = layers.Multiply()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [0, 0], [1, 2], [9, 16]]])
+        self.assertIsNone(backend.get_keras_mask(output))
+
+        x2 = mask(x2)
+        output = layers.Multiply()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [1, 2], [1, 2], [9, 16]]])
+        self.assertAllClose(backend.get_keras_mask(output), [[0, 1, 1, 1]])
+
+    def test_maximum_with_mask(self):
+        mask = layers.Masking()
+        x1 = mask(
+            backend.convert_to_tensor([[[0, 0], [-1, -2], [0, 0], [-3, -4]]])
+        )
+        x2 = backend.convert_to_tensor([[[0, 0], [0, 0], [-1, -2], [-3, -4]]])
+
+        output = layers.Maximum()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [0, 0], [-1, -2], [-3, -4]]])
+        self.assertIsNone(backend.get_keras_mask(output))
+
+        x2 = mask(x2)
+        output = layers.Maximum()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [-1, -2], [-1, -2], [-3, -4]]])
+        self.assertAllClose(backend.get_keras_mask(output), [[0, 1, 1, 1]])
+
+    def test_minimum_with_mask(self):
+        mask = layers.Masking()
+        x1 = mask(backend.convert_to_tensor([[[0, 0], [1, 2], [0, 0], [3, 4]]]))
+        x2 = backend.convert_to_tensor([[[0, 0], [0, 0], [1, 2], [3, 4]]])
+
+        output = layers.Minimum()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [0, 0], [1, 2], [3, 4]]])
+        self.assertIsNone(backend.get_keras_mask(output))
+
+        x2 = mask(x2)
+        output = layers.Minimum()([x1, x2])
+        self.assertAllClose(output, [[[0, 0], [1, 2], [1, 2], [3, 4]]])
+        self.assertAllClose(backend.get_keras_mask(output), [[0, 1, 1, 1]])
+
+    def test_concatenate_with_mask(self):
+        mask = layers.Masking()
+        x1 = mask(backend.convert_to_tensor([[[0, 0], [1, 2], [0, 0], [3, 4]]]))
+        x2 = backend.convert_to_tensor([[[0, 0], [0, 0], [1, 2], [3, 4]]])
+
+        output = layers.Concatenate(axis=1)([x1, x2])
+        self.assertAllClose(
+            output,
+            [[[0, 0], [1, 2], [0, 0], [3, 4], [0, 0], [0, 0], [1, 2], [3, 4]]],
+        )
+        self.assertAllClose(
+            backend.get_keras_mask(output), [[0, 1, 0, 1, 1, 1, 1, 1]]
+        )
+
+        output = layers.Concatenate(axis=2)([x1, x2])
+        self.assertAllClose(
+            output,
+            [[[0, 0, 0, 0], [1, 2, 0, 0], [0, 0, 1, 2], [3, 4, 3, 4]]],
+        )
+        self.assertAllClose(backend.get_keras_mask(output), [[1, 1, 1, 1]])
+
+    def test_concatenate_with_mask_symbolic(self):
+        input1 = layers.Input((4, 2))
+        input2 = layers.Input((4, 2))
+        mask = layers.Masking()
+        output = layers.Concatenate(axis=1)([mask(input1), input2])
+        model = models.Model(
+            inputs=[input1, input2], outputs=backend.get_keras_mask(output)
+        )
+        x1 = backend.convert_to_tensor([[[0, 0], [1, 2], [0, 0], [3, 4]]])
+        x2 = backend.convert_to_tensor([[[0, 0], [0, 0], [1, 2], [3, 4]]])
+        self.assertAllClose(model([x1, x2]), [[0, 1, 0, 1, 1, 1, 1, 1]])
 
     def test_concatenate_errors(self):
         # This should work
