@@ -46,10 +46,9 @@ def test_rnn_of_cells_equals_keras(name, make):
     out = layer(x)
     outs = out if isinstance(out, list) else [out]
     theirs = [G[f"cells/{name}/out/{i}"] for i in range(sum(1 for k in G.files if k.startswith(f"cells/{name}/out/")))]
-    flat = [theirs[0]] + [s for group in theirs[1:] for s in (group if group.ndim == 3 else [group])]
-    assert len(outs) == len(flat)
-    for a, b in zip(outs, flat):
-        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
+    assert len(outs) == len(theirs)                   # Keras nests a stack's states per cell
+    for a, b in zip(outs, theirs):
+        np.testing.assert_allclose(np.asarray(a), b, rtol=2e-5, atol=1e-6)
 
 
 def test_a_cell_stepped_by_hand_equals_keras():
@@ -209,3 +208,19 @@ def test_rnn_of_cells_saves_and_loads(tmp_path, rng):
     loaded = keras.models.load_model(path)
     x = rng.standard_normal((3, 4, 2))
     np.testing.assert_array_equal(model.predict(x), loaded.predict(x))
+
+
+def test_a_stack_returns_and_takes_its_states_nested_per_cell_and_checks(rng):
+    """Keras 3's structure: RNN([LSTMCell, GRUCell], return_state=True) -> [out, [h1, c1], [h2]];
+    initial_state may nest the same way; gradients flow through every returned state."""
+    x_in, h1, c1, h2 = keras.Input((4, 2)), keras.Input((3,)), keras.Input((3,)), keras.Input((2,))
+    rnn = layers.RNN([layers.LSTMCell(3, seed=0, **F64), layers.GRUCell(2, seed=1, **F64)], return_state=True)
+    out, (h, c), (g,) = rnn(x_in, initial_state=[[h1, c1], [h2]])
+    assert [t.shape for t in (out, h, c, g)] == [(None, 2), (None, 3), (None, 3), (None, 2)]
+    merged = layers.Concatenate()([out, h, c, g])
+    model = keras.Model([x_in, h1, c1, h2], layers.Dense(1, seed=2, **F64)(merged))
+    xs = [rng.standard_normal((2, 4, 2)), rng.standard_normal((2, 3)), rng.standard_normal((2, 3)),
+          rng.standard_normal((2, 2))]
+    assert_grads_ok(gradcheck.check_model(model, xs))
+    eager = rnn(xs[0], initial_state=[[xs[1], xs[2]], [xs[3]]])
+    assert len(eager) == 3 and len(eager[1]) == 2 and len(eager[2]) == 1

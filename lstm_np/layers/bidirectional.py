@@ -122,7 +122,7 @@ class Bidirectional(Layer):
         out = self.forward_layer.compute_output_shape(input_shape)
         states = []
         if self.return_state:
-            out, states = out[0], out[1:] * 2
+            out, states = out[0], [s for group in out[1:] for s in (group if isinstance(group, list) else [group])] * 2
         if self.merge_mode == "concat":
             out = tuple(out[:-1]) + (2 * out[-1],)
             outs = [out]

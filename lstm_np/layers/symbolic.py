@@ -20,6 +20,23 @@ def _batch_free_shapes(structure):
     return (None,) + tuple(np.shape(structure) if not is_symbolic(structure) else structure.shape)[1:]
 
 
+def _leaf_shapes(shapes):
+    """The shapes of a (possibly nested) list of shapes, in order: a shape is a tuple."""
+    found = []
+    for s in shapes:
+        found.extend(_leaf_shapes(s) if isinstance(s, list) else [s])
+    return found
+
+
+def _nested_like(shapes, tensors):
+    """tensors (flat) in the nesting of ``shapes``."""
+    it = iter(tensors)
+
+    def nest(s):
+        return [nest(a) for a in s] if isinstance(s, list) else next(it)
+    return nest(shapes)
+
+
 class SymbolicCalls:
     """Mixed into ``Layer``: what a call on symbolic tensors does."""
 
@@ -54,16 +71,17 @@ class SymbolicCalls:
             self.run_build([(None,) + tuple(s[1:]) for s in shapes] if multi else (None,) + tuple(shapes[1:]))
         out = self.compute_output_shape(shapes, **kwargs) if kwargs else self.compute_output_shape(shapes)
         multi_out = isinstance(out, list)
+        shapes_out = _leaf_shapes(out) if multi_out else [out]        # a stack's states nest
         outputs = [SymbolicTensor(s, self.output_dtype(), name=f"{self.name}/output_{i}")
-                   for i, s in enumerate(out if multi_out else [out])]
+                   for i, s in enumerate(shapes_out)]
         states = None
         if initial_state is not None:
-            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            states = flatten(initial_state)                         # a stack's may nest per cell
         masks = None if mask is None else (list(mask) if isinstance(mask, (list, tuple)) else [mask])
         node = Node(self, list(inputs) if multi else inputs, outputs, multi_out, states, masks,
                     None if training is None else bool(training), kwargs)
         self._inbound_nodes.append(node)
-        return list(node.outputs) if multi_out else node.outputs[0]
+        return _nested_like(out, list(node.outputs)) if multi_out else node.outputs[0]
 
     def _check_symbolic_call(self, shapes, initial_state, kwargs):
         """Shape checks at graph-building time (the same rules ``forward`` applies to arrays)."""

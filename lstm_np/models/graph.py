@@ -64,6 +64,14 @@ def keras_layer_order(inputs, outputs):
     return sorted(layers.values(), key=lambda l: (-layer_depth[id(l)], index[id(l)]))
 
 
+def _flat_list(out):
+    """A layer's list of outputs, flat (a stack of cells nests its returned states)."""
+    flat = []
+    for o in out:
+        flat.extend(_flat_list(o) if isinstance(o, list) else [o])
+    return flat
+
+
 class Graph:
     """The Nodes between some input tensors and some output tensors, in run order."""
 
@@ -138,7 +146,7 @@ class Graph:
                                 training=training if node.training is None else node.training,
                                 mask=mask, initial_state=init, **node.kwargs)
             masks[id(node.outputs[0])] = layer.output_mask(args if node.multi_input else args[0], mask)
-            outs = out if node.multi_output else [out]
+            outs = _flat_list(out) if node.multi_output else [out]
             activity = None
             reg = layer.activity_regularizer
             if reg is not None:

@@ -3,9 +3,7 @@ configurations, inputs, literal expected numbers and tolerances as Keras has the
 imports changed (``keras_testing.py`` stands in for ``keras.src.testing``, ``lstm_np.ops`` for
 ``keras.ops``; ``keras.src.models.Functional`` is ``lstm_np.models.Functional``).
 
-Not yet ported (issue 28 stays open on them): test_correctness_two_states_stack and
-test_return_state_stacked_lstm_cell (Keras nests a stack's returned states per cell,
-``[output, [h1, c1], [h2, c2]]``; lstm_np returns them flat).
+Every test is ported.
 """
 import numpy as np
 
@@ -217,6 +215,69 @@ class StackedRNNTest(testing.TestCase):
             tpu_rtol=1e-2,
         )
 
+    def test_correctness_two_states_stack(self):
+        sequence = np.arange(24).reshape((2, 3, 4)).astype("float32")
+        layer = layers.RNN([TwoStatesRNNCell(3), TwoStatesRNNCell(2)])
+        output = layer(sequence)
+        self.assertAllClose(
+            output,
+            np.array([[3144.0, 3144.0], [17544.0, 17544.0]]),
+            tpu_atol=1e-2,
+            tpu_rtol=1e-2,
+        )
+
+        layer = layers.RNN(
+            [TwoStatesRNNCell(3), TwoStatesRNNCell(2)], return_sequences=True
+        )
+        output = layer(sequence)
+        self.assertAllClose(
+            output,
+            np.array(
+                [
+                    [[72.0, 72.0], [624.0, 624.0], [3144.0, 3144.0]],
+                    [[648.0, 648.0], [4080.0, 4080.0], [17544.0, 17544.0]],
+                ]
+            ),
+            tpu_atol=1e-2,
+            tpu_rtol=1e-2,
+        )
+
+        layer = layers.RNN(
+            [TwoStatesRNNCell(3), TwoStatesRNNCell(2)], return_state=True
+        )
+        output, state_1, state_2 = layer(sequence)
+
+        self.assertAllClose(
+            output,
+            np.array([[3144.0, 3144.0], [17544.0, 17544.0]]),
+            tpu_atol=1e-2,
+            tpu_rtol=1e-2,
+        )
+        self.assertAllClose(
+            state_1[0],
+            np.array([[158.0, 158.0, 158.0], [782.0, 782.0, 782.0]]),
+            tpu_atol=1e-2,
+            tpu_rtol=1e-2,
+        )
+        self.assertAllClose(
+            state_1[1],
+            np.array([[158.0, 158.0, 158.0], [782.0, 782.0, 782.0]]),
+            tpu_atol=1e-2,
+            tpu_rtol=1e-2,
+        )
+        self.assertAllClose(
+            state_2[0],
+            np.array([[1572.0, 1572.0], [8772.0, 8772.0]]),
+            tpu_atol=1e-2,
+            tpu_rtol=1e-2,
+        )
+        self.assertAllClose(
+            state_2[1],
+            np.array([[1572.0, 1572.0], [8772.0, 8772.0]]),
+            tpu_atol=1e-2,
+            tpu_rtol=1e-2,
+        )
+
     def test_statefullness_single_state_stack(self):
         sequence = np.arange(24).reshape((2, 3, 4)).astype("float32")
         layer = layers.RNN(
@@ -244,6 +305,26 @@ class StackedRNNTest(testing.TestCase):
             tpu_atol=1e-2,
             tpu_rtol=1e-2,
         )
+
+    def test_return_state_stacked_lstm_cell(self):
+        layer = layers.RNN(
+            [layers.LSTMCell(10), layers.LSTMCell(10)], return_state=True
+        )
+        out = layer(np.zeros((2, 3, 5)))
+        self.assertLen(out, 3)
+        self.assertEqual(out[0].shape, (2, 10))
+        self.assertEqual(out[1][0].shape, (2, 10))
+        self.assertEqual(out[1][1].shape, (2, 10))
+        self.assertEqual(out[2][0].shape, (2, 10))
+        self.assertEqual(out[2][1].shape, (2, 10))
+
+        shape = layer.compute_output_shape((2, 3, 5))
+        self.assertLen(shape, 3)
+        self.assertEqual(shape[0], (2, 10))
+        self.assertEqual(shape[1][0], (2, 10))
+        self.assertEqual(shape[1][1], (2, 10))
+        self.assertEqual(shape[2][0], (2, 10))
+        self.assertEqual(shape[2][1], (2, 10))
 
     def test_stacked_lstm_cell_mask(self):
         sequence = np.ones((2, 3, 4))
