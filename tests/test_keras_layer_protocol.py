@@ -1,12 +1,12 @@
 """A layer written for Keras 3 — build with add_weight(shape=, initializer=, name=, trainable=,
-regularizer=), call(inputs), compute_mask(inputs, mask), supports_masking — runs here unchanged
-but for a hand-written backward (NumPy cannot differentiate call): gradients by finite
-differences, training, frozen weights, losses, masks, saving of weights."""
+regularizer=), call(inputs), compute_mask(inputs, mask), supports_masking, add_loss — runs here
+unchanged, with a hand-written backward or none (the tape differentiates its keras.ops):
+gradients by finite differences, training, frozen weights, losses, masks, saving of weights."""
 import numpy as np
 import pytest
 
 import lstm_np as keras
-from lstm_np import gradcheck
+from lstm_np import gradcheck, layers
 
 
 class ScaledDense(keras.layers.Layer):
@@ -142,3 +142,47 @@ def test_a_keras_written_layer_round_trips_its_config_and_saves_whole(rng, tmp_p
     model.save(str(tmp_path / "m.keras"))
     again = keras.models.load_model(str(tmp_path / "m.keras"))
     np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_add_loss_in_a_keras_ops_call_trains_as_a_regularizer_does(rng):
+    """add_loss(0.01 Σ w²) in a keras.ops call is counted in the loss and differentiated by the
+    tape: training equals Dense(kernel_regularizer=l2(0.01)) from the same weights, and an
+    add_loss on the outputs sends its gradient back through the input."""
+    from lstm_np import ops
+
+    class PenalisedDense(layers.Layer):
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], 2), name="kernel")
+            self.bias = self.add_weight(shape=(2,), initializer="zeros", name="bias")
+
+        def call(self, x):
+            self.add_loss(0.01 * ops.sum(ops.square(self.kernel)))
+            return ops.matmul(x, self.kernel) + self.bias
+
+    x, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 2))
+    ours = keras.Sequential([keras.Input((3,)), PenalisedDense()])
+    ref = keras.Sequential([keras.Input((3,)), layers.Dense(2, kernel_regularizer=keras.regularizers.l2(0.01))])
+    ref.set_weights(ours.get_weights())
+    for m in (ours, ref):
+        m.compile(keras.optimizers.SGD(0.1), "mse")
+    h1 = ours.fit(x, y, epochs=4, batch_size=4, shuffle=False, verbose=0).history["loss"]
+    h2 = ref.fit(x, y, epochs=4, batch_size=4, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(h1, h2, rtol=1e-6)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    assert len(ours.layers[-1].losses) == 1
+
+    class OutputPenalty(layers.Layer):                  # Keras's activity l2, written as add_loss
+        def call(self, x):
+            self.add_loss(0.01 * ops.sum(ops.square(x)) / ops.shape(x)[0])
+            return x * 1.0
+    ours = keras.Sequential([keras.Input((3,)), layers.Dense(2, seed=0), OutputPenalty()])
+    ref = keras.Sequential([keras.Input((3,)), layers.Dense(2, activity_regularizer=keras.regularizers.l2(0.01))])
+    ref.set_weights(ours.get_weights())
+    for m in (ours, ref):
+        m.compile(keras.optimizers.SGD(0.1), "mse")
+    h1 = ours.fit(x, y, epochs=4, batch_size=4, shuffle=False, verbose=0).history["loss"]
+    h2 = ref.fit(x, y, epochs=4, batch_size=4, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(h1, h2, rtol=1e-6)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)

@@ -293,12 +293,13 @@ class Layer(SymbolicCalls, Weights):
         if self._is_composite():
             if not self.built:
                 self.run_build(_batch_free_shapes(inputs))
-            if not self.params:                   # made of layers only: they join the graph
+            if not self.params and self.sublayers():   # made of layers: they join the graph
                 return self._call_composite(inputs, training, mask, initial_state, kwargs)
         if any_symbolic(inputs, initial_state, mask):
             return self._call_symbolic(inputs, training, mask, initial_state, kwargs)
         if mask is None:                          # Keras: a mask the inputs carry (set_keras_mask)
             mask = _carried_mask(inputs)
+        self.__dict__.pop("_added_losses", None)  # add_loss terms are the last call's
         with sync.engine():                       # one call at a time (see lstm_np/sync.py)
             out = self.forward(inputs, training=bool(training), mask=mask, initial_state=initial_state, **kwargs)
         self._attach_mask(inputs, mask, out)

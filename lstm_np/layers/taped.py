@@ -19,10 +19,11 @@ from ..ops.tape import Tape, Tensor, current, value
 class TapedCall:
     """What the backward of one taped call needs: the tape, the inputs' leaves, the outputs."""
 
-    __slots__ = ("tape", "leaves", "outputs", "weights", "cell")
+    __slots__ = ("tape", "leaves", "outputs", "weights", "cell", "added")
 
-    def __init__(self, tape, leaves, outputs, weights, cell):
+    def __init__(self, tape, leaves, outputs, weights, cell, added=()):
         self.tape, self.leaves, self.outputs, self.weights, self.cell = tape, leaves, outputs, weights, cell
+        self.added = [t for t in added if isinstance(t, Tensor)]     # add_loss terms: ḡ = 1 each
 
 
 class Untaped:
@@ -66,6 +67,7 @@ def run(layer, call, inputs, cell=False):
     """``call(leaves)`` on a new tape that watches the layer's weights; returns the outputs'
     values and sets ``layer._cache`` to the record. A cell's call returns (output, states)."""
     weights = [(p, g) for _, p, g, _ in layer.weight_entries()]
+    layer.__dict__["_added_losses"] = []                  # this call's add_loss terms
     try:
         with Tape() as tape:
             for p, _ in weights:
@@ -76,7 +78,9 @@ def run(layer, call, inputs, cell=False):
         out = call(inputs)
         layer._cache = Untaped(str(e))
         return out
-    layer._cache = TapedCall(tape, leaves, out, weights, cell)
+    added = layer.__dict__["_added_losses"]
+    layer._cache = TapedCall(tape, leaves, out, weights, cell, added)
+    layer.__dict__["_added_losses"] = [np.asarray(value(t)) for t in added]
     return _values(out)
 
 
@@ -86,6 +90,7 @@ def backward(layer, record, grads):
     outputs, given = _flat(record.outputs), _flat(grads)
     if len(given) != len(outputs):
         given = given + [None] * (len(outputs) - len(given))
+    outputs, given = outputs + record.added, given + [1.0] * len(record.added)     # d loss / d add_loss = 1
     tape = record.tape
     tape.layer_grads = {}                        # what layers called inside leave, summed
     leaves = [t for t in _flat(record.leaves) if isinstance(t, Tensor)]

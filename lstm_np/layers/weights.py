@@ -144,9 +144,22 @@ class Weights:
     @property
     def losses(self):
         """Keras 3's ``layer.losses``: one scalar per regularized trainable weight (inner layers'
-        included), and the activity penalties of the last call."""
+        included), the activity penalties of the last call and what it gave ``add_loss``."""
         weights = [float(reg(p)) for p, _, reg in self.regularized_entries()]
-        return weights + list(self.__dict__.get("_activity_losses", []))
+        added = [float(np.asarray(v)) for v in self.__dict__.get("_added_losses", [])]
+        return weights + list(self.__dict__.get("_activity_losses", [])) + added
+
+    def add_loss(self, loss):
+        """Keras 3's ``add_loss`` inside ``call``: a scalar that training adds to the loss. Written
+        with ``keras.ops`` in a call the tape runs, its gradient reaches the weights it depends
+        on; a plain number is counted in the loss value only."""
+        if type(loss).__name__ == "SymbolicTensor":
+            raise TypeError(f"layer {self.name!r}: add_loss on a symbolic tensor (a layer made of layers, "
+                            "traced into the model's graph) is not supported here; call add_loss in a layer "
+                            "that computes with keras.ops on its inputs")
+        if np.size(np.asarray(loss)) != 1:
+            raise ValueError(f"add_loss expects a scalar, received shape {np.shape(np.asarray(loss))}")
+        self.__dict__.setdefault("_added_losses", []).append(loss)
 
     # -- values in Keras order -----------------------------------------------------------------
     def get_weights(self):

@@ -142,6 +142,7 @@ class Graph:
                     mask = None
             init = None if node.initial_state is None else [values[id(t)] for t in node.initial_state]
             layer.set_call_slot((slot, k))
+            layer.__dict__.pop("_added_losses", None)          # add_loss terms are per call
             out = layer.forward(args if node.multi_input else args[0],
                                 training=training if node.training is None else node.training,
                                 mask=mask, initial_state=init, **node.kwargs)
@@ -155,6 +156,7 @@ class Graph:
                 activity = [reg.gradient(v) / v.dtype.type(v.shape[0])
                             if isinstance(v, np.ndarray) and v.dtype.kind == "f" else None for v in outs]
             self.activity_loss += getattr(layer, "last_activity_loss", 0.0)     # a nested model's
+            self.activity_loss += sum(float(v) for v in layer.__dict__.get("_added_losses", ()))   # add_loss
             records.append((layer._cache, activity))
             layer._cache = None
             for t, v in zip(node.outputs, outs):
@@ -184,8 +186,8 @@ class Graph:
             if activity is not None:                  # d (r(y) / B) / d y joins the output's gradient
                 activity = [None if a is None else a * a.dtype.type(activity_scale) for a in activity]
                 gs = [a if g is None else (g if a is None else g + a) for g, a in zip(gs, activity)]
-            if all(g is None for g in gs):
-                continue
+            if all(g is None for g in gs) and not getattr(record, "added", None):
+                continue                         # (a call's add_loss terms still need its backward)
             layer = node.layer
             layer._cache = record
             records[i] = None
