@@ -2,8 +2,7 @@
 their configurations, inputs, literal expected numbers and tolerances as Keras has them; only
 the imports changed (``keras_testing.py`` stands in for ``keras.src.testing``).
 
-Not yet ported (issue 28 stays open on it): test_build (TimeDistributed(Conv2D): Conv2D is
-issue 29's). test_masking's wrapper, written with ``keras.ops``, runs on the tape.
+Every test is ported; test_masking's wrapper, written with ``keras.ops``, runs on the tape.
 """
 import numpy as np
 import pytest
@@ -27,6 +26,18 @@ class TimeDistributedTest(testing.TestCase):
             expected_num_non_trainable_weights=0,
             supports_masking=False,
         )
+
+    def test_build(self):
+        if backend.config.image_data_format() == "channels_last":
+            input_shape = (10, 128, 128, 3)
+            output_shape = (32, 10, 126, 126, 64)
+        else:
+            input_shape = (10, 3, 128, 128)
+            output_shape = (32, 10, 64, 126, 126)
+        inputs = layers.Input(shape=input_shape, batch_size=32)
+        conv_2d_layer = layers.Conv2D(64, (3, 3))
+        outputs = layers.TimeDistributed(conv_2d_layer)(inputs)
+        self.assertEqual(outputs.shape, output_shape)
 
     def test_correctness(self):
         sequence = np.arange(24).reshape((3, 2, 4)).astype("float32")

@@ -1,4 +1,5 @@
-"""Conv1D, as Keras 3 (channels_last): the front end of the classic CNN-LSTM.
+"""Conv1D, Conv2D and Conv3D, as Keras 3 (channels_last). Conv1D, the front end of the classic
+CNN-LSTM, keeps its own windows (it has "causal" padding); Conv2D/3D share ``core/convolution.py``.
 
     x (B, T, C) ─ pad ─ windows x̃_s = [x_{s·stride + k·dilation}]_{k<K}   (B, T', K·C)
     z = x̃ W + b        W (K, C, filters) seen as (K·C, filters)          (B, T', filters)
@@ -12,6 +13,7 @@ back onto x one kernel offset at a time. Keras 3's Conv1D does not pass a mask o
 import numpy as np
 
 from ... import initializers
+from ...core import convolution as conv
 from ..base import Layer
 from ..checks import as_float_array, check_bool, check_last_dim, check_positive_int, check_rank
 from ..dense import activate, activate_backward, check_activation
@@ -125,3 +127,110 @@ class Conv1D(Layer):
                    kernel_initializer=initializers.serialize(self.kernel_initializer),
                    bias_initializer=initializers.serialize(self.bias_initializer))
         return cfg
+
+
+def _tuple(value, n, what):
+    """An int or n ints -> n positive ints (Keras's kernel_size / strides / dilation_rate)."""
+    values = tuple(value) if isinstance(value, (list, tuple)) else (value,) * n
+    if len(values) != n:
+        raise ValueError(f"{what} must be an int or {n} ints, received {value!r}")
+    return tuple(check_positive_int(v, what) for v in values)
+
+
+class _ConvND(Layer):
+    """Keras 3's Conv2D / Conv3D (channels_last): y = act(windows(x) · W + b), one GEMM over every
+    output position (``core/convolution.py``: the windows, their fold, the equations)."""
+    weight_names = ("kernel", "bias")
+    rank = None
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        who = type(self).__name__
+        self.filters = check_positive_int(filters, f"{who} filters")
+        self.kernel_size = _tuple(kernel_size, self.rank, f"{who} kernel_size")
+        self.strides = _tuple(strides, self.rank, f"{who} strides")
+        self.dilation_rate = _tuple(dilation_rate, self.rank, f"{who} dilation_rate")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{who}: strides > 1 and dilation_rate > 1 cannot be combined (as Keras)")
+        padding = str(padding).lower()
+        if padding not in ("valid", "same"):
+            raise ValueError(f"{who} padding must be 'valid' or 'same', received {padding!r}")
+        self.padding = padding
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"{who} supports data_format='channels_last', received {data_format!r}")
+        if groups != 1:
+            raise ValueError(f"{who} supports groups=1, received {groups!r}")
+        self.activation = check_activation(activation, who)
+        self.use_bias = check_bool(use_bias, "use_bias")
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.set_weight_options(kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                                kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        if self.input_shape_arg is not None:
+            self.build((None,) + self.input_shape_arg)
+
+    def _who(self):
+        return f"{type(self).__name__} {self.name!r}"
+
+    def build(self, input_shape):
+        if len(input_shape) != self.rank + 2 or input_shape[-1] is None:
+            raise ValueError(f"{self._who()} needs inputs of rank {self.rank + 2} (batch, {self.rank} spatial axes, "
+                             f"channels) with known channels, received shape {tuple(input_shape)}")
+        self.add_weight("kernel", self.kernel_size + (input_shape[-1], self.filters), self.kernel_initializer)
+        if self.use_bias:
+            self.add_weight("bias", (self.filters,), self.bias_initializer)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        spatial = [None if n is None else conv.output_size(n, k, s, d, self.padding)[0]
+                   for n, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate)]
+        return (input_shape[0],) + tuple(spatial) + (self.filters,)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def forward(self, x, training=False, mask=None, initial_state=None):
+        who = self._who()
+        x = as_float_array(x, self.dtype, who)
+        check_rank(x, self.rank + 2, who, f"(batch, {self.rank} spatial axes, channels)")
+        self._ensure_built(x)
+        check_last_dim(x, self.input_shape[-1], who)
+        out = self.compute_output_shape(x.shape)
+        if 0 in out:
+            raise ValueError(f"{who}: an input of spatial shape {x.shape[1:-1]} is smaller than the kernel "
+                             f"{self.kernel_size} (dilation {self.dilation_rate}) with padding='valid'")
+        z, core_cache = conv.conv_forward(x, self.params["kernel"], self.params.get("bias"), self.strides,
+                                          self.dilation_rate, self.padding)
+        y = activate(self.activation, z)
+        self._cache = (core_cache, y, z)
+        return y
+
+    def backward(self, grad_output):
+        core_cache, y, z = self._require_cache()
+        dz = activate_backward(self.activation, y, np.asarray(grad_output, self.dtype), z)
+        dx, dW, db = conv.conv_backward(dz, core_cache, self.use_bias)
+        self.grads["kernel"][...] = dW
+        if self.use_bias:
+            self.grads["bias"][...] = db
+        return dx
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(filters=self.filters, kernel_size=list(self.kernel_size), strides=list(self.strides),
+                   padding=self.padding, dilation_rate=list(self.dilation_rate), activation=self.activation,
+                   use_bias=self.use_bias, kernel_initializer=initializers.serialize(self.kernel_initializer),
+                   bias_initializer=initializers.serialize(self.bias_initializer))
+        return cfg
+
+
+class Conv2D(_ConvND):
+    """x (B, R, S, C) -> (B, R', S', filters)."""
+    rank = 2
+
+
+class Conv3D(_ConvND):
+    """x (B, D, R, S, C) -> (B, D', R', S', filters) (a video: frames, rows, columns)."""
+    rank = 3
