@@ -1,7 +1,9 @@
 """Weight initializers with Keras names and formulas.
 
 Each initializer is called as ``init(shape, dtype, rng)`` with an explicit
-``np.random.Generator``: no global random state anywhere.
+``np.random.Generator``: no global random state anywhere. A Keras-style one — a function
+``f(shape, dtype=None)`` or an Initializer subclass whose ``__call__`` takes no generator — is
+accepted as it is (``get`` wraps it).
 """
 import math
 
@@ -166,6 +168,88 @@ class Orthogonal(Initializer):
         return self._seeded({"gain": self.gain})
 
 
+class TruncatedNormal(Initializer):
+    """N(mean, stddev) redrawn outside two standard deviations (Keras's TruncatedNormal)."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = float(mean), float(stddev), seed
+
+    def __call__(self, shape, dtype, rng):
+        rng = self._generator(rng)
+        out = rng.normal(0.0, self.stddev, size=shape)
+        bad = np.abs(out) > 2 * self.stddev
+        while bad.any():
+            out[bad] = rng.normal(0.0, self.stddev, size=int(bad.sum()))
+            bad = np.abs(out) > 2 * self.stddev
+        return (out + self.mean).astype(dtype)
+
+    def get_config(self):
+        return self._seeded({"mean": self.mean, "stddev": self.stddev})
+
+
+class LecunUniform(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "uniform", seed=seed)
+
+    def get_config(self):
+        return self._seeded({})
+
+
+class LecunNormal(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed=seed)
+
+    def get_config(self):
+        return self._seeded({})
+
+
+class Identity(Initializer):
+    """gain · I (Keras's Identity / IdentityInitializer): a 2-D weight only (the IRNN's recurrent
+    kernel, Le, Jaitly & Hinton 2015); a non-square one gets the identity's top-left part."""
+
+    def __init__(self, gain=1.0):
+        self.gain = float(gain)
+
+    def __call__(self, shape, dtype, rng):
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializer can only be used for 2D matrices. Received: shape={tuple(shape)} "
+                             f"of rank {len(shape)}.")
+        return (self.gain * np.eye(*shape)).astype(dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+IdentityInitializer = Identity
+
+
+class _KerasCallable(Initializer):
+    """A Keras-style initializer, ``f(shape, dtype=None)`` (a function, or an Initializer whose
+    ``__call__`` takes no generator), called as this project calls every initializer."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, shape, dtype, rng):
+        return np.asarray(self.fn(tuple(shape), dtype=dtype), dtype)
+
+    def __repr__(self):
+        return f"KerasStyle({self.fn!r})"
+
+
+def _takes_generator(fn):
+    """Does ``fn`` take (shape, dtype, rng) — this project's form — rather than Keras's (shape, dtype=None)?"""
+    import inspect
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return True
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 3 or any(p.name == "rng" for p in positional)
+
+
 REGISTRY = Registry("initializer", {
     "zeros": Zeros, "ones": Ones, "constant": Constant,
     "uniform": RandomUniform, "random_uniform": RandomUniform,
@@ -173,6 +257,8 @@ REGISTRY = Registry("initializer", {
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal,
     "orthogonal": Orthogonal, "variance_scaling": VarianceScaling,
+    "identity": Identity, "truncated_normal": TruncatedNormal,
+    "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
 })
 for _cls in set(REGISTRY.names.values()):
     REGISTRY.add_class(_cls)
@@ -185,8 +271,10 @@ def get(identifier):
     if isinstance(identifier, dict):          # from a saved config
         cls = REGISTRY.get_class(identifier["class_name"])
         return cls(**identifier["config"])
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        identifier = identifier()                       # Keras accepts the class itself
     if callable(identifier):
-        return identifier
+        return identifier if _takes_generator(identifier) else _KerasCallable(identifier)
     raise TypeError(f"initializer must be a name or a callable, received {type(identifier).__name__}")
 
 

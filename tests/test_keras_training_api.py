@@ -322,3 +322,33 @@ def test_gradcheck_with_every_regularizer_through_sequential_and_model(backend_n
         assert_grads_ok(gradcheck.check_model(seq, x, rng.standard_normal((3, 1))), 1e-7)
     finally:
         keras.set_backend(old)
+
+
+def test_a_boolean_input_is_a_mask_for_the_layers_it_feeds(rng):
+    """keras.Input(dtype="bool") fed to GRU(mask=...) (Keras's video example): booleans, not ids;
+    the model equals the layer run with the same mask."""
+    frames, m = keras.Input((5, 3)), keras.Input((5,), dtype="bool")
+    gru = layers.GRU(4, seed=0)
+    model = keras.Model([frames, m], gru(frames, mask=m))
+    x, mask = rng.standard_normal((6, 5, 3)), rng.random((6, 5)) > 0.3
+    np.testing.assert_allclose(model.predict([x, mask], verbose=0), gru(x, mask=mask), rtol=1e-6)
+    model.compile("adam", "mse")
+    assert np.isfinite(model.fit([x, mask.astype(int)], np.ones((6, 4)), epochs=1, verbose=0).history["loss"][0])
+    with pytest.raises(TypeError, match="as booleans"):
+        model.predict([x, np.full((6, 5), 2)], verbose=0)
+
+
+def test_model_checkpoint_makes_its_folder(tmp_path, rng):
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    path = tmp_path / "new" / "deeper" / "best.keras"
+    model.fit(rng.standard_normal((4, 3)), np.ones((4, 1)), epochs=1, verbose=0,
+              callbacks=[keras.callbacks.ModelCheckpoint(path, monitor="loss")])
+    assert path.exists()
+
+
+def test_timeseries_batches_have_numpy_as_tf_tensors_do():
+    ds = keras.utils.timeseries_dataset_from_array(np.arange(20.0)[:, None], np.arange(20.0), 4, batch_size=3)
+    for inputs, targets in ds.take(1):
+        assert inputs.numpy().shape == (3, 4, 1) and type(inputs.numpy()) is np.ndarray
+        assert targets.numpy().tolist() == [0.0, 1.0, 2.0]

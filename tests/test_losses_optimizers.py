@@ -148,3 +148,29 @@ def test_an_unknown_name_lists_the_known_ones():
         optimizers.get("adamm")
     with pytest.raises(ValueError, match=r"unknown loss 'msee'.*'mse'"):
         losses.get("msee")
+
+
+def test_keras3_initializers_and_keras_style_callables():
+    """Identity (the IRNN's), TruncatedNormal, Lecun*, and an initializer written Keras's way —
+    f(shape, dtype=None) or an Initializer whose __call__ takes no generator — all build weights."""
+    import lstm_np as keras
+    from lstm_np import initializers, layers
+    rnn = layers.SimpleRNN(3, recurrent_initializer=initializers.Identity(gain=0.5),
+                           kernel_initializer=lambda shape, dtype=None: np.full(shape, 0.1))
+    rnn.build((None, 4, 2))
+    np.testing.assert_array_equal(rnn.get_weights()[1], 0.5 * np.eye(3))
+    np.testing.assert_array_equal(rnn.get_weights()[0], np.full((2, 3), 0.1, np.float32))
+
+    class Halves(keras.initializers.Initializer):
+        def __call__(self, shape, dtype=None, **kwargs):
+            return np.full(shape, 0.5)
+    dense = layers.Dense(2, kernel_initializer=Halves())
+    dense.build((None, 3))
+    assert (dense.get_weights()[0] == 0.5).all()
+    for name in ("truncated_normal", "lecun_uniform", "lecun_normal", "identity"):
+        w = initializers.get(name)((4, 4), "float64", np.random.default_rng(0))
+        assert w.shape == (4, 4) and np.isfinite(w).all()
+    t = initializers.TruncatedNormal(stddev=0.1, seed=1)((1000,), "float64", None)
+    assert np.abs(t).max() <= 0.2 and initializers.serialize(initializers.Identity())["class_name"] == "Identity"
+    with pytest.raises(ValueError, match="only be used for 2D"):
+        initializers.Identity()((2, 2, 2), "float32", None)

@@ -163,6 +163,9 @@ class ModelCheckpoint(MonitorCallback):
             self.best = current
         elif self.verbose > 0:
             print(f"Epoch {epoch + 1}: saving model to {path}")
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)            # as Keras: a missing folder is made
         if self.save_weights_only:
             self.model.save_weights(path)
         else:

@@ -20,7 +20,15 @@ class DataChecks:
         readers = [l for l in consumers if l.token_vocabulary() is not None]      # Embedding
         layer = tensor.layer                                                       # its InputLayer
         name = f"input {layer.name!r}" if len(self.graph.inputs) > 1 else "x"
-        if readers or layer.dtype.kind in "iub":
+        if layer.dtype.kind == "b" and not readers:             # a boolean input: a mask (Keras's frame masks)
+            try:
+                arr = np.asarray(x)
+            except Exception as exc:
+                raise TypeError(f"{who} expects {name} as a boolean array: {exc}") from None
+            if arr.dtype != bool and not (arr.dtype.kind in "iu" and np.isin(arr, (0, 1)).all()):
+                raise TypeError(f"{who} expects {name} as booleans (a mask), received dtype {arr.dtype}")
+            arr = arr.astype(bool)
+        elif readers or layer.dtype.kind in "iub":
             vocab = min([l.token_vocabulary() for l in readers], default=np.iinfo(np.int64).max)
             what = f"{type(readers[0]).__name__} {readers[0].name!r}" if readers else name
             arr = check_token_ids(x, vocab, f"{who}: {what}")

@@ -20,6 +20,18 @@ shuffles within a buffer on every pass; the windows each epoch sees are the same
 import numpy as np
 
 
+class Batch(np.ndarray):
+    """A batch as tf.data hands it out: a NumPy array that also has tf.Tensor's ``.numpy()``
+    (Keras's timeseries tutorial calls ``inputs.numpy()`` on one)."""
+
+    def numpy(self):
+        return np.array(self)
+
+
+def _batch(a):
+    return a.view(Batch) if isinstance(a, np.ndarray) else a
+
+
 class PyDataset:
     """Base class: subclass it and define ``__len__`` and ``__getitem__``."""
 
@@ -94,11 +106,11 @@ class TimeseriesDataset(PyDataset):
             raise IndexError(f"batch {index} of {len(self)}")
         if self.batch_size is None:
             start = self.starts[index]
-            window = self.data[start + self.offsets]                                 # (sequence_length, ...)
-            return window if self.targets is None else (window, self.targets[start])
+            window = _batch(self.data[start + self.offsets])                         # (sequence_length, ...)
+            return window if self.targets is None else (window, _batch(self.targets[start]))
         starts = self.starts[index * self.batch_size:(index + 1) * self.batch_size]
-        windows = self.data[starts[:, None] + self.offsets]                         # (b, sequence_length, ...)
-        return windows if self.targets is None else (windows, self.targets[starts])
+        windows = _batch(self.data[starts[:, None] + self.offsets])                 # (b, sequence_length, ...)
+        return windows if self.targets is None else (windows, _batch(self.targets[starts]))
 
 
 def timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1, sampling_rate=1,
