@@ -209,3 +209,26 @@ def test_clear_errors(make, x, match):
     with pytest.raises((ValueError, TypeError), match=match):
         layer = make()
         layer.forward(x)
+
+
+def test_string_and_integer_lookup_as_keras():
+    """Keras 3's StringLookup: [UNK] is id 0, the vocabulary follows; invert; adapt by frequency;
+    one_hot / multi_hot; a repeated vocabulary entry is refused; IntegerLookup likewise."""
+    from lstm_np import layers, ops
+    lookup = layers.StringLookup(num_oov_indices=0, vocabulary=np.unique(["run", "jump", "run", "sit"]))
+    assert lookup.get_vocabulary() == ["jump", "run", "sit"]
+    labels = np.array(["sit", "jump", "run"])
+    np.testing.assert_array_equal(ops.convert_to_numpy(lookup(labels[..., None])), [[2], [0], [1]])
+    unk = layers.StringLookup(vocabulary=["a", "b"])
+    np.testing.assert_array_equal(unk(np.array(["a", "zzz", "b"])), [1, 0, 2])
+    back = layers.StringLookup(vocabulary=["a", "b"], invert=True)
+    assert back(np.array([2, 0])).tolist() == ["b", "[UNK]"]
+    learned = layers.StringLookup()
+    learned.adapt(np.array(["x", "y", "y", "z", "y", "z"]))
+    assert learned.get_vocabulary() == ["[UNK]", "y", "z", "x"]
+    np.testing.assert_array_equal(layers.StringLookup(vocabulary=["a", "b"], output_mode="multi_hot")(
+        np.array([["a", "a"], ["b", "q"]])), [[0, 1, 0], [1, 0, 1]])
+    with pytest.raises(ValueError, match="repeated term"):
+        layers.StringLookup(vocabulary=["a", "a"])
+    ints = layers.IntegerLookup(vocabulary=[12, 36, 1138], mask_token=0)
+    np.testing.assert_array_equal(ints(np.array([[12, 1138, 0], [42, 36, 12]])), [[2, 4, 0], [1, 3, 2]])

@@ -7,6 +7,7 @@ from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell
 from .stacked_cells import StackedRNNCells
 from .extras.conv_lstm import ConvLSTM1D, ConvLSTM2D
 from .extras.convolutional import Conv1D, Conv2D, Conv3D
+from .extras.lookup import IntegerLookup, StringLookup
 from .core_layers import Activation, Dropout, Input, InputLayer, Masking, RepeatVector
 from .dense import Dense
 from .embedding import Embedding
@@ -30,6 +31,6 @@ __all__ = ["Layer", "Activation", "Input", "InputLayer", "Dropout", "Masking", "
            "Average", "Maximum", "Minimum", "Dot", "concatenate", "add", "subtract", "multiply",
            "average", "maximum", "minimum", "dot", "Conv1D", "Conv2D", "Conv3D", "MaxPooling2D", "MaxPooling3D",
            "AveragePooling2D", "AveragePooling3D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-           "GlobalMaxPooling2D", "GlobalMaxPooling3D", "OpLayer", "ConvLSTM1D", "ConvLSTM2D", "MaxPooling1D", "AveragePooling1D",
+           "GlobalMaxPooling2D", "GlobalMaxPooling3D", "OpLayer", "StringLookup", "IntegerLookup", "ConvLSTM1D", "ConvLSTM2D", "MaxPooling1D", "AveragePooling1D",
            "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Flatten", "Reshape", "Permute", "LayerNormalization",
            "BatchNormalization", "SpatialDropout1D", "GaussianNoise", "ReLU", "LeakyReLU", "Softmax"]
