@@ -17,6 +17,7 @@ from .fast.threads import get_num_threads, set_num_threads
 from .layers import Input
 from .sync import release_buffers
 from .models import Model, Sequential, load_model
+from .explain import Explanation, explain
 
 from .version import __version__
 
@@ -24,4 +25,4 @@ compat.install_keras2()          # Keras 2's names, arguments and methods: lstm_
 
 __all__ = ["Model", "Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "errors", "utils", "regularizers", "constraints", "preprocessing", "initializers", "gradcheck", "core", "backend", "datasets", "ops", "floatx", "set_floatx", "get_backend", "set_backend",
-           "get_num_threads", "set_num_threads", "inference_mode", "release_buffers"]
+           "get_num_threads", "set_num_threads", "inference_mode", "release_buffers", "explain", "Explanation"]

@@ -58,6 +58,11 @@ DEMOS = {
                  "Trains the plain LSTM, the one with peepholes and Greff et al.'s eight ablations (NIG, NFG, NOG, "
                  "NIAF, NOAF, CIFG, FGR) over 5 seeds on the adding problem, a delayed-recall task and monthly "
                  "sunspots; prints median test losses relative to the plain LSTM and plots every seed. ~4 min."),
+    "explain": ("explain", "look inside a trained character LSTM: units that track brackets, line position",
+                "Trains a character LSTM on Hamlet, runs lstm_np.explain on held-out text, prints the units "
+                "whose cell state best tracks 'inside a stage direction [...]' and 'position in the line' "
+                "(their correlations), and writes the explorer page explain.html (one file, no network) "
+                "with the model and its vocabulary for 'lstm-np explain'."),
     "embedding": ("embedding", "pretrain an embedding, reuse it frozen (trainable=False) on a small task",
                   "Trains Embedding + LSTM on a large task, keeps only the Embedding, loads it with "
                   "weights=[...] and trainable=False into a model for a small related task, and compares "
@@ -152,6 +157,18 @@ def build_parser():
                                     "parameter. Exits 1 if any check fails.")
     _common(gc)
     gc.set_defaults(func=_gradcheck)
+    ex = sub.add_parser("explain", help="write the explorer page of a saved model for one input",
+                        description="Runs a saved model (.keras) on one input and writes a self-contained HTML "
+                                    "page: its LSTM/GRU states and gates over time, the gradient flowing back "
+                                    "from one output, and the units that are on across a span you select.")
+    ex.add_argument("model", help="a saved model file (.keras / .npz)")
+    given = ex.add_mutually_exclusive_group(required=True)
+    given.add_argument("--text", help="the input text (needs --vocabulary)")
+    given.add_argument("--input", help="a .npy file with one input: (T, D) features or (T,) token ids")
+    ex.add_argument("--vocabulary", help="a JSON list: the token of each id (the characters, in order)")
+    ex.add_argument("--output", type=int, default=None, help="the output unit to explain (default: the predicted one)")
+    ex.add_argument("--out", dest="page", default="explain.html", help="the page to write (default explain.html)")
+    ex.set_defaults(func=_explain)
     sw = sub.add_parser("sweep", help="run an experiment sweep on a Dask cluster (a TOML config)",
                         description="Trains every configuration of a TOML config's [grid] as one Dask task, "
                                     "on a LocalCluster (default) or --scheduler tcp://host:8786; resumable; "
@@ -162,6 +179,29 @@ def build_parser():
     sw.add_argument("--out", default=None, help="where results go (default: the config's [sweep] out)")
     sw.set_defaults(func=_sweep)
     return parser
+
+
+def _explain(args):
+    import json
+    import numpy as np
+    from .explain import explain
+    from .models import load_model
+    try:
+        vocab = None
+        if args.vocabulary:
+            with open(args.vocabulary, encoding="utf-8") as f:
+                vocab = json.load(f)
+            if not isinstance(vocab, list):
+                raise ValueError(f"--vocabulary must hold a JSON list of tokens, {args.vocabulary} holds "
+                                 f"{type(vocab).__name__}")
+        x = args.text if args.text is not None else np.load(args.input, allow_pickle=False)
+        model = load_model(args.model)
+        page = explain(model, x, output=args.output, vocabulary=vocab).save(args.page)
+    except (OSError, ValueError, TypeError) as exc:
+        print(f"lstm-np explain: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {page}")
+    return 0
 
 
 def _sweep(args):
@@ -186,7 +226,7 @@ def main(argv=None):
         parser.print_help()
         return 2
     try:
-        if args.out is not None:
+        if getattr(args, "out", None) is not None:
             _writable_dir(args.out)
     except argparse.ArgumentTypeError as exc:
         print(f"lstm-np: error: {exc}", file=sys.stderr)

@@ -101,7 +101,7 @@ FLOORS = [
      "ops"),
     ("layers", "losses", "metrics", "optimizers", "callbacks"),        # layers and what trains them
     ("models", "gradcheck"),                                           # graphs, the trainer, files
-    ("interop", "sweep", "sweep_tasks", "plot", "datasets"),           # beside the models
+    ("interop", "sweep", "sweep_tasks", "plot", "datasets", "explain"),   # beside the models
     ("demos", "cli", "compat", "__main__", "__init__"),                # the top
 ]
 

@@ -106,8 +106,11 @@ def gru_backward(dy, dh_T, cache):
     dh_next = np.zeros((B, H), x.dtype) if dh_T is None else dh_T
     da = np.empty((B, T, 3 * H), x.dtype)
     dq = np.empty((B, T, 3 * H), x.dtype)
+    trace = cache.get("trace")             # a dict to fill, for the explorer: dL/dh_t
     for t in reversed(range(T)):
         dh = dy[:, t] + dh_next
+        if trace is not None:
+            trace.setdefault("dh", np.zeros((B, T, H), x.dtype))[:, t] = dh
         if mask is not None:
             m = mask[:, t, None]
             dh, dh_carry = split(m, dh)
@@ -122,4 +125,6 @@ def gru_backward(dy, dh_T, cache):
     drecurrent = h_in.reshape(B * T, H).T @ dq2
     dbias = np.stack([da2.sum(axis=0), dq2.sum(axis=0)])
     dx = (da2 @ W.T).reshape(B, T, D)
+    if trace is not None:
+        trace["dx"] = dx                                              # dL/dx_t
     return dx, dh_next, dkernel, drecurrent, dbias

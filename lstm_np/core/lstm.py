@@ -185,9 +185,13 @@ def lstm_backward(dy, dh_T, dc_T, cache):
     dh_next = np.zeros((B, H), x.dtype) if dh_T is None else dh_T
     dc_next = np.zeros((B, H), x.dtype) if dc_T is None else dc_T
     dz = np.empty((B, T, 4 * H), dtype=x.dtype)
+    trace = cache.get("trace")             # a dict to fill, for the explorer: dL/dh_t, dL/dc_t from t+1..
     for t in reversed(range(T)):
         dh = dy[:, t] + dh_next                                       # (B, H)
         dc = dc_next
+        if trace is not None:
+            trace.setdefault("dh", np.zeros((B, T, H), x.dtype))[:, t] = dh
+            trace.setdefault("dc", np.zeros((B, T, H), x.dtype))[:, t] = dc
         if mask is not None:
             m = mask[:, t, None]                                      # (B, 1)
             (dh, dh_carry), (dc, dc_carry) = split(m, dh), split(m, dc)
@@ -206,4 +210,6 @@ def lstm_backward(dy, dh_T, dc_T, cache):
     drecurrent = h_in.reshape(B * T, H).T @ dz2                       # (H, 4H)
     dbias = dz2.sum(axis=0)                                           # (4H,)
     dx = (dz2 @ W.T).reshape(B, T, D)                                 # (B, T, D)
+    if trace is not None:
+        trace["dx"] = dx                                              # dL/dx_t
     return dx, dh_next, dc_next, dkernel, drecurrent, dbias

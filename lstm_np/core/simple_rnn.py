@@ -74,8 +74,11 @@ def rnn_backward(dy, dh_T, cache):
         dy = dy * mask[..., None]
     dh_next = np.zeros((B, H), x.dtype) if dh_T is None else dh_T
     dz = np.empty((B, T, H), dtype=x.dtype)
+    trace = cache.get("trace")             # a dict to fill, for the explorer: dL/dh_t
     for t in reversed(range(T)):
         dh = dy[:, t] + dh_next                                 # (B, H)
+        if trace is not None:
+            trace.setdefault("dh", np.zeros((B, T, H), x.dtype))[:, t] = dh
         if mask is not None:
             m = mask[:, t, None]
             dh, dh_carry = split(m, dh)
@@ -89,4 +92,6 @@ def rnn_backward(dy, dh_T, cache):
     dkernel = x.reshape(B * T, D).T @ dz2
     drecurrent = h_in.reshape(B * T, H).T @ dz2
     dx = (dz2 @ W.T).reshape(B, T, D)
+    if trace is not None:
+        trace["dx"] = dx                                              # dL/dx_t
     return dx, dh_next, dkernel, drecurrent, dz2.sum(axis=0)

@@ -1,0 +1,213 @@
+"""The Explanation: what one run of a model showed, checked input in, JSON-able data out.
+
+Per recurrent layer and direction: h (T, U), c (T, U) for an LSTM, each gate (T, U); per gate
+the saturation of each unit (the fraction of steps under 0.1 and over 0.9, as Karpathy, Johnson
+& Fei-Fei 2015 draw it); the gradient norms over time |dL/dx_t|, |dL/dh_t|, |dL/dc_t| from the
+chosen output. Seq2Seq: the attention weights (target × source) of the decoded sequence and its
+encoder's states. Values travel to the page as 8-bit codes over each series' [min, max], packed
+and compressed (a 10,000-character page stays under 5 MB).
+"""
+import base64
+import json
+import zlib
+
+import numpy as np
+
+from . import collect
+
+
+class Explanation:
+    """The data of one explained input; ``to_html()`` / ``save(path)`` the page, ``to_json()``."""
+
+    def __init__(self, data, arrays):
+        self.data, self.arrays = data, arrays          # arrays: {key: (T, U) float array}
+
+    @property
+    def layers(self):
+        return self.data["layers"]
+
+    def series(self, layer, name, direction="forward"):
+        """The (T, U) array of ``name`` ("h", "c", a gate) of a layer (by name) and direction."""
+        key = f"{layer}/{direction}/{name}"
+        if key not in self.arrays:
+            raise KeyError(f"no series {name!r} for layer {layer!r} ({direction}); the explanation has "
+                           f"{sorted(self.arrays)}")
+        return self.arrays[key]
+
+    def to_json(self, packed=False):
+        """The data as a JSON string: series as nested lists (``packed``: the page's compressed form)."""
+        out = dict(self.data)
+        if packed:
+            out["packed"] = _pack(self.arrays)
+        else:
+            out["series"] = {k: np.round(v.astype(np.float64), 6).tolist() for k, v in self.arrays.items()}
+        return json.dumps(out, allow_nan=False)
+
+    def to_html(self):
+        from .page import render
+        return render(self)
+
+    def save(self, path):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.to_html())
+        return path
+
+    def _repr_html_(self):
+        """Jupyter shows the page inline (in a sandboxed frame, so its script runs as on disk)."""
+        import html
+        return (f'<iframe srcdoc="{html.escape(self.to_html(), quote=True)}" style="width:100%;height:900px;'
+                'border:1px solid #ccc" sandbox="allow-scripts"></iframe>')
+
+
+def _pack(arrays):
+    """{key: [min, max, offset]} and one base64 blob of zlib-compressed uint8 codes."""
+    index, blobs, offset = {}, [], 0
+    for key, v in arrays.items():
+        v = np.asarray(v, np.float64)
+        lo, hi = float(v.min()) if v.size else 0.0, float(v.max()) if v.size else 0.0
+        codes = np.zeros(v.shape, np.uint8) if hi == lo else np.round((v - lo) / (hi - lo) * 255).astype(np.uint8)
+        index[key] = {"min": lo, "max": hi, "offset": offset, "shape": list(v.shape)}
+        blobs.append(codes.tobytes())
+        offset += codes.size
+    raw = zlib.compress(b"".join(blobs), 6)
+    return {"index": index, "blob": base64.b64encode(raw).decode("ascii")}
+
+
+def _saturation(gate):
+    """Per unit: (fraction of steps < 0.1, fraction > 0.9)."""
+    return np.mean(gate < 0.1, axis=0).tolist(), np.mean(gate > 0.9, axis=0).tolist()
+
+
+def _norms(a, sample):
+    return [] if a is None else np.linalg.norm(a[sample].reshape(a.shape[1], -1), axis=-1).tolist()
+
+
+def _check_model(model):
+    if getattr(model, "graph", None) is None:
+        raise TypeError(f"explain needs a Model, Sequential or Seq2Seq, received {type(model).__name__}")
+    if not any(collect.directions(n.layer) for n in model.graph.nodes):
+        raise ValueError(f"explain: model {getattr(model, 'name', '')!r} has no recurrent layer (LSTM, GRU, "
+                         "SimpleRNN or a Bidirectional of one) to look inside")
+
+
+def _tokens_and_input(model, x, vocabulary):
+    """(display tokens, the model's input batch of one)."""
+    inp = model.graph.inputs[0]
+    shape = tuple(inp.shape)
+    reads_ids = len(shape) == 2 or inp.dtype.kind in "iu" or any(
+        n.layer.token_vocabulary() is not None for n in model.graph.nodes if inp in n.input_tensors)
+    vocab = None if vocabulary is None else list(vocabulary)
+    if isinstance(x, str):
+        if vocab is None:
+            raise ValueError("explain: a text input needs vocabulary= (the token of each id, e.g. the "
+                             "characters the model was trained on)")
+        where = {t: i for i, t in enumerate(vocab)}
+        unknown = sorted({ch for ch in x if ch not in where})
+        if unknown:
+            raise ValueError(f"explain: the text has characters outside the vocabulary: {unknown[:10]}")
+        if not x:
+            raise ValueError("explain: the text is empty")
+        ids = np.array([where[ch] for ch in x], np.int64)
+        tokens = list(x)
+        if reads_ids:
+            batch = ids[None]
+        else:
+            if shape[-1] != len(vocab):
+                raise ValueError(f"explain: the model reads vectors of {shape[-1]} features, the vocabulary "
+                                 f"has {len(vocab)} tokens (one-hot input needs one per token)")
+            batch = np.eye(len(vocab), dtype=np.float32)[ids][None]
+        return tokens, batch
+    arr = np.asarray(x)
+    if arr.ndim == len(shape) - 1:
+        arr = arr[None]
+    if arr.ndim != len(shape) or arr.shape[0] != 1:
+        raise ValueError(f"explain: expects one input of shape {shape[1:]} (or a batch of one), received "
+                         f"shape {np.shape(x)}")
+    for got, want in zip(arr.shape[1:], shape[1:]):
+        if want is not None and got != want:
+            raise ValueError(f"explain: expects one input of shape {shape[1:]}, received {arr.shape[1:]}")
+    T = arr.shape[1]
+    if reads_ids and vocab is not None:
+        ids = arr[0].astype(np.int64)
+        if ids.min() < 0 or ids.max() >= len(vocab):
+            raise ValueError(f"explain: ids must be in [0, {len(vocab)}) for the vocabulary given")
+        tokens = [str(vocab[i]) for i in ids]
+    elif reads_ids:
+        tokens = [str(int(i)) for i in arr[0]]
+    elif vocab is not None and arr.shape[-1] == len(vocab):
+        tokens = [str(vocab[i]) for i in np.argmax(arr[0], axis=-1)]
+    else:
+        tokens = [f"t{t}" for t in range(T)]
+    return tokens, arr
+
+
+def _choose_output(out, output):
+    """(index into the output, description) — default: the predicted class at the last step."""
+    o = out[0]
+    if o.ndim == 1:
+        k = int(np.argmax(o)) if output is None else output
+        if isinstance(k, tuple) or not isinstance(k, (int, np.integer)) or not 0 <= k < o.shape[0]:
+            raise ValueError(f"explain: output must be a unit index in [0, {o.shape[0]}), received {output!r}")
+        return (0, int(k)), f"output unit {k} (value {o[k]:.4g})"
+    if o.ndim == 2:
+        if output is None:
+            t = o.shape[0] - 1
+            k = int(np.argmax(o[t]))
+        elif isinstance(output, tuple) and len(output) == 2:
+            t, k = output
+        else:
+            t, k = o.shape[0] - 1, output
+        if not (isinstance(t, (int, np.integer)) and isinstance(k, (int, np.integer))
+                and -o.shape[0] <= t < o.shape[0] and 0 <= k < o.shape[1]):
+            raise ValueError(f"explain: output must be (step in [0, {o.shape[0]}), unit in [0, {o.shape[1]})), "
+                             f"received {output!r}")
+        t = int(t) % o.shape[0]
+        return (0, t, int(k)), f"output unit {k} at step {t} (value {o[t, k]:.4g})"
+    raise ValueError(f"explain: cannot choose an output of shape {out.shape}")
+
+
+def explain(model, x, output=None, vocabulary=None, title=None, source_vocabulary=None, target_vocabulary=None):
+    """Look inside ``model`` on one input ``x`` (a text with ``vocabulary``, ids, or a (T, D) sequence).
+
+    output: which output the gradient flows back from — a unit index (the last step's, for a
+    sequence output), (step, unit), or None: the predicted (largest) unit at the last step.
+    Seq2Seq models: x is one source sequence of ids; the page shows the attention and the encoder.
+    """
+    if type(model).__name__ == "Seq2Seq":
+        from .seq2seq import explain_seq2seq
+        return explain_seq2seq(model, x, source_vocabulary, target_vocabulary, title)
+    _check_model(model)
+    tokens, batch = _tokens_and_input(model, x, vocabulary)
+    xs = model.standardize(batch, None, "explain")[0]
+    if len(xs) != 1:
+        raise ValueError("explain: models with one input only")
+    run = collect.Run(model, xs)
+    index, what = _choose_output(run.outs[0], output)
+    grad = np.zeros_like(run.outs[0])
+    grad[index] = 1.0
+    traces = run.backprop(0, grad)
+    layers, arrays = [], {}
+    for i, layer, dirs in run.recurrent:
+        caches = run.caches(i, layer, dirs)
+        for (direction, sub), cache, trace in zip(dirs, caches, traces[i]):
+            if cache is None:
+                continue
+            kind = collect.recurrent_kind(sub)
+            backwards = bool(getattr(sub, "go_backwards", False))
+            s = collect.series(kind, cache, 0, backwards)
+            names = [n for n in ("h", "c") + collect.GATES.get(kind, ()) if s.get(n) is not None]
+            for n in names:
+                arrays[f"{layer.name}/{direction}/{n}"] = s[n]
+            flip = (lambda a: a[:, ::-1]) if backwards else (lambda a: a)
+            grads = {k: _norms(None if trace.get(k) is None else flip(trace[k]), 0) for k in ("dx", "dh", "dc")}
+            layers.append({
+                "name": layer.name, "direction": direction, "kind": kind, "units": int(s["h"].shape[1]),
+                "series": names, "gates": list(collect.GATES.get(kind, ())),
+                "saturation": {g: dict(zip(("low", "high"), _saturation(s[g]))) for g in collect.GATES.get(kind, ())
+                               if g != "candidate g" and g != "candidate h~"},
+                "gradient": {k: v for k, v in grads.items() if v},
+            })
+    data = {"title": title or f"Inside {getattr(model, 'name', 'the model')}", "tokens": tokens, "explained": what,
+            "prediction": np.asarray(run.outs[0][index[:-1]]).round(6).tolist(), "layers": layers,
+            "attention": [], "version": 1}
+    return Explanation(data, arrays)
