@@ -60,7 +60,7 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
     index = {c: i for i, c in enumerate(chars)}
     ids = np.array([index[c] for c in text], np.int64)
     split = int(0.9 * len(ids))
-    units, steps, epochs, train = (32, 64, 2, ids[:30000]) if quick else (96, 100, 8, ids[:split])
+    units, steps, epochs, train = (32, 64, 2, ids[:30000]) if quick else (128, 100, 20, ids[:split])
     x, y = windows(train, steps, steps // 2)
     model = Sequential([Input((None,), dtype="int32"), Embedding(len(chars), 24, seed=seed),
                         LSTM(units, return_sequences=True, seed=seed + 1),
@@ -70,18 +70,19 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
     history = model.fit(x, y, batch_size=64, epochs=epochs, verbose=0, shuffle=True)
     print_fn(f"training loss {history.history['loss'][0]:.3f} -> {history.history['loss'][-1]:.3f} nats/char")
     start = max(text.find("[", split) - 300, split)               # held-out text with stage directions
-    held = text[start:start + (1500 if quick else 6000)]
+    held = text[start:start + (1500 if quick else 4000)]
     e = explain(model, held, vocabulary=chars, title="Inside a character LSTM trained on Hamlet")
     inside, pos = indicators(held)
     found = {}
     for what, target in (("inside brackets", inside), ("position in line", pos)):
         for series in ("c", "h"):
-            u, r = best_unit(e.series("lstm", series), target)
+            u, r = best_unit(e.series(model.layers[1].name, series), target)
             found[(what, series)] = (u, r)
             print_fn(f"{what:>17}: best unit of {series} is {u}, correlation {r:+.3f}")
     os.makedirs(out, exist_ok=True)
     page = os.path.join(out, "explain.html")
-    e.save(page)
+    unit, _ = found[("inside brackets", "c")]
+    e.focus(model.layers[1].name, "c", unit).save(page)
     model.save(os.path.join(out, "char_model.keras"))
     with open(os.path.join(out, "vocabulary.json"), "w") as f:
         json.dump(chars, f)

@@ -41,4 +41,9 @@ def run(out="lstm_np_out", seed=0, quick=False, print_fn=print):
     plot.attention_heatmap(weights, list(vs[0]), out_tokens, path,
                            title=f"Luong attention: {vs[0]!r} -> {tv.decode(greedy[0] + [END])!r}", close=True)
     print_fn(f"Attention heatmap: {path}")
+    from ..explain import explain
+    page = explain(model, np.asarray(X[0])[np.asarray(X[0]) != model.pad_token], source_vocabulary=sv.itos,
+                   target_vocabulary=tv.itos, title=f"Inside the date translator: {vs[0]!r}").save(
+        os.path.join(out, "seq2seq_explain.html"))
+    print_fn(f"The explorer page (attention, encoder states and gates): {page}")
     return {"exact_match": float(acc), "beam_exact_match": float(acc_beam), "train_seconds": sum(timer.seconds)}

@@ -45,7 +45,7 @@ def core_cache(layer, record):
     cache = record[0][0]
     if isinstance(cache, tuple):                      # the LSTM family keeps (cache, extra)
         cache = cache[0]
-    return cache if isinstance(cache, dict) and "gates" in cache else None
+    return cache if isinstance(cache, dict) and ("gates" in cache or "cand" in cache) else None
 
 
 def series(kind, cache, sample, reversed_time):
@@ -68,8 +68,7 @@ def series(kind, cache, sample, reversed_time):
         z, hh, h_prev = g[0], g[2], cache["h_prev"][sample]
         out["h"] = z * h_prev + (1 - z) * hh
     else:
-        from ..core.activations import get_elementwise
-        out["h"] = get_elementwise(cache["activation"])[0](cache["cand"][sample])    # h_t = act(z_t)
+        out["h"] = cache["cand"][sample]                              # h_t = φ(x_t W + h_{t-1} U + b)
     if reversed_time:
         out = {k: (None if v is None else v[::-1]) for k, v in out.items()}
     return out

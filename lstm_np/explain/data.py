@@ -4,8 +4,8 @@ Per recurrent layer and direction: h (T, U), c (T, U) for an LSTM, each gate (T,
 the saturation of each unit (the fraction of steps under 0.1 and over 0.9, as Karpathy, Johnson
 & Fei-Fei 2015 draw it); the gradient norms over time |dL/dx_t|, |dL/dh_t|, |dL/dc_t| from the
 chosen output. Seq2Seq: the attention weights (target × source) of the decoded sequence and its
-encoder's states. Values travel to the page as 8-bit codes over each series' [min, max], packed
-and compressed (a 10,000-character page stays under 5 MB).
+encoder's states. Values travel to the page as 8-bit codes over each series' [min, max] (4-bit for
+the gates), packed and compressed (a 10,000-character page of an LSTM(64) is about 3.5 MB).
 """
 import base64
 import json
@@ -34,6 +34,15 @@ class Explanation:
                            f"{sorted(self.arrays)}")
         return self.arrays[key]
 
+    def focus(self, layer, series="h", unit=0, direction="forward"):
+        """Open the page on this layer's ``series`` and ``unit`` (e.g. the unit a search found)."""
+        self.series(layer, series, direction)                          # a clear error if absent
+        k = next(i for i, l in enumerate(self.layers) if l["name"] == layer and l["direction"] == direction)
+        if not 0 <= unit < self.layers[k]["units"]:
+            raise ValueError(f"unit must be in [0, {self.layers[k]['units']}), received {unit!r}")
+        self.data["focus"] = {"layer": k, "series": series, "unit": int(unit)}
+        return self
+
     def to_json(self, packed=False):
         """The data as a JSON string: series as nested lists (``packed``: the page's compressed form)."""
         out = dict(self.data)
@@ -60,16 +69,23 @@ class Explanation:
 
 
 def _pack(arrays):
-    """{key: [min, max, offset]} and one base64 blob of zlib-compressed uint8 codes."""
+    """{key: [min, max, offset, bits]} and one base64 blob of zlib-compressed codes: 8 bits for h,
+    c and candidates, 4 bits (two per byte) for the gates, which the page draws in 16 shades."""
     index, blobs, offset = {}, [], 0
     for key, v in arrays.items():
         v = np.asarray(v, np.float64)
+        bits = 4 if "gate" in key.rsplit("/", 1)[-1] else 8
+        levels = 2 ** bits - 1
         lo, hi = float(v.min()) if v.size else 0.0, float(v.max()) if v.size else 0.0
-        codes = np.zeros(v.shape, np.uint8) if hi == lo else np.round((v - lo) / (hi - lo) * 255).astype(np.uint8)
-        index[key] = {"min": lo, "max": hi, "offset": offset, "shape": list(v.shape)}
+        codes = np.zeros(v.size, np.uint8) if hi == lo else \
+            np.round((v.ravel() - lo) / (hi - lo) * levels).astype(np.uint8)
+        if bits == 4:
+            codes = np.concatenate([codes, np.zeros(codes.size % 2, np.uint8)])
+            codes = (codes[0::2] << 4) | codes[1::2]                 # two codes per byte, high first
+        index[key] = {"min": lo, "max": hi, "offset": offset, "shape": list(v.shape), "bits": bits}
         blobs.append(codes.tobytes())
         offset += codes.size
-    raw = zlib.compress(b"".join(blobs), 6)
+    raw = zlib.compress(b"".join(blobs), 9)
     return {"index": index, "blob": base64.b64encode(raw).decode("ascii")}
 
 

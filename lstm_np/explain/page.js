@@ -3,16 +3,18 @@
 const DATA = JSON.parse(document.getElementById("data").textContent);
 const ERRORS = [];
 window.addEventListener("error", (e) => ERRORS.push(String(e.message)));
-const state = { layer: 0, series: "h", unit: 0, span: null, values: {} };
+const state = Object.assign({ layer: 0, series: "h", unit: 0, span: null, values: {} }, DATA.focus || {});
 
-// ---- the data: 8-bit codes over each series' [min, max], zlib-compressed --------------------------
+// ---- the data: 8-bit codes (4-bit for gates) over each series' [min, max], zlib-compressed --------------------------
 async function unpack() {
   const bytes = Uint8Array.from(atob(DATA.packed.blob), (c) => c.charCodeAt(0));
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
   const codes = new Uint8Array(await new Response(stream).arrayBuffer());
   for (const [key, s] of Object.entries(DATA.packed.index)) {
-    const n = s.shape[0] * s.shape[1], out = new Float32Array(n), scale = (s.max - s.min) / 255;
-    for (let k = 0; k < n; k++) out[k] = s.min + codes[s.offset + k] * scale;
+    const n = s.shape[0] * s.shape[1], out = new Float32Array(n), scale = (s.max - s.min) / (2 ** s.bits - 1);
+    if (s.bits === 4) for (let k = 0; k < n; k++) {
+      const b = codes[s.offset + (k >> 1)]; out[k] = s.min + ((k & 1) ? b & 15 : b >> 4) * scale; }
+    else for (let k = 0; k < n; k++) out[k] = s.min + codes[s.offset + k] * scale;
     state.values[key] = { T: s.shape[0], U: s.shape[1], v: out, min: s.min, max: s.max };
   }
 }
@@ -22,14 +24,14 @@ const get = (l, name) => state.values[key(l, name)];
 const at = (s, t, u) => s.v[t * s.U + u];
 
 // ---- colours: diverging (blue-white-red) for h, c, candidates; sequential (white-green) for gates --
-const isGate = (name) => name.includes("gate");
-function colour(x, lo, hi, gate) {
+const isGate = (name) => name.includes("gate") || name.includes("attention");
+function rgb(x, lo, hi, gate) {
   if (gate) { const a = Math.max(0, Math.min(1, (x - lo) / ((hi - lo) || 1)));
-    return `rgb(${Math.round(255 - 200 * a)},${Math.round(255 - 95 * a)},${Math.round(255 - 180 * a)})`; }
+    return [255 - 200 * a, 255 - 95 * a, 255 - 180 * a]; }
   const m = Math.max(Math.abs(lo), Math.abs(hi)) || 1, a = Math.max(-1, Math.min(1, x / m));
-  return a >= 0 ? `rgb(255,${Math.round(255 - 190 * a)},${Math.round(255 - 200 * a)})`
-                : `rgb(${Math.round(255 + 200 * a)},${Math.round(255 + 150 * a)},255)`;
+  return a >= 0 ? [255, 255 - 190 * a, 255 - 200 * a] : [255 + 200 * a, 255 + 150 * a, 255];
 }
+function colour(x, lo, hi, gate) { const [r, g, b] = rgb(x, lo, hi, gate); return `rgb(${Math.round(r)},${Math.round(g)},${Math.round(b)})`; }
 function range(name, s) { return isGate(name) ? [0, 1] : [-Math.max(Math.abs(s.min), Math.abs(s.max)), Math.max(Math.abs(s.min), Math.abs(s.max))]; }
 function legend(el, name, s) {
   const [lo, hi] = range(name, s), c = document.createElement("canvas"); c.width = 160; c.height = 12;
@@ -43,7 +45,7 @@ function buildText() {
   const box = document.getElementById("text"); box.replaceChildren();
   DATA.tokens.forEach((tok, t) => {
     const s = document.createElement("span"); s.className = "tok"; s.dataset.t = t;
-    s.textContent = tok.length > 1 ? tok + " " : tok; box.appendChild(s);
+    s.textContent = tok === "\n" ? "↵\n" : (tok.length > 1 ? tok + " " : tok); box.appendChild(s);
   });
   let start = null;
   box.addEventListener("mousedown", (e) => { if (e.target.dataset.t !== undefined) start = +e.target.dataset.t; });
@@ -66,31 +68,39 @@ function colourText() {
 }
 
 // ---- heatmaps units x time (both directions side by side for a Bidirectional) -----------------------
-function heatmap(l, name, title) {
-  const s = get(l, name), [lo, hi] = range(name, s), cell = Math.max(2, Math.min(12, Math.floor(900 / s.T)));
-  const rowh = Math.max(3, Math.min(12, Math.floor(360 / s.U)));
-  const c = document.createElement("canvas"); c.className = "heat"; c.width = s.T * cell; c.height = s.U * rowh;
+function heatmap(l, name, width) {
+  // One pixel column per step at most (a long input is sampled: column x shows step x·T/width).
+  const s = get(l, name), [lo, hi] = range(name, s), cell = Math.max(1, Math.min(28, Math.floor(width / s.T)));
+  const rowh = Math.max(3, Math.min(14, Math.floor(240 / s.U))), W = Math.min(s.T * cell, width), H = s.U * rowh;
+  const c = document.createElement("canvas"); c.className = "heat"; c.width = W; c.height = H;
   c.dataset.layer = DATA.layers.indexOf(l); c.dataset.rowh = rowh;
-  const g = c.getContext("2d");
-  for (let u = 0; u < s.U; u++) for (let t = 0; t < s.T; t++) {
-    g.fillStyle = colour(at(s, t, u), lo, hi, isGate(name)); g.fillRect(t * cell, u * rowh, cell, rowh); }
-  g.strokeStyle = "#111"; g.strokeRect(0, state.unit * rowh, c.width, rowh);
+  const g = c.getContext("2d"), img = g.createImageData(W, H), px = img.data, gate = isGate(name);
+  for (let x = 0; x < W; x++) {
+    const t = Math.min(s.T - 1, Math.floor(x * s.T / W));
+    for (let u = 0; u < s.U; u++) {
+      const [r, gg, b] = rgb(at(s, t, u), lo, hi, gate);
+      for (let y = u * rowh; y < (u + 1) * rowh; y++) { const k = 4 * (y * W + x); px[k] = r; px[k + 1] = gg; px[k + 2] = b; px[k + 3] = 255; }
+    }
+  }
+  g.putImageData(img, 0, 0);
+  if (DATA.layers.indexOf(l) === state.layer) { g.strokeStyle = "#111"; g.lineWidth = 2; g.strokeRect(1, state.unit * rowh, W - 2, rowh); }
   c.addEventListener("click", (e) => {
     const r = c.getBoundingClientRect(), u = Math.floor((e.clientY - r.top) * (c.height / r.height) / rowh);
     if (u >= 0 && u < s.U) { state.layer = +c.dataset.layer; state.unit = u; render(); }
   });
   const p = document.createElement("div"); p.className = "panel";
-  const t = document.createElement("div"); t.className = "title"; t.textContent = `${title}: ${name} — units (rows) × time steps (columns); click a row`;
+  const t = document.createElement("div"); t.className = "title"; t.textContent = `${l.direction} direction`;
   const lg = document.createElement("div"); lg.className = "legend"; legend(lg, name, s);
   p.append(t, c, lg); return p;
 }
 function buildHeatmaps() {
   const box = document.getElementById("heatmaps"); box.replaceChildren();
-  const l = layer(), twins = DATA.layers.filter((m) => m.name === l.name);
+  const l = layer(), twins = DATA.layers.filter((m) => m.name === l.name), width = twins.length > 1 ? 560 : 1100;
   for (const name of l.series) {
+    const h = document.createElement("h3"); h.className = "series"; h.textContent = `${l.name}: ${name}`;
     const row = document.createElement("div"); row.className = "row";
-    for (const m of twins) row.appendChild(heatmap(m, name, `${m.name} (${m.direction})`));
-    box.appendChild(row);
+    for (const m of twins) row.appendChild(heatmap(m, name, width));
+    box.append(h, row);
   }
 }
 
@@ -185,7 +195,7 @@ function buildAttention() {
     a.weights.forEach((row, i) => row.forEach((v, j) => { g.fillStyle = colour(v, 0, 1, true); g.fillRect(left + j * cell, top + i * cell, cell, cell); }));
     const p = document.createElement("div"); p.className = "panel";
     const t = document.createElement("div"); t.className = "title"; t.textContent = `${a.name}: each output token (row) over the source tokens (columns)`;
-    const lg = document.createElement("div"); lg.className = "legend"; legend(lg, "attention weight (gate scale)", { min: 0, max: 1 });
+    const lg = document.createElement("div"); lg.className = "legend"; legend(lg, "attention weight", { min: 0, max: 1 });
     p.append(t, c, lg); box.appendChild(p);
   }
 }
@@ -213,7 +223,7 @@ function render() {
 
 // ---- #selftest: what a person would do, done by the page itself, the result written into it --------
 async function selftest() {
-  const out = { errors: ERRORS, tokens: document.querySelectorAll("#text .tok").length,
+  const out = { ready_ms: state.ready_ms, errors: ERRORS, tokens: document.querySelectorAll("#text .tok").length,
                 heatmaps: document.querySelectorAll("canvas.heat").length, svgs: document.querySelectorAll("svg").length };
   const tok = document.querySelector("#text .tok"), before = tok.style.background;
   const canvas = document.querySelector("#heatmaps canvas.heat"), r = canvas.getBoundingClientRect();
@@ -232,6 +242,7 @@ async function selftest() {
   try {
     await unpack(); buildText(); buildControls(); render(); buildAttention();
     document.getElementById("status").textContent = "";
+    state.ready_ms = performance.now();                 // from navigation start to a drawn page
     if (location.hash === "#selftest") await selftest();
   } catch (e) { ERRORS.push(String(e)); document.getElementById("status").textContent = "error: " + e;
     const r = document.getElementById("selftest-result"); if (r) r.textContent = JSON.stringify({ errors: ERRORS }); }

@@ -30,6 +30,10 @@ hand-written backpropagation through time computed for this input.</div></header
   <div id="text"></div>
   <div id="text-legend" class="legend"></div>
 </section>
+<section id="attention-section">
+  <h2>Attention</h2>
+  <div id="attention" class="row"></div>
+</section>
 <section>
   <h2>Units on across a span (as LSTMVis finds them)</h2>
   <p class="help">Select a span of the input: the units whose mean over it differs most from their mean elsewhere,
@@ -40,8 +44,8 @@ hand-written backpropagation through time computed for this input.</div></header
 </section>
 <section>
   <h2>Heatmaps: every unit over time</h2>
-  <p class="help">Rows are units, columns time steps. A Bidirectional layer shows its forward and backward
-  directions side by side, both in the input's time order.</p>
+  <p class="help">Rows are units, columns time steps (click a row to choose that unit). A Bidirectional layer
+  shows its forward and backward directions side by side, both in the input's time order.</p>
   <div id="heatmaps"></div>
 </section>
 <section>
@@ -56,10 +60,6 @@ hand-written backpropagation through time computed for this input.</div></header
   steps after t (the LSTM's constant error carousel), |dL/dx_t| at this layer's input. A line falling to the left
   is the vanishing gradient.</p>
   <div id="gradient"></div>
-</section>
-<section id="attention-section">
-  <h2>Attention</h2>
-  <div id="attention" class="row"></div>
 </section>
 <pre id="selftest-result"></pre>
 </main>
