@@ -465,6 +465,69 @@ part of this project worth reading, and the tape is how we check it once more.""
 ]
 
 
+NOTEBOOKS["08_explain_a_char_lstm"] = [
+    ("md", """# 08 — Looking inside a trained character LSTM
+
+`lstm_np.explain(model, text)` runs a model once on the NumPy reference, keeps every layer's own
+record (each gate, h and c at every step) and runs the hand-written BPTT back from one output,
+tracing the gradient reaching every step. Here: a character model trained on *Hamlet*, and the
+hunt Karpathy, Johnson & Fei-Fei (2015) made in char-rnn — are there units that track something a
+reader sees? Hamlet's stage directions sit in `[...]`, and every line has a position."""),
+    ("code", SETUP),
+    ("code", '''import lstm_np as keras
+from lstm_np import layers
+from lstm_np.datasets import load_text
+from lstm_np.demos.explain import indicators, best_unit, windows
+
+text = load_text("hamlet")
+chars = sorted(set(text))
+index = {c: i for i, c in enumerate(chars)}
+ids = np.array([index[c] for c in text])
+split = int(0.9 * len(ids))
+units, epochs, train = (32, 1, ids[:20000]) if QUICK else (128, 12, ids[:split])
+x, y = windows(train, 100, 50)
+model = keras.Sequential([keras.Input((None,), dtype="int32"), layers.Embedding(len(chars), 24, seed=0),
+                          layers.LSTM(units, return_sequences=True, seed=1),
+                          layers.Dense(len(chars), activation="softmax", seed=2)])
+model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(0.005, clipnorm=5.0))
+history = model.fit(x, y, batch_size=64, epochs=epochs, verbose=0)
+print(f"{len(x)} windows, loss {history.history['loss'][0]:.3f} -> {history.history['loss'][-1]:.3f} nats/char")'''),
+    ("md", """## Which units track the brackets and the line position?
+
+Held-out text with stage directions; for every unit, the correlation of its cell state c_t with
+"inside [...]" and with "characters since the newline"."""),
+    ("code", '''start = text.find("[", split) - 300
+held = text[start:start + 3000]
+e = keras.explain(model, held, vocabulary=chars, title="A character LSTM on Hamlet")
+lstm = model.layers[1].name
+inside, pos = indicators(held)
+bracket_unit, r_bracket = best_unit(e.series(lstm, "c"), inside)
+line_unit, r_line = best_unit(e.series(lstm, "c"), pos)
+print(f"inside brackets : c[{bracket_unit}], correlation {r_bracket:+.3f}")
+print(f"position in line: c[{line_unit}], correlation {r_line:+.3f}")
+
+fig, axes = plt.subplots(2, 1, figsize=(11, 4.6), sharex=True)
+steps = np.arange(600)
+for ax, unit, target, what in ((axes[0], bracket_unit, inside, "inside [...]"), (axes[1], line_unit, pos, "position in line")):
+    c = e.series(lstm, "c")[:600, unit]
+    ax.plot(steps, c, color="tab:red", label=f"c[{unit}]")
+    ax2 = ax.twinx(); ax2.fill_between(steps, target[:600], color="tab:blue", alpha=0.15, step="mid")
+    ax2.set_ylabel(what, color="tab:blue"); ax.set_ylabel("cell state"); ax.legend(loc="upper left")
+axes[1].set_xlabel("character of the held-out text")
+fig.suptitle("The unit that tracks each (blue: the indicator)"); fig.tight_layout(); plt.show()'''),
+    ("md", """## The page
+
+The same kind of data as a page (here for the first 1,200 characters, to keep the notebook
+small) — click a heatmap row to colour the text by that unit, drag across the text to find the
+units that are on across a span, the gates' saturation, the gradient over time.
+`e.save("page.html")` writes it as one file (no network); in Jupyter it shows inline."""),
+    ("code", '''page = keras.explain(model, held[:1200], vocabulary=chars, title="A character LSTM on Hamlet")
+page.focus(lstm, "c", line_unit)          # open on the line-position unit; the notebook stays small
+page.save("explain_hamlet.html")
+page'''),
+]
+
+
 def build(name, cells):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -10,7 +10,7 @@ NOTEBOOKS = sorted(f for f in os.listdir(HERE) if f.endswith(".ipynb"))
 
 
 def test_all_notebooks_are_there():
-    assert [n[:2] for n in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert [n[:2] for n in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07", "08"]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

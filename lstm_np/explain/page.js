@@ -32,9 +32,25 @@ function rgb(x, lo, hi, gate) {
   return a >= 0 ? [255, 255 - 190 * a, 255 - 200 * a] : [255 + 200 * a, 255 + 150 * a, 255];
 }
 function colour(x, lo, hi, gate) { const [r, g, b] = rgb(x, lo, hi, gate); return `rgb(${Math.round(r)},${Math.round(g)},${Math.round(b)})`; }
-function range(name, s) { return isGate(name) ? [0, 1] : [-Math.max(Math.abs(s.min), Math.abs(s.max)), Math.max(Math.abs(s.min), Math.abs(s.max))]; }
-function legend(el, name, s) {
-  const [lo, hi] = range(name, s), c = document.createElement("canvas"); c.width = 160; c.height = 12;
+function range(name, s) {
+  // Gates: [0, 1]. Otherwise symmetric about 0, to the 99th percentile of |value| (one unit whose
+  // cell state grows to hundreds would otherwise wash every other unit out to white).
+  if (isGate(name)) return [0, 1];
+  if (s.robust === undefined) {
+    const step = Math.max(1, Math.floor(s.v.length / 20000)), a = [];
+    for (let k = 0; k < s.v.length; k += step) a.push(Math.abs(s.v[k]));
+    a.sort((x, y) => x - y); s.robust = a[Math.floor(0.99 * (a.length - 1))] || 1;
+  }
+  return [-s.robust, s.robust];
+}
+function unitRange(name, s, u) {
+  // The text shows one unit: its own scale, so every unit's pattern is visible.
+  if (isGate(name)) return [0, 1];
+  let m = 0; for (let t = 0; t < s.T; t++) m = Math.max(m, Math.abs(at(s, t, u)));
+  return [-(m || 1), m || 1];
+}
+function legend(el, name, s, bounds) {
+  const [lo, hi] = bounds || range(name, s), c = document.createElement("canvas"); c.width = 160; c.height = 12;
   const g = c.getContext("2d");
   for (let x = 0; x < 160; x++) { g.fillStyle = colour(lo + (hi - lo) * x / 159, lo, hi, isGate(name)); g.fillRect(x, 0, 1, 12); }
   el.replaceChildren(document.createTextNode(lo.toFixed(2)), c, document.createTextNode(`${hi.toFixed(2)}  (${name})`));
@@ -56,13 +72,13 @@ function buildText() {
   });
 }
 function colourText() {
-  const l = layer(), s = get(l, state.series), [lo, hi] = range(state.series, s);
+  const l = layer(), s = get(l, state.series), [lo, hi] = unitRange(state.series, s, state.unit);
   document.querySelectorAll("#text .tok").forEach((el) => {
     const t = +el.dataset.t; el.style.background = colour(at(s, t, state.unit), lo, hi, isGate(state.series));
     el.title = `step ${t}: ${state.series}[${state.unit}] = ${at(s, t, state.unit).toFixed(3)}`;
     el.classList.toggle("sel", !!state.span && t >= state.span[0] && t <= state.span[1]);
   });
-  legend(document.getElementById("text-legend"), state.series, s);
+  legend(document.getElementById("text-legend"), `${state.series}[${state.unit}]`, s, [lo, hi]);
   document.getElementById("unit").value = state.unit;
   document.getElementById("now").textContent = `${l.name} (${l.direction}), ${state.series}, unit ${state.unit}`;
 }
