@@ -56,8 +56,7 @@ def set_backend(name):
 IMPLEMENTATIONS = {
     "lstm":        ("lstm_np.core.lstm",        "lstm_np.fast.lstm"),          # lstm_forward, lstm_backward
     "gru":         ("lstm_np.core.gru",         "lstm_np.fast.gru"),           # gru_forward, gru_backward
-    # reset_after=False (Cho et al.'s GRU): no compiled twin yet, both backends run the reference
-    "gru_reset_before": ("lstm_np.core.gru_reset_before", "lstm_np.core.gru_reset_before"),
+    "gru_reset_before": ("lstm_np.core.gru_reset_before", "lstm_np.fast.gru_reset_before"),  # reset_after=False
     "simple_rnn":  ("lstm_np.core.simple_rnn",  "lstm_np.fast.simple_rnn"),    # rnn_forward, rnn_backward
     "lstm_family": ("lstm_np.core.lstm_family", "lstm_np.fast.lstm_family"),   # family_forward, family_backward
     "products":    ("lstm_np.core.dense",       "lstm_np.fast.sharding"),      # matmul, matmul_tn (Dense)
