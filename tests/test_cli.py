@@ -62,6 +62,7 @@ def test_demo_seq2seq_quick(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "exact match on 1000 held-out dates" in out
     assert (tmp_path / "seq2seq_attention.png").stat().st_size > 1000
+    assert '"attention": [{' in (tmp_path / "seq2seq_explain.html").read_text()      # the explorer page
 
 
 def test_demo_embedding_pretrained_frozen_beats_scratch(tmp_path, capsys):
@@ -108,3 +109,16 @@ def test_demo_variants_quick_trains_every_variant_it_names(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count("NP (plain)") == 3 and "delayed recall" in out
     assert (tmp_path / "lstm_variants.png").stat().st_size > 10000
+
+
+def test_demo_explain_quick_writes_the_page_and_the_model(tmp_path, capsys):
+    """lstm-np demo explain --quick: trains, names the units it found, writes the page, the model
+    and its vocabulary; lstm-np explain then writes a page from those files."""
+    assert main(["demo", "explain", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "position in line: best unit of c is" in out and "correlation" in out
+    page = (tmp_path / "explain.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and '"focus"' in page
+    assert main(["explain", str(tmp_path / "char_model.keras"), "--text", "[Enter.]\nHam. Ay",
+                 "--vocabulary", str(tmp_path / "vocabulary.json"), "--out", str(tmp_path / "again.html")]) == 0
+    assert (tmp_path / "again.html").stat().st_size > 10000
