@@ -167,6 +167,7 @@ def build_parser():
     given.add_argument("--input", help="a .npy file with one input: (T, D) features or (T,) token ids")
     ex.add_argument("--vocabulary", help="a JSON list: the token of each id (the characters, in order)")
     ex.add_argument("--output", type=int, default=None, help="the output unit to explain (default: the predicted one)")
+    ex.add_argument("--dataset", help="a text file (with --text) the page also searches for a selected pattern")
     ex.add_argument("--out", dest="page", default="explain.html", help="the page to write (default explain.html)")
     ex.set_defaults(func=_explain)
     sw = sub.add_parser("sweep", help="run an experiment sweep on a Dask cluster (a TOML config)",
@@ -196,7 +197,11 @@ def _explain(args):
                                  f"{type(vocab).__name__}")
         x = args.text if args.text is not None else np.load(args.input, allow_pickle=False)
         model = load_model(args.model)
-        page = explain(model, x, output=args.output, vocabulary=vocab).save(args.page)
+        dataset = None
+        if args.dataset:
+            with open(args.dataset, encoding="utf-8") as f:
+                dataset = f.read()
+        page = explain(model, x, output=args.output, vocabulary=vocab, dataset=dataset).save(args.page)
     except (OSError, ValueError, TypeError) as exc:
         print(f"lstm-np explain: error: {exc}", file=sys.stderr)
         return 2

@@ -146,5 +146,18 @@ def test_the_cli_writes_the_page(tmp_path):
     assert cli.main(["explain", str(tmp_path / "m.keras"), "--text", "ab [c]", "--vocabulary",
                      str(tmp_path / "v.json"), "--out", str(out)]) == 0
     assert out.stat().st_size > 1000
+    (tmp_path / "more.txt").write_text("[ab] c\nba")
+    assert cli.main(["explain", str(tmp_path / "m.keras"), "--text", "ab [c]", "--vocabulary", str(tmp_path / "v.json"),
+                     "--dataset", str(tmp_path / "more.txt"), "--out", str(out)]) == 0
+    assert '"dataset": [[' in out.read_text()
     assert cli.main(["explain", str(tmp_path / "m.keras"), "--text", "zz", "--vocabulary",
                      str(tmp_path / "v.json"), "--out", str(out)]) == 2
+
+
+def test_a_dataset_is_run_and_checked_first():
+    model = char_model()
+    e = keras.explain(model, "ab [c]", vocabulary=CHARS, dataset=["[ab]", "c c"])
+    assert e.data["dataset"] == [list("[ab]"), list("c c")]
+    assert e.arrays[f"dataset1|{model.layers[1].name}/forward/h"].shape == (3, 6)
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        keras.explain(model, "ab", vocabulary=CHARS, dataset=["ab", "xyz"])

@@ -42,7 +42,8 @@ def pages(tmp_path_factory):
                               layers.GRU(5, return_sequences=True, seed=2),
                               layers.Dense(len(chars), activation="softmax", seed=3)])
     text = "ab [cab] 'a b'\nba [c]\n" * 3
-    char_page = keras.explain(model, text, vocabulary=chars).save(str(out / "chars.html"))
+    char_page = keras.explain(model, text, vocabulary=chars,
+                              dataset=["ab [c] 'a'\n", "[cab] [cab]"]).save(str(out / "chars.html"))
     s2s = keras.models.Seq2Seq(12, 10, 8, 8, attention="bahdanau", bidirectional_encoder=True, seed=0)
     s2s_page = keras.explain(s2s, np.array([3, 4, 5, 6, 7]), source_vocabulary=[f"s{i}" for i in range(12)],
                              target_vocabulary=[f"t{i}" for i in range(10)]).save(str(out / "s2s.html"))
@@ -57,6 +58,8 @@ def test_the_page_renders_and_answers_a_click_and_a_span(pages, which):
     assert result["recoloured"], "clicking a heatmap row did not recolour the text"
     assert result["unit_after_click"] >= 1
     assert result["units_listed"] > 0, "selecting a span listed no units"
+    if which == "chars":
+        assert result["dataset_matches"] > 0, "the pattern was not found in the data set"
 
 
 def test_screenshots_show_a_page_not_a_blank(pages):

@@ -182,11 +182,44 @@ def _choose_output(out, output):
     raise ValueError(f"explain: cannot choose an output of shape {out.shape}")
 
 
-def explain(model, x, output=None, vocabulary=None, title=None, source_vocabulary=None, target_vocabulary=None):
+def _states(run, kind_of=collect.recurrent_kind):
+    """{"layer/direction/series": (T, U)} from a run's records (sample 0)."""
+    arrays = {}
+    for i, layer, dirs in run.recurrent:
+        for (direction, sub), cache in zip(dirs, run.caches(i, layer, dirs)):
+            if cache is None:
+                continue
+            s = collect.series(kind_of(sub), cache, 0, bool(getattr(sub, "go_backwards", False)))
+            for n, v in s.items():
+                if v is not None:
+                    arrays[f"{layer.name}/{direction}/{n}"] = v
+    return arrays
+
+
+MAX_DATASET_STEPS = 20000
+
+
+def _dataset(model, dataset, vocabulary):
+    """The extra inputs the page searches for a selected pattern: their tokens and states."""
+    texts = [dataset] if isinstance(dataset, str) else list(dataset)
+    if sum(len(t) if isinstance(t, str) else len(np.asarray(t)) for t in texts) > MAX_DATASET_STEPS:
+        raise ValueError(f"explain: the dataset has more than {MAX_DATASET_STEPS} steps in all; the page would "
+                         "be too large — pass fewer or shorter inputs")
+    checked = [_tokens_and_input(model, item, vocabulary) for item in texts]     # every one before any run
+    found = []
+    for k, (tokens, batch) in enumerate(checked):
+        run = collect.Run(model, model.standardize(batch, None, "explain")[0])
+        found.append((tokens, {f"dataset{k}|{key}": v for key, v in _states(run).items()}))
+    return found
+
+
+def explain(model, x, output=None, vocabulary=None, title=None, source_vocabulary=None, target_vocabulary=None,
+            dataset=None):
     """Look inside ``model`` on one input ``x`` (a text with ``vocabulary``, ids, or a (T, D) sequence).
 
     output: which output the gradient flows back from — a unit index (the last step's, for a
     sequence output), (step, unit), or None: the predicted (largest) unit at the last step.
+    dataset: more inputs (texts, or sequences) where the page looks for a pattern you select.
     Seq2Seq models: x is one source sequence of ids; the page shows the attention and the encoder.
     """
     if type(model).__name__ == "Seq2Seq":
@@ -194,6 +227,7 @@ def explain(model, x, output=None, vocabulary=None, title=None, source_vocabular
         return explain_seq2seq(model, x, source_vocabulary, target_vocabulary, title)
     _check_model(model)
     tokens, batch = _tokens_and_input(model, x, vocabulary)
+    extra = [] if dataset is None else _dataset(model, dataset, vocabulary)      # checked before any work
     xs = model.standardize(batch, None, "explain")[0]
     if len(xs) != 1:
         raise ValueError("explain: models with one input only")
@@ -225,5 +259,7 @@ def explain(model, x, output=None, vocabulary=None, title=None, source_vocabular
             })
     data = {"title": title or f"Inside {getattr(model, 'name', 'the model')}", "tokens": tokens, "explained": what,
             "prediction": np.asarray(run.outs[0][index[:-1]]).round(6).tolist(), "layers": layers,
-            "attention": [], "version": 1}
+            "attention": [], "version": 1, "dataset": [t for t, _ in extra]}
+    for _, states in extra:
+        arrays.update(states)
     return Explanation(data, arrays)

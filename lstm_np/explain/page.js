@@ -141,16 +141,39 @@ function searchSpan() {
   document.getElementById("span").textContent = `steps ${a}–${b}: "${DATA.tokens.slice(a, b + 1).join("")}"`;
   state.unit = scores[0][1]; render(); markMatches(scores[0][1], n, scores[0][2], scores[0][0]);
 }
-function markMatches(u, n, mean, diff) {
-  const s = get(layer(), state.series), found = [];
+function windowsLike(s, u, n, mean, diff) {
+  // Start steps of the windows of n steps where unit u is as high (or as low) as over the span.
+  const found = [];
   for (let t = 0; t + n <= s.T; t++) {
     let m = 0; for (let k = t; k < t + n; k++) m += at(s, k, u); m /= n;
     if (diff >= 0 ? m >= mean - 0.1 * Math.abs(diff) : m <= mean + 0.1 * Math.abs(diff)) found.push(t);
   }
-  document.querySelectorAll("#text .tok").forEach((el) => el.classList.remove("match"));
+  return found;
+}
+function markMatches(u, n, mean, diff) {
+  const l = layer(), found = windowsLike(get(l, state.series), u, n, mean, diff);
+  document.querySelectorAll(".tok").forEach((el) => el.classList.remove("match"));
   for (const t of found) for (let k = t; k < t + n; k++) document.querySelector(`#text .tok[data-t="${k}"]`).classList.add("match");
+  let elsewhere = 0;
+  (DATA.dataset || []).forEach((_, d) => {
+    const s = state.values[`dataset${d}|${key(l, state.series)}`];
+    if (!s) return;
+    const more = windowsLike(s, u, n, mean, diff); elsewhere += more.length;
+    for (const t of more) for (let k = t; k < t + n; k++) document.querySelector(`#dataset-${d} .tok[data-t="${k}"]`).classList.add("match");
+  });
   document.getElementById("matches").textContent = `unit ${u} is as ${diff >= 0 ? "high" : "low"} over ${found.length} ` +
-    `window(s) of ${n} steps (underlined)`;
+    `window(s) of ${n} steps here` + ((DATA.dataset || []).length ? ` and ${elsewhere} in the data set` : "") + " (underlined)";
+}
+function buildDataset() {
+  const sec = document.getElementById("dataset-section"), box = document.getElementById("dataset");
+  if (!(DATA.dataset || []).length) { sec.style.display = "none"; return; }
+  box.replaceChildren();
+  DATA.dataset.forEach((tokens, d) => {
+    const div = document.createElement("div"); div.id = `dataset-${d}`; div.className = "text";
+    tokens.forEach((tok, t) => { const s = document.createElement("span"); s.className = "tok"; s.dataset.t = t;
+      s.textContent = tok === "\n" ? "↵\n" : (tok.length > 1 ? tok + " " : tok); div.appendChild(s); });
+    box.appendChild(div);
+  });
 }
 
 // ---- small SVG charts: gate saturation, gradient over time -----------------------------------------
@@ -251,12 +274,13 @@ async function selftest() {
   a.dispatchEvent(new MouseEvent("mousedown", { bubbles: true })); b.dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));
   out.units_listed = document.querySelectorAll("#units li").length;
   out.matches = document.querySelectorAll("#text .tok.match").length;
+  out.dataset_matches = document.querySelectorAll("#dataset .tok.match").length;
   document.getElementById("selftest-result").textContent = JSON.stringify(out);
 }
 
 (async function main() {
   try {
-    await unpack(); buildText(); buildControls(); render(); buildAttention();
+    await unpack(); buildText(); buildDataset(); buildControls(); render(); buildAttention();
     document.getElementById("status").textContent = "";
     state.ready_ms = performance.now();                 // from navigation start to a drawn page
     if (location.hash === "#selftest") await selftest();

@@ -42,6 +42,12 @@ hand-written backpropagation through time computed for this input.</div></header
   <ol id="units"></ol>
   <div id="matches" class="muted"></div>
 </section>
+<section id="dataset-section">
+  <h2>The data set</h2>
+  <p class="help">More inputs run through the same model: where the pattern of the selected span's unit appears
+  again, it is underlined here too.</p>
+  <div id="dataset"></div>
+</section>
 <section>
   <h2>Heatmaps: every unit over time</h2>
   <p class="help">Rows are units, columns time steps (click a row to choose that unit). A Bidirectional layer
