@@ -13,6 +13,7 @@ from . import (activations, backend, callbacks, constraints, core, datasets, err
 from .backend import get_backend, set_backend
 from .config import floatx, set_floatx
 from .fast.inference import inference_mode
+from .fast.plan import kernels_plan
 from .fast.threads import get_num_threads, set_num_threads
 from .layers import Input
 from .sync import release_buffers
@@ -25,4 +26,4 @@ compat.install_keras2()          # Keras 2's names, arguments and methods: lstm_
 
 __all__ = ["Model", "Sequential", "Input", "load_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "errors", "utils", "regularizers", "constraints", "preprocessing", "initializers", "gradcheck", "core", "backend", "datasets", "ops", "floatx", "set_floatx", "get_backend", "set_backend",
-           "get_num_threads", "set_num_threads", "inference_mode", "release_buffers", "explain", "Explanation"]
+           "get_num_threads", "set_num_threads", "inference_mode", "release_buffers", "explain", "Explanation", "kernels_plan"]

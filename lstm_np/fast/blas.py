@@ -10,7 +10,7 @@ no pool) by symbol — a declared external function, which numba can cache — a
 
     gemm(a, b, c, beta):   c = a @ b + beta * c      a (M, K), b (K, N) C- or F-contiguous,
                                                      c (M, N) C-contiguous (in compiled code);
-                                                     b = (U, U packed) from microkernel.pack:
+                                                     b = (U, U packed, R) from microkernel.pack:
                                                      the micro-kernel where U was packed
     product(a, b, out)     a @ b from Python, on the same BLAS (the GIL is released)
     recurrent_product(h, rmask, hbuf, U, out, beta):
@@ -31,9 +31,9 @@ ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
 
 def _pair(a, b, c, beta):
-    """b = (U, U packed): the micro-kernel when U was packed, else BLAS on U."""
+    """b = (U, U packed, tile height): the micro-kernel when U was packed, else BLAS on U."""
     if b[1].shape[0] > 0:
-        packed_product(a, b[1], c, beta)
+        packed_product(a, b[1], c, beta, b[2][0])
     else:
         gemm(a, b[0], c, beta)
 MERGE_LIMIT = 32 * 2**20     # bytes of staging copy allowed to merge the two weight GEMMs
@@ -75,7 +75,7 @@ if USING_NUMPY_BLAS:
 
     @overload(gemm, jit_options={"nogil": True, "error_model": "numpy"})
     def _gemm(a, b, c, beta):
-        if isinstance(b, types.BaseTuple):                        # (U, U packed): see microkernel.pack
+        if isinstance(b, types.BaseTuple):                        # (U, U packed, R): see microkernel.pack
             return _pair
         if a.layout not in "CF" or b.layout not in "CF":          # strided views: copy once
             def impl_copy(a, b, c, beta):

@@ -217,10 +217,11 @@ def loop_inputs(mask, recurrent_mask, recurrent_kernel, dt):
 
 def backward_inputs(dy, cache, dt):
     """The same for BPTT: dy read in place as (B, T, H) (empty when None), the cached mask
-    and recurrent-dropout mask (empty when absent), and Uᵀ as the loops take it: the pair
-    (Uᵀ, Uᵀ packed for the micro-kernel) of ``microkernel.pack``."""
+    and recurrent-dropout mask (empty when absent), and Uᵀ as the loops take it: the triple
+    (Uᵀ, Uᵀ packed for the micro-kernel, its tile height) of ``microkernel.pack``."""
     dy_bm = empty(3, dt) if dy is None else np.ascontiguousarray(dy, dt)
     mask = cache["mask"] if cache["mask"] is not None else empty(2, np.bool_)
     r = cache["r"]
     rr = empty(2, dt) if r is None else np.ascontiguousarray(r, dt)
-    return dy_bm, mask, rr, pack(cache["recurrent_kernel"].T)
+    rows = next((v.shape[1] for k in ("hseq", "x_tm") if (v := cache.get(k)) is not None), None)   # (T, B, .)
+    return dy_bm, mask, rr, pack(cache["recurrent_kernel"].T, rows)

@@ -137,7 +137,7 @@ def _forward_shard(x, h0, kernel, recurrent_kernel, bias, mask, recurrent_mask, 
     hseq[0] = h0
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
     b_rec = np.ascontiguousarray(bias[1], dt)
-    _forward_loop(a, q, b_rec, hseq, pack(U), mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt),
+    _forward_loop(a, q, b_rec, hseq, pack(U, B), mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt),
                   dt.type(1))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)

@@ -202,7 +202,7 @@ def _forward_shard(x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_ma
     tcs = buffer(workspace, "tcs", (T, B, H), dt)
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, recurrent_kernel, dt)
     b = np.ascontiguousarray(bias, dt)
-    _forward_loop(gates, b, hseq, cseq, tcs, pack(U), mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt))
+    _forward_loop(gates, b, hseq, cseq, tcs, pack(U, B), mask_tm, r, buffer(workspace, "hbuf", (B, H) if r.size else (0, 0), dt))
     zero_out = mask is not None and zero_output_for_mask
     y = np.swapaxes(hseq[1:], 0, 1)                                             # (B, T, H) view
     if zero_out:
@@ -227,7 +227,7 @@ def _infer_shard(x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_mask
     hseq[0] = h0
     c = np.array(c0, dt)                                # (B, H), carried in place
     mask_tm, _, U = loop_inputs(mask, None, recurrent_kernel, dt)
-    _forward_loop_infer(gates, np.ascontiguousarray(bias, dt), hseq, c, pack(U), mask_tm)
+    _forward_loop_infer(gates, np.ascontiguousarray(bias, dt), hseq, c, pack(U, B), mask_tm)
     y = np.swapaxes(hseq[1:], 0, 1)                                             # (B, T, H) view
     if mask is not None and zero_output_for_mask:
         y = y * np.swapaxes(mask_tm, 0, 1)[..., None]

@@ -60,7 +60,7 @@ def family_forward(x, h0, c0, p, fam, mask=None, recurrent_mask=None, zero_outpu
     mask_tm, r, U = loop_inputs(mask, recurrent_mask, p["recurrent_kernel"], dt)
     bias = _or_empty(p, "bias", (GH,), dt)                                     # zeros without use_bias
     forward_loop, _ = loops(_spec(fam))
-    forward_loop(z, bias, hseq, cseq, mseq, hm, aseq, pack(U), _or_empty(p, "gate_recurrent_kernel", EMPTY2, dt),
+    forward_loop(z, bias, hseq, cseq, mseq, hm, aseq, pack(U, B), _or_empty(p, "gate_recurrent_kernel", EMPTY2, dt),
                  _or_empty(p, "projection_kernel", EMPTY2, dt), _or_empty(p, "peephole_kernel", EMPTY2, dt),
                  _or_empty(p, "recurrent_gamma", EMPTY1, dt), _or_empty(p, "recurrent_beta", EMPTY1, dt), xh, ih,
                  _or_empty(p, "cell_gamma", EMPTY1, dt), _or_empty(p, "cell_beta", EMPTY1, dt), xc, ic, mask_tm, r,

@@ -183,27 +183,48 @@ def empty(ndim, dtype):
 MIN_K = 64          # below this (and below one panel of columns) BLAS's small-matrix path is faster
 
 
-def pack(U):
-    """(U, U packed) for the loops: U (K, N) contiguous, and (P, K, PW) in panels of PW columns,
-    zero-padded — or an empty (0, 0, 0) array where the micro-kernel is off, U is not
-    float32/float64, or too small to gain (K < MIN_K or N < PW: measured slower than BLAS at
-    (B, H) = (8, 32)); the loops then use BLAS on U. One pair type whichever is used, so each
-    loop compiles once (a 2-D or a 3-D U would compile it twice), and a rule on shapes only,
-    so the numbers never depend on the thread count."""
-    U = np.ascontiguousarray(U)
-    if not ENABLED or U.dtype not in (np.float32, np.float64) or U.ndim != 2:
-        return U, empty(3, U.dtype)
+_ROWS = {}
+
+
+def _rows_array(R):
+    """A shared, never-written (1,) int64 array holding the tile height R for the loops."""
+    a = _ROWS.get(R)
+    if a is None:
+        a = _ROWS[R] = np.array([R], np.int64)
+    return a
+
+
+def pack_panels(U):
+    """U (K, N) -> (P, K, PW): panels of PW columns, zero-padded."""
     K, N = U.shape
     pw = PW32 if U.dtype == np.float32 else PW64
-    if K < MIN_K or N < pw:
-        return U, empty(3, U.dtype)
     P = -(-N // pw)
     packed = np.zeros((P, K, pw), U.dtype)
     full = N // pw
     packed[:full] = U[:, :full * pw].reshape(K, full, pw).transpose(1, 0, 2)
     if full < P:
         packed[full, :, :N - full * pw] = U[:, full * pw:]
-    return U, packed
+    return packed
+
+
+def pack(U, M=None):
+    """(U, U packed, tile height) for the loops: U (K, N) contiguous, its panels (P, K, PW) —
+    or an empty (0, 0, 0) array where the micro-kernel is off, U is not float32/float64, or too
+    small to gain (K < MIN_K or N < PW: measured slower than BLAS at (B, H) = (8, 32)); the loops
+    then use BLAS on U — and the tile height for products of M rows, from this CPU's plan
+    (``fast/plan.py``: measured once per shape class; R_MAX when M is not given). One triple
+    type whichever is used, so each loop compiles once, and a rule on shapes only for the
+    micro-kernel or BLAS, so the numbers never depend on the thread count (nor on the plan)."""
+    U = np.ascontiguousarray(U)
+    if not ENABLED or U.dtype not in (np.float32, np.float64) or U.ndim != 2:
+        return U, empty(3, U.dtype), _rows_array(R_MAX)
+    K, N = U.shape
+    pw = PW32 if U.dtype == np.float32 else PW64
+    if K < MIN_K or N < pw:
+        return U, empty(3, U.dtype), _rows_array(R_MAX)
+    from . import plan
+    R = R_MAX if M is None else plan.rows(U.dtype, M, K, N, R_MAX)
+    return U, pack_panels(U), _rows_array(R)
 
 
 def _declare(code, R, masked, real):
@@ -240,8 +261,10 @@ if AVAILABLE:
     _tile64, _tile64m = _tile_dispatcher("d", types.float64, False), _tile_dispatcher("d", types.float64, True)
 
     @njit(nogil=True, cache=True, error_model="numpy")      # called, not inlined: each loop
-    def packed_product(a, up, c, beta):                      # compiles faster without it
-        """c (M, N) = a (M, K) @ U + beta·c, U packed as (P, K, PW); a and c C-contiguous rows."""
+    def packed_product(a, up, c, beta, rows=R_MAX):          # compiles faster without it
+        """c (M, N) = a (M, K) @ U + beta·c, U packed as (P, K, PW); a and c C-contiguous rows;
+        row blocks of ``rows`` <= R_MAX (the tile height: speed only — each entry of c is the
+        same sum over k in the same order whatever the height)."""
         M, K = a.shape
         N = c.shape[1]
         P, _, pw = up.shape
@@ -254,7 +277,7 @@ if AVAILABLE:
             masked = ncols < pw
             i = 0
             while i < M:
-                R = min(R_MAX, M - i)
+                R = min(rows, M - i)
                 ap, cp = a0 + i * lda * size, c0 + (i * ldc + p * pw) * size
                 if size == 4 and masked:
                     _tile32m(R, K, ap, lda, bp, cp, ldc, np.float32(beta), ncols)
@@ -267,5 +290,5 @@ if AVAILABLE:
                 i += R
 else:
     @njit(inline="always", error_model="numpy")
-    def packed_product(a, up, c, beta):
+    def packed_product(a, up, c, beta, rows=1):
         raise RuntimeError("the micro-kernel is not available here")
