@@ -45,7 +45,7 @@ def test_the_plan_is_measured_once_kept_shown_and_reset(plan_file):
     saved = json.loads(plan_file.read_text())
     assert saved["cpu"] == plan.cpu_key() and saved["entries"] == shown["entries"]
     # another process reads the plan instead of measuring again
-    code = ("import numpy as np, lstm_np; from lstm_np.fast import plan; plan._measure = None\n"
+    code = ("import numpy as np, lstm_np; from lstm_np.fast import microkernel; microkernel.time_heights = None\n"
             "l = lstm_np.layers.LSTM(96, return_sequences=True, seed=1)\n"
             "l.forward(np.ones((20, 6, 8), 'float32'))\nprint('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -73,7 +73,8 @@ def test_every_tile_height_gives_the_same_numbers_bit_for_bit(plan_file, dtype, 
 
 def test_an_unreadable_or_foreign_plan_is_measured_again(plan_file):
     plan_file.write_text("{not json")
-    assert plan.rows(np.float32, 16, 128, 512, microkernel.R_MAX) in range(1, microkernel.R_MAX + 1)
+    assert plan.rows(np.float32, 16, 128, 512, microkernel.R_MAX, microkernel.time_heights) in \
+        range(1, microkernel.R_MAX + 1)
     plan_file.write_text(json.dumps({"cpu": "another-cpu", "entries": {"f:16:128:512": {"rows": 1}}}))
     plan._STATE["entries"] = None
     assert plan._load() == {}                      # another CPU's plan is never read
@@ -81,5 +82,4 @@ def test_an_unreadable_or_foreign_plan_is_measured_again(plan_file):
 
 def test_off_measures_nothing(monkeypatch):
     monkeypatch.setenv("LSTM_NP_PLAN", "off")
-    monkeypatch.setattr(plan, "_measure", None)
-    assert plan.rows(np.float64, 16, 128, 512, 6) == 6
+    assert plan.rows(np.float64, 16, 128, 512, 6, measure=None) == 6

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import backend
 from . import collect
-from .data import Explanation, _saturation
+from .explanation import Explanation, _saturation
 
 
 def _names(vocab, ids):

@@ -223,8 +223,30 @@ def pack(U, M=None):
     if K < MIN_K or N < pw:
         return U, empty(3, U.dtype), _rows_array(R_MAX)
     from . import plan
-    R = R_MAX if M is None else plan.rows(U.dtype, M, K, N, R_MAX)
+    R = R_MAX if M is None else plan.rows(U.dtype, M, K, N, R_MAX, time_heights)
     return U, pack_panels(U), _rows_array(R)
+
+
+def time_heights(dtype, M, K, N, r_max):
+    """{R: microseconds per product} for every tile height, on random operands of this shape:
+    what the plan (``fast/plan.py``) measures the first time it meets a shape class."""
+    import time
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((min(M, 64), K)).astype(dtype)
+    up = pack_panels(rng.standard_normal((K, N)).astype(dtype))
+    c = np.empty((a.shape[0], N), dtype)
+    reps = max(1, int(2e6 / max(2 * a.shape[0] * K * N, 1)))      # ~1 ms of work per timing
+    timings = {}
+    for R in range(1, r_max + 1):
+        packed_product(a, up, c, 0.0, R)                           # compiled once, warm
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                packed_product(a, up, c, 0.0, R)
+            best = min(best, (time.perf_counter() - t0) / reps)
+        timings[R] = best * 1e6
+    return timings
 
 
 def _declare(code, R, masked, real):

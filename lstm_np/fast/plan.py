@@ -20,7 +20,6 @@ import os
 import platform
 import tempfile
 import threading
-import time
 
 import numpy as np
 
@@ -32,9 +31,8 @@ def cpu_key():
     """A short name for this CPU and build: the plan of another machine is never read."""
     import llvmlite.binding as llvm
     import numba
-    from ..version import __version__
     feats = llvm.get_host_cpu_features().flatten()
-    text = "|".join([platform.machine(), llvm.get_host_cpu_name(), feats, numba.__version__, __version__])
+    text = "|".join([platform.machine(), llvm.get_host_cpu_name(), feats, numba.__version__])
     return f"{llvm.get_host_cpu_name()}-{hashlib.sha1(text.encode()).hexdigest()[:10]}"
 
 
@@ -83,29 +81,9 @@ def _save(entries):
         pass                                                 # a read-only home: measure per process
 
 
-def _measure(dtype, M, K, N, r_max):
-    """{R: microseconds per product} on random operands of the class's shape."""
-    from .microkernel import pack_panels, packed_product
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((min(M, 64), K)).astype(dtype)
-    up = pack_panels(rng.standard_normal((K, N)).astype(dtype))
-    c = np.empty((a.shape[0], N), dtype)
-    reps = max(1, int(2e6 / max(2 * a.shape[0] * K * N, 1)))      # ~1 ms of work per timing
-    timings = {}
-    for R in range(1, r_max + 1):
-        packed_product(a, up, c, 0.0, R)                           # compiled once, warm
-        best = float("inf")
-        for _ in range(3):
-            t0 = time.perf_counter()
-            for _ in range(reps):
-                packed_product(a, up, c, 0.0, R)
-            best = min(best, (time.perf_counter() - t0) / reps)
-        timings[R] = best * 1e6
-    return timings
-
-
-def rows(dtype, M, K, N, r_max):
-    """The tile height for a product (M, K) @ (K, N): the plan's, measured the first time."""
+def rows(dtype, M, K, N, r_max, measure):
+    """The tile height for a product (M, K) @ (K, N): the plan's, or — the first time —
+    ``measure(dtype, M, K, N, r_max)`` -> {R: microseconds} decides (``microkernel.time_heights``)."""
     if not enabled() or M <= 1:
         return r_max
     key = shape_class(dtype, M, K, N)
@@ -116,7 +94,7 @@ def rows(dtype, M, K, N, r_max):
     with _LOCK:
         found = entries.get(key)
         if found is None:
-            timings = _measure(dtype, M, K, N, r_max)
+            timings = measure(dtype, M, K, N, r_max)
             best = min(timings, key=timings.get)
             entries[key] = found = {"rows": int(best), "us": {str(r): round(t, 2) for r, t in timings.items()}}
             _save(entries)
