@@ -158,7 +158,8 @@ class ModelCheckpoint(MonitorCallback):
                     print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
                 return
             if self.verbose > 0:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to {current:.5f}, "
+                before = float("inf") if self.best is None else self.best
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {before:.5f} to {current:.5f}, "
                       f"saving model to {path}")
             self.best = current
         elif self.verbose > 0:
