@@ -75,6 +75,7 @@ def run(layer, call, inputs, cell=False):
             leaves = _map(_leaf(tape), inputs)
             out = call(leaves)
     except NotDifferentiable as e:            # still runs (predict); backward will say why not
+        layer.__dict__["_added_losses"] = []              # the retry adds them again
         out = call(inputs)
         layer._cache = Untaped(str(e))
         return out
