@@ -59,8 +59,12 @@ class OpLayer(Layer):
     """One ``keras.ops`` function applied to symbolic tensors (and constants)."""
 
     def __init__(self, op, args=(), kwargs=None, **layer_kwargs):
-        if isinstance(op, str):
-            op = getattr(ops, op)
+        if isinstance(op, str):                                  # from a saved config: a name of ours only
+            found = getattr(ops, op, None) if not op.startswith("_") else None
+            if not callable(found) or isinstance(found, type) or \
+                    not getattr(found, "__module__", "").startswith("lstm_np.ops"):
+                raise ValueError(f"OpLayer: {op!r} is not an op of lstm_np.ops")
+            op = found
         layer_kwargs.setdefault("name", None)
         super().__init__(**layer_kwargs)
         self.op = op
