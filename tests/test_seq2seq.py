@@ -301,23 +301,3 @@ def test_models_saved_by_the_monolithic_seq2seq_compute_the_same(attention):
     assert loss == pytest.approx(want["loss"], rel=1e-12) and acc == want["accuracy"]
     assert model.predict(src, max_length=6) == want["greedy"]
     assert model.predict(src, max_length=6, beam_width=3) == want["beam"]
-
-
-@pytest.mark.parametrize("attention", [None, "luong", "bahdanau"])
-@pytest.mark.parametrize("layers_", [1, 2], ids=["1-layer", "2-layer"])
-def test_the_compiled_greedy_loop_equals_the_composed_steps(attention, layers_):
-    """fast/decode.py against the decoder's composed step (the reference): the same tokens and
-    attention weights, float64, a bidirectional encoder, padded sources of several lengths."""
-    from lstm_np.models.seq2seq import decoding
-    model = Seq2Seq(15, 12, 8, 10, num_layers=layers_, bidirectional_encoder=True, attention=attention,
-                    dtype="float64", seed=3)
-    rng = np.random.default_rng(0)
-    src = rng.integers(3, 15, (9, 7))
-    src[2, 4:] = 0
-    src[5, 2:] = 0
-    seq_c, w_c = decoding.greedy(model, src, 8, compiled=True)
-    seq_r, w_r = decoding.greedy(model, src, 8, compiled=False)
-    assert seq_c == seq_r
-    assert len(w_c) == len(w_r)
-    for a, b in zip(w_c, w_r):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

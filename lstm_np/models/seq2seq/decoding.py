@@ -15,7 +15,6 @@ at α = 0 and ranks differently for short outputs. A row with nothing finished a
 """
 import numpy as np
 
-from ... import backend
 from ...core import activations as A
 from .tape import Tape
 
@@ -53,19 +52,10 @@ def decode(model, src, max_length, beam_width, length_penalty, batch_size):
     return out
 
 
-def greedy(model, src, max_length, compiled=None):
-    """-> token lists (cut at end_token) and, per row, its attention (steps + 1, S) or nothing.
-    The steps run in one compiled loop (``fast/decode.py``) on the numba backend, else as the
-    decoder's composed step — the reference, tested equal (``compiled`` forces one)."""
+def greedy(model, src, max_length):
+    """-> token lists (cut at end_token) and, per row, its attention (steps + 1, S) or nothing."""
     tape = Tape(keep=False)
     ctx, states, _ = model.encode(tape, src, training=False)
-    if compiled is None:
-        compiled = backend.compiled()
-    if compiled:
-        from ...fast import decode as fast_decode
-        if fast_decode.supported(model):
-            tokens, w = fast_decode.greedy(model, ctx, states, max_length)
-            return _cut(model, tokens, w)
     B = len(src)
     y = np.full(B, model.start_token, np.int64)
     done = np.zeros(B, bool)
@@ -79,16 +69,12 @@ def greedy(model, src, max_length, compiled=None):
         if done.all():
             break
     tokens = np.stack(tokens, 1)                                                   # (B, steps)
-    return _cut(model, tokens, None if weights[0] is None else np.stack(weights, 1))
-
-
-def _cut(model, tokens, w):
-    """Token lists cut at end_token; each row's attention up to its end token (or [])."""
     ends = np.where((tokens == model.end_token).any(1), (tokens == model.end_token).argmax(1), tokens.shape[1])
     seqs = [tokens[b, :n].tolist() for b, n in enumerate(ends)]
-    if w is None:
+    if weights[0] is None:
         return seqs, []
-    return seqs, [w[b, :n + 1] for b, n in enumerate(ends)]                          # (steps, S) each
+    w = np.stack(weights, 1)                                                       # (B, steps, S)
+    return seqs, [w[b, :n + 1] for b, n in enumerate(ends)]
 
 
 def beam(model, src, max_length, K, alpha):
