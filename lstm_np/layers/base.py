@@ -10,11 +10,10 @@ import re
 
 import numpy as np
 
-from .. import backend
 from .. import regularizers as regularizers_mod
 from .. import sync
 from ..config import next_seed, resolve_dtype, unique_name
-from . import arguments, taped
+from . import arguments, eager_masks, taped
 from .checks import as_shape, check_bool
 from .graph import any_symbolic
 from .registry import register
@@ -30,14 +29,6 @@ def _plain(value):
     if isinstance(value, (list, tuple)):
         return all(_plain(v) for v in value)
     return isinstance(value, dict) and all(isinstance(k, str) and _plain(v) for k, v in value.items())
-
-
-def _carried_mask(inputs):
-    """The masks the input arrays carry (``backend.get_keras_mask``): one, a list, or None."""
-    if isinstance(inputs, (list, tuple)):
-        found = [backend.get_keras_mask(a) if isinstance(a, np.ndarray) else None for a in inputs]
-        return found if any(m is not None for m in found) else None
-    return backend.get_keras_mask(inputs) if isinstance(inputs, np.ndarray) else None
 
 
 def _snake(name):
@@ -298,28 +289,16 @@ class Layer(SymbolicCalls, Weights):
         if any_symbolic(inputs, initial_state, mask):
             return self._call_symbolic(inputs, training, mask, initial_state, kwargs)
         if mask is None:                          # Keras: a mask the inputs carry (set_keras_mask)
-            mask = _carried_mask(inputs)
+            mask = eager_masks.carried(inputs)
         self.__dict__.pop("_added_losses", None)  # add_loss terms are the last call's
         with sync.engine():                       # one call at a time (see lstm_np/sync.py)
             out = self.forward(inputs, training=bool(training), mask=mask, initial_state=initial_state, **kwargs)
-        self._attach_mask(inputs, mask, out)
+        eager_masks.attach(self, inputs, mask, out, type(self).compute_mask is not Layer.compute_mask)
         reg = self.activity_regularizer
         self._activity_losses = [] if reg is None else [           # Keras: r(y) / batch size, in losses
             float(reg(o)) / o.shape[0] for o in (out if isinstance(out, list) else [out])
             if isinstance(o, np.ndarray) and o.dtype.kind == "f" and o.ndim]
         return out
-
-    def _attach_mask(self, inputs, mask, out):
-        """Keras 3: the output of a layer called on arrays carries the mask it computes."""
-        if not (self.supports_masking or type(self).compute_mask is not Layer.compute_mask):
-            return
-        if mask is None and type(self).compute_mask is Layer.compute_mask:
-            return
-        new = self.output_mask(inputs, mask)
-        outs, masks = (out, new) if isinstance(out, list) and isinstance(new, list) else ([out], [new])
-        for o, m in zip(outs, masks):
-            if isinstance(o, np.ndarray) and m is not None:
-                backend.set_keras_mask(o, m)
 
     def _is_composite(self):
         """A layer subclass written as Keras writes a custom layer made of layers: its own

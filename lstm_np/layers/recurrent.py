@@ -16,21 +16,11 @@ import numpy as np
 from .. import sync
 from .base import Layer
 from .cells import GRUCell, LSTMCell, SimpleRNNCell, _BuiltinCell, _sizes, is_cell, output_size
-from .stacked_cells import StackedRNNCells
+from .stacked_cells import StackedRNNCells, flat_states, nest_states
 from . import step_loop
 from .checks import as_float_array, check_bool, check_last_dim, check_mask, check_rank
 from .registry import deserialize_layer, serialize_layer
 from ..core.dropout import dropout_mask
-
-
-def _flat_states(states):
-    """A stack's nested states (``[[h1, c1], h2]``) as one flat list; anything else unchanged."""
-    if not isinstance(states, (list, tuple)):
-        return states
-    flat = []
-    for s in states:
-        flat.extend(s if isinstance(s, (list, tuple)) else [s])
-    return flat
 
 
 class RNN(Layer):
@@ -133,25 +123,8 @@ class RNN(Layer):
         size = output_size(self.cell)
         out = (B, T, size) if self.return_sequences else (B, size)
         if self.return_state:
-            return [out] + self.nest_states([(B, s) for s in self.state_sizes])
+            return [out] + nest_states(self.cell, [(B, s) for s in self.state_sizes])
         return out
-
-    def nest_states(self, flat):
-        """Keras's structure of the returned states: flat for one cell; per cell for a stack —
-        a list for a cell with several states or a get_initial_state (the built-in cells: [h]),
-        the tensor itself for a cell of your own with one state."""
-        cells = getattr(self.cell, "cells", None)
-        if cells is None:
-            return list(flat)
-        nested, i = [], 0
-        for c in cells:
-            n = len(c.state_size) if isinstance(c.state_size, (list, tuple)) else 1
-            if n > 1 or hasattr(c, "get_initial_state"):       # Keras: as its initial state nests
-                nested.append(list(flat[i:i + n]))
-            else:
-                nested.append(flat[i])
-            i += n
-        return nested
 
     def compute_mask(self, inputs, mask=None):
         return mask if self.return_sequences else None
@@ -189,8 +162,8 @@ class RNN(Layer):
         return states, True
 
     def forward(self, x, training=False, mask=None, initial_state=None):
-        out = self._run(self._checked_call(x, mask, _flat_states(initial_state)), training)
-        return [out[0]] + self.nest_states(out[1:]) if self.return_state else out
+        out = self._run(self._checked_call(x, mask, flat_states(initial_state)), training)
+        return [out[0]] + nest_states(self.cell, out[1:]) if self.return_state else out
 
     def _checked_call(self, x, mask, initial_state):
         """Every check of a call, before anything changes: -> (x, mask, states, given)."""
@@ -245,7 +218,7 @@ class RNN(Layer):
         self._cache = None          # the kernels reuse the cache's buffers for the gradients
         n = len(self.state_sizes)
         if self.return_state and isinstance(grad_output, (list, tuple)):
-            grad_output = [grad_output[0]] + _flat_states(list(grad_output[1:]))     # a stack's nesting
+            grad_output = [grad_output[0]] + flat_states(list(grad_output[1:]))     # a stack's nesting
         if self.return_state:
             if not isinstance(grad_output, (list, tuple)) or len(grad_output) != 1 + n:
                 raise ValueError(f"{self._who()} returns {1 + n} tensors; backward expects a list "

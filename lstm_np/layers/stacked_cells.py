@@ -105,3 +105,31 @@ class StackedRNNCells(RNNCell):
         config = dict(config)
         config["cells"] = [deserialize_layer(c) for c in config["cells"]]
         return cls(**config)
+
+
+def nest_states(cell, flat):
+    """Keras's structure of an RNN's returned states: flat for one cell; per cell for a stack —
+    a list for a cell with several states or a get_initial_state (the built-in cells: [h]), the
+    tensor itself for a cell of your own with one state."""
+    cells = getattr(cell, "cells", None)
+    if cells is None:
+        return list(flat)
+    nested, i = [], 0
+    for c in cells:
+        n = len(c.state_size) if isinstance(c.state_size, (list, tuple)) else 1
+        if n > 1 or hasattr(c, "get_initial_state"):       # Keras: as its initial state nests
+            nested.append(list(flat[i:i + n]))
+        else:
+            nested.append(flat[i])
+        i += n
+    return nested
+
+
+def flat_states(states):
+    """A stack's nested states (``[[h1, c1], h2]``) as one flat list; anything else unchanged."""
+    if not isinstance(states, (list, tuple)):
+        return states
+    flat = []
+    for s in states:
+        flat.extend(s if isinstance(s, (list, tuple)) else [s])
+    return flat
