@@ -5,7 +5,7 @@ the saturation of each unit (the fraction of steps under 0.1 and over 0.9, as Ka
 & Fei-Fei 2015 draw it); the gradient norms over time |dL/dx_t|, |dL/dh_t|, |dL/dc_t| from the
 chosen output. Seq2Seq: the attention weights (target × source) of the decoded sequence and its
 encoder's states. Values travel to the page as 8-bit codes over each series' [min, max] (4-bit for
-the gates), packed and compressed (a 10,000-character page of an LSTM(64) is about 3.5 MB).
+the gates, 4 for everything when a long input would take the page over 5 MB), compressed.
 """
 import numpy as np
 

@@ -60,13 +60,21 @@ class Explanation:
                 'border:1px solid #ccc" sandbox="allow-scripts"></iframe>')
 
 
+BUDGET = 4.5e6          # bytes of packed data a page may carry (it stays under 5 MB in all)
+
+
 def _pack(arrays):
     """{key: [min, max, offset, bits]} and one base64 blob of zlib-compressed codes: 8 bits for h,
-    c and candidates, 4 bits (two per byte) for the gates, which the page draws in 16 shades."""
+    c and candidates, 4 bits (two per byte) for the gates, which the page draws in 16 shades —
+    and 4 bits for everything when 8 would take the page over its budget (a long input of a
+    wide layer: 10,000 characters through LSTM(128))."""
+    values = sum(np.size(v) for v in arrays.values())
+    gates = sum(np.size(v) for k, v in arrays.items() if "gate" in k.rsplit("/", 1)[-1])
+    coarse = (values - gates + gates / 2) * 4 / 3 > BUDGET          # base64: 4 chars per 3 bytes
     index, blobs, offset = {}, [], 0
     for key, v in arrays.items():
         v = np.asarray(v, np.float64)
-        bits = 4 if "gate" in key.rsplit("/", 1)[-1] else 8
+        bits = 4 if coarse or "gate" in key.rsplit("/", 1)[-1] else 8
         levels = 2 ** bits - 1
         lo, hi = float(v.min()) if v.size else 0.0, float(v.max()) if v.size else 0.0
         codes = np.zeros(v.size, np.uint8) if hi == lo else \
