@@ -17,19 +17,10 @@ value for Maximum/Minimum): written with ``lstm_np.ops`` as Keras writes it, on 
 import numpy as np
 
 from .. import ops
+from ..ops.tape import unbroadcast  # the inverse of NumPy broadcasting (the tape's, shared)
 from . import merging_masks as masked, taped
 from .base import Layer
 from .checks import as_float_array
-
-
-def unbroadcast(g, shape):
-    """Sum g down to ``shape`` (the inverse of NumPy broadcasting)."""
-    while g.ndim > len(shape):
-        g = g.sum(axis=0)
-    for axis, n in enumerate(shape):
-        if n == 1 and g.shape[axis] != 1:
-            g = g.sum(axis=axis, keepdims=True)
-    return g
 
 
 def _checked_masks(inputs, mask):

@@ -19,6 +19,18 @@ from ..checks import as_float_array, check_bool, check_last_dim, check_positive_
 from ..dense import activate, activate_backward, check_activation
 
 
+def checked_layout(who, padding, data_format, allowed=("valid", "same")):
+    """The padding (lower case) after Keras's checks of padding and data_format, in one place
+    for Conv1D/2D/3D and the pooling layers."""
+    padding = str(padding).lower()
+    if padding not in allowed:
+        names = [repr(a) for a in allowed]
+        raise ValueError(f"{who} padding must be {', '.join(names[:-1])} or {names[-1]}, received {padding!r}")
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{who} supports data_format='channels_last', received {data_format!r}")
+    return padding
+
+
 def _one(value, what):
     return check_positive_int(value[0] if isinstance(value, (list, tuple)) else value, what)
 
@@ -37,12 +49,7 @@ class Conv1D(Layer):
         self.dilation_rate = _one(dilation_rate, "Conv1D dilation_rate")
         if self.strides > 1 and self.dilation_rate > 1:
             raise ValueError("Conv1D: strides > 1 and dilation_rate > 1 cannot be combined (as Keras)")
-        padding = str(padding).lower()
-        if padding not in ("valid", "same", "causal"):
-            raise ValueError(f"Conv1D padding must be 'valid', 'same' or 'causal', received {padding!r}")
-        self.padding = padding
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"Conv1D supports data_format='channels_last', received {data_format!r}")
+        self.padding = checked_layout("Conv1D", padding, data_format, ("valid", "same", "causal"))
         if groups != 1:
             raise ValueError(f"Conv1D supports groups=1, received {groups!r}")
         self.activation = check_activation(activation, "Conv1D")
@@ -155,12 +162,7 @@ class _ConvND(Layer):
         self.dilation_rate = _tuple(dilation_rate, self.rank, f"{who} dilation_rate")
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{who}: strides > 1 and dilation_rate > 1 cannot be combined (as Keras)")
-        padding = str(padding).lower()
-        if padding not in ("valid", "same"):
-            raise ValueError(f"{who} padding must be 'valid' or 'same', received {padding!r}")
-        self.padding = padding
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"{who} supports data_format='channels_last', received {data_format!r}")
+        self.padding = checked_layout(who, padding, data_format)
         if groups != 1:
             raise ValueError(f"{who} supports groups=1, received {groups!r}")
         self.activation = check_activation(activation, who)

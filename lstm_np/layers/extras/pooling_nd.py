@@ -10,7 +10,7 @@ import numpy as np
 from ...core import convolution as conv
 from ..base import Layer
 from ..checks import as_float_array, check_bool, check_rank
-from .convolutional import _tuple
+from .convolutional import _tuple, checked_layout
 
 
 class _PoolingND(Layer):
@@ -22,12 +22,7 @@ class _PoolingND(Layer):
         who = type(self).__name__
         self.pool_size = _tuple(pool_size, self.rank, f"{who} pool_size")
         self.strides = self.pool_size if strides is None else _tuple(strides, self.rank, f"{who} strides")
-        padding = str(padding).lower()
-        if padding not in ("valid", "same"):
-            raise ValueError(f"{who} padding must be 'valid' or 'same', received {padding!r}")
-        self.padding = padding
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"{who} supports data_format='channels_last', received {data_format!r}")
+        self.padding = checked_layout(who, padding, data_format)
 
     def compute_output_shape(self, input_shape):
         spatial = [None if n is None else conv.output_size(n, k, s, 1, self.padding)[0]
