@@ -16,6 +16,7 @@ at α = 0 and ranks differently for short outputs. A row with nothing finished a
 import numpy as np
 
 from ...core import activations as A
+from .compiled_step import CompiledStep
 from .tape import Tape
 
 
@@ -52,11 +53,27 @@ def decode(model, src, max_length, beam_width, length_penalty, batch_size):
     return out
 
 
-def greedy(model, src, max_length):
-    """-> token lists (cut at end_token) and, per row, its attention (steps + 1, S) or nothing."""
+def greedy(model, src, max_length, compiled=None):
+    """-> token lists (cut at end_token) and, per row, its attention (steps + 1, S) or nothing.
+    compiled: the compiled step (``compiled_step.py``) when the numba backend runs; False: the
+    composed layers (the reference)."""
     tape = Tape(keep=False)
     ctx, states, _ = model.encode(tape, src, training=False)
-    B = len(src)
+    if CompiledStep.usable(model.decoder) if compiled is None else compiled:
+        step = CompiledStep(model.decoder, ctx, states, np.arange(len(src)))
+        tokens, w = step.greedy(model.start_token, model.end_token, model.pad_token, max_length)
+    else:
+        tokens, w = _greedy_composed(model, tape, ctx, states, max_length)
+    ends = np.where((tokens == model.end_token).any(1), (tokens == model.end_token).argmax(1), tokens.shape[1])
+    seqs = [tokens[b, :n].tolist() for b, n in enumerate(ends)]
+    if w is None:
+        return seqs, []
+    return seqs, [w[b, :n + 1] for b, n in enumerate(ends)]
+
+
+def _greedy_composed(model, tape, ctx, states, max_length):
+    """-> tokens (B, steps), attention (B, steps, S) or None: a layer call per piece per step."""
+    B = len(states[0][0])
     y = np.full(B, model.start_token, np.int64)
     done = np.zeros(B, bool)
     tokens, weights = [], []
@@ -68,23 +85,37 @@ def greedy(model, src, max_length):
         done |= y == model.end_token
         if done.all():
             break
-    tokens = np.stack(tokens, 1)                                                   # (B, steps)
-    ends = np.where((tokens == model.end_token).any(1), (tokens == model.end_token).argmax(1), tokens.shape[1])
-    seqs = [tokens[b, :n].tolist() for b, n in enumerate(ends)]
-    if weights[0] is None:
-        return seqs, []
-    w = np.stack(weights, 1)                                                       # (B, steps, S)
-    return seqs, [w[b, :n + 1] for b, n in enumerate(ends)]
+    return np.stack(tokens, 1), (None if weights[0] is None else np.stack(weights, 1))
 
 
-def beam(model, src, max_length, K, alpha):
+class _ComposedStep:
+    """The reference step: the decoder's layers, one call each (``Decoder.step``), over the
+    hypotheses' copies of the encoder's context."""
+
+    def __init__(self, model, tape, ctx, states, rows):
+        B = len(states[0][0])
+        self.model, self.tape = model, tape
+        self.ctx = {k: (v[rows] if isinstance(v, np.ndarray) and v.shape[:1] == (B,) else v) for k, v in ctx.items()}
+        self.states = [(h[rows], c[rows]) for h, c in states]
+
+    def step(self, y):
+        logits, self.states, a, _ = self.model.decoder.step(self.tape, y, self.states, self.ctx, None)
+        return logits, a
+
+    def reorder(self, parent):
+        self.states = [(h[parent], c[parent]) for h, c in self.states]
+
+
+def beam(model, src, max_length, K, alpha, compiled=None):
     tape = Tape(keep=False)
     ctx, states, _ = model.encode(tape, src, training=False)
     B = len(src)
     R = B * K                                                                      # every hypothesis
-    rows = np.repeat(np.arange(B), K)
-    ctx = {k: (v[rows] if isinstance(v, np.ndarray) and v.shape[:1] == (B,) else v) for k, v in ctx.items()}
-    states = [(h[rows], c[rows]) for h, c in states]
+    rows = np.repeat(np.arange(B), K)                                              # its source row
+    if CompiledStep.usable(model.decoder) if compiled is None else compiled:
+        stepper = CompiledStep(model.decoder, ctx, [(h[rows], c[rows]) for h, c in states], rows, group=K)
+    else:
+        stepper = _ComposedStep(model, tape, ctx, states, rows)
     scores = np.where(np.arange(R) % K == 0, 0.0, -np.inf)                         # one live hypothesis per row
     tokens = np.zeros((R, 0), np.int64)
     history = None                                                                 # attention (R, steps, S)
@@ -92,7 +123,7 @@ def beam(model, src, max_length, K, alpha):
     finished = [[] for _ in range(B)]                                              # (score / len^α, tokens, attention)
     alive = np.ones(B, bool)
     for step in range(max_length):
-        logits, states, a, _ = model.decoder.step(tape, y, states, ctx, None)
+        logits, a = stepper.step(y)
         if a is not None:
             history = a[:, None] if history is None else np.concatenate([history, a[:, None]], 1)
         logp = A.log_softmax(logits.astype(np.float64))                            # (R, V)
@@ -101,44 +132,45 @@ def beam(model, src, max_length, K, alpha):
         top = np.argpartition(-cand, 2 * K - 1, axis=1)[:, :2 * K] if K * V > 2 * K else \
             np.broadcast_to(np.arange(K * V), (B, K * V))
         top = np.take_along_axis(top, np.argsort(-np.take_along_axis(cand, top, 1), axis=1, kind="stable"), 1)
-        parent = np.repeat(np.arange(B)[:, None] * K, K, axis=1)                    # (B, K): dead beams stay in row
-        new_tok = np.full((B, K), model.pad_token, np.int64)
-        new_score = np.full((B, K), -np.inf)
-        length = step + 1                                                          # tokens incl. this one
-        for b in np.flatnonzero(alive):
-            n = _extend_row(model, b, top[b], cand[b], V, K, length, alpha, tokens, history, finished[b],
-                            parent, new_tok, new_score)
-            if len(finished[b]) >= K or n == 0:
-                alive[b] = False
-                new_score[b] = -np.inf
-        idx = parent.reshape(R)
-        states = [(h[idx], c[idx]) for h, c in states]
-        tokens = np.concatenate([tokens[idx], new_tok.reshape(R, 1)], 1)
-        history = None if history is None else history[idx]
-        scores, y = new_score.reshape(R), new_tok.reshape(R)
+        parent, new_tok, new_score = _extend(model, top, cand, V, K, step + 1, alpha, tokens, history, finished, alive)
+        stepper.reorder(parent)
+        tokens = np.concatenate([tokens[parent], new_tok[:, None]], 1)
+        history = None if history is None else history[parent]
+        scores, y = new_score, new_tok
         if not alive.any():
             break
     return _best_of(finished, scores, tokens, history, B, K, alpha)
 
 
-def _extend_row(model, b, top, cand, V, K, length, alpha, tokens, history, finished, parent, new_tok, new_score):
-    """Source row b's best candidates (``top``, sorted): an end token finishes a hypothesis
-    (scored score / length^α); the others fill the row's K live beams. Returns how many live."""
-    n = 0
-    for f in top:
-        sc = cand[f]
-        if not np.isfinite(sc):
-            break                                                                  # sorted: the rest is dead
-        k, tok = divmod(int(f), V)
-        p = b * K + k
-        if tok == model.end_token:
-            finished.append((sc / length ** alpha, tokens[p].tolist(), None if history is None else history[p]))
-        else:
-            parent[b, n], new_tok[b, n], new_score[b, n] = p, tok, sc
-            n += 1
-            if n == K:
-                break
-    return n
+def _extend(model, top, cand, V, K, length, alpha, tokens, history, finished, alive):
+    """Every row's best candidates at once (``top`` (B, 2K), best first). Read in order, as
+    one would by hand: an end token finishes a hypothesis (scored score / length^α), any other
+    fills the row's next live beam, until K are live; a non-finite score ends the row's list.
+    Rows that are done, or have K finished or no live beam left, stop (``alive`` updated).
+    -> parent (R,), the new tokens (R,) and scores (R,)."""
+    B = top.shape[0]
+    score = np.take_along_axis(cand, top, 1)                                       # (B, 2K)
+    beam_of, tok = np.divmod(top, V)
+    ok = np.isfinite(score) & alive[:, None]
+    live = ok & (tok != model.end_token)
+    before = np.cumsum(live, 1) - live                                             # live ones ahead of it
+    read = ok & (before < K)                                                       # reached before K were live
+    parent = np.repeat(np.arange(B)[:, None] * K, K, axis=1)                        # (B, K): dead beams stay in row
+    new_tok = np.full((B, K), model.pad_token, np.int64)
+    new_score = np.full((B, K), -np.inf)
+    b, j = np.nonzero(live & read)
+    slot = before[b, j]
+    parent[b, slot] = b * K + beam_of[b, j]
+    new_tok[b, slot] = tok[b, j]
+    new_score[b, slot] = score[b, j]
+    for b, j in zip(*np.nonzero(read & ~live)):                                    # finished, in reading order
+        p = b * K + beam_of[b, j]
+        finished[b].append((score[b, j] / length ** alpha, tokens[p].tolist(), None if history is None else history[p]))
+    n_live = (live & read).sum(1)
+    stop = alive & ((np.array([len(f) for f in finished]) >= K) | (n_live == 0))
+    alive &= ~stop
+    new_score[stop] = -np.inf
+    return parent.reshape(-1), new_tok.reshape(-1), new_score.reshape(-1)
 
 
 def _best_of(finished, scores, tokens, history, B, K, alpha):
