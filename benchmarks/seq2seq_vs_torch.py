@@ -9,8 +9,12 @@ tanh([context, h] W_c + b); logits; cross-entropy over real target tokens; Adam(
 clipnorm 5, batch 64, 2 threads. PyTorch is written as its seq2seq tutorial writes it
 (nn.Embedding, nn.LSTM(bidirectional) over pack_padded_sequence, an nn.LSTMCell decoder in a
 Python loop, eager mode), and again without packing. Reported: seconds per epoch (median
-over rounds of each epoch's time, the first epoch included) and exact match of greedy
-decoding on 1,000 new dates after the last epoch.
+over rounds of each epoch's time, the first epoch included), exact match of greedy decoding
+on 1,000 new dates after the last epoch, and the time of decoding those 1,000 dates: greedy
+(the first call, then the median of 5 more) and beam search with 4 beams (median of 3).
+Both sides run the same beam search: 2K candidates per source row each step, an end token
+finishes a hypothesis (score Σ log p / len^0.7), the K best others go on, a row stops with K
+finished (lstm_np's ``Seq2Seq.predict(beam_width=4)``, written again in torch).
 """
 import argparse
 import json
@@ -49,7 +53,70 @@ def run_lstm_np(pairs, epochs, seed):
         times.append(time.perf_counter() - t)
     t = time.perf_counter()
     pred = model.predict(TS, max_length=12)
-    return {"epoch_s": times, "exact": exact(tv, pred, TT), "greedy_1000_s": time.perf_counter() - t}
+    first = time.perf_counter() - t
+    greedy = _timed(lambda: model.predict(TS, max_length=12), 5)
+    beam = _timed(lambda: model.predict(TS, max_length=12, beam_width=4), 3)
+    return {"epoch_s": times, "exact": exact(tv, pred, TT), "greedy_first_s": first, "greedy_1000_s": greedy,
+            "beam4_1000_s": beam}
+
+
+def _timed(f, rounds):
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def beam_torch(model, src, K=4, max_length=12, alpha=0.7, start=1, end=2, pad=0):
+    """The beam search of lstm_np's decoding.py, on the torch model's step."""
+    import torch
+    enc, keys, mask, (h, c) = model.encode(src)
+    B = len(src)
+    R = B * K
+    rows = torch.arange(B).repeat_interleave(K)
+    enc, keys, mask, state = enc[rows], keys[rows], mask[rows], (h[rows], c[rows])
+    scores = torch.where(torch.arange(R) % K == 0, 0.0, -float("inf")).double()
+    tokens = torch.zeros((R, 0), dtype=torch.long)
+    y = torch.full((R,), start, dtype=torch.long)
+    finished = [[] for _ in range(B)]
+    alive = torch.ones(B, dtype=torch.bool)
+    for step in range(max_length):
+        lg, state = model.step(y, state, enc, keys, mask)
+        logp = torch.log_softmax(lg.double(), -1)
+        V = logp.shape[1]
+        score, top = (scores[:, None] + logp).reshape(B, K * V).topk(2 * K, dim=1)   # sorted
+        beam_of, tok = top // V, top % V
+        ok = torch.isfinite(score) & alive[:, None]
+        live = ok & (tok != end)
+        before = live.cumsum(1) - live.long()
+        read = ok & (before < K)
+        parent = torch.arange(B)[:, None].mul(K).repeat(1, K)
+        new_tok = torch.full((B, K), pad, dtype=torch.long)
+        new_score = torch.full((B, K), -float("inf"), dtype=torch.double)
+        b, j = (live & read).nonzero(as_tuple=True)
+        slot = before[b, j]
+        parent[b, slot], new_tok[b, slot], new_score[b, slot] = b * K + beam_of[b, j], tok[b, j], score[b, j]
+        for b_, j_ in (read & ~live).nonzero().tolist():
+            finished[b_].append((score[b_, j_].item() / (step + 1) ** alpha,
+                                 tokens[b_ * K + beam_of[b_, j_]].tolist()))
+        stop = alive & ((torch.tensor([len(f) for f in finished]) >= K) | ((live & read).sum(1) == 0))
+        alive &= ~stop
+        new_score[stop] = -float("inf")
+        parent = parent.reshape(-1)
+        state = (state[0][parent], state[1][parent])
+        tokens = torch.cat([tokens[parent], new_tok.reshape(R, 1)], 1)
+        scores, y = new_score.reshape(-1), new_tok.reshape(-1)
+        if not alive.any():
+            break
+    out = []
+    for b in range(B):
+        if not finished[b]:
+            p = b * K + int(scores[b * K:(b + 1) * K].argmax())
+            finished[b].append((scores[p].item() / tokens.shape[1] ** alpha, tokens[p].tolist()))
+        out.append(max(finished[b], key=lambda f: f[0])[1])
+    return out
 
 
 def run_torch(pairs, epochs, seed, packed):
@@ -116,19 +183,26 @@ def run_torch(pairs, epochs, seed, packed):
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
         times.append(time.perf_counter() - t0)
+    src = torch.tensor(TS)
+
+    def greedy():
+        with torch.no_grad():
+            enc, keys, mask, state = model.encode(src)
+            y = torch.full((len(src),), 1, dtype=torch.long)
+            out = []
+            for _ in range(12):
+                lg, state = model.step(y, state, enc, keys, mask)
+                y = lg.argmax(-1)
+                out.append(y)
+            return torch.stack(out, 1).numpy()
     t0 = time.perf_counter()
-    with torch.no_grad():
-        src = torch.tensor(TS)
-        enc, keys, mask, state = model.encode(src)
-        y = torch.full((len(src),), 1, dtype=torch.long)
-        out = []
-        for _ in range(12):
-            lg, state = model.step(y, state, enc, keys, mask)
-            y = lg.argmax(-1)
-            out.append(y)
-        out = torch.stack(out, 1).numpy()
+    out = greedy()
+    first = time.perf_counter() - t0
     pred = [row[:list(row).index(2)] if 2 in row else row for row in out.tolist()]
-    return {"epoch_s": times, "exact": exact(tv, pred, TT), "greedy_1000_s": time.perf_counter() - t0}
+    with torch.no_grad():
+        beam = _timed(lambda: beam_torch(model, src), 3)
+    return {"epoch_s": times, "exact": exact(tv, pred, TT), "greedy_first_s": first,
+            "greedy_1000_s": _timed(greedy, 5), "beam4_1000_s": beam}
 
 
 def worker(which, pairs, epochs, seed):
@@ -161,14 +235,21 @@ def main():
             res = json.loads(out.stdout.strip().splitlines()[-1])
             runs[name].append(res)
             print(f"round {r} {name:<15} s/epoch {[round(t, 1) for t in res['epoch_s']]}  exact {res['exact']:.3f}"
-                  f"  greedy 1000 {res['greedy_1000_s']:.2f} s", flush=True)
+                  f"  1000 dates: greedy first {res['greedy_first_s']:.3f} s, then {res['greedy_1000_s']:.3f} s;"
+                  f" beam 4 {res['beam4_1000_s']:.3f} s", flush=True)
     med = {n: float(np.median([t for res in runs[n] for t in res["epoch_s"]])) for n in names}
     print(f"\nmedian s/epoch: " + ", ".join(f"{n} {med[n]:.1f}" for n in names))
     print(f"lstm_np / torch packed {med['lstm_np'] / med['torch_packed']:.2f}, "
           f"/ torch unpacked {med['lstm_np'] / med['torch_unpacked']:.2f}")
+    for key in ("greedy_first_s", "greedy_1000_s", "beam4_1000_s"):
+        m = {n: float(np.median([res[key] for res in runs[n]])) for n in names}
+        print(f"{key}: " + ", ".join(f"{n} {m[n]:.3f}" for n in names)
+              + f"; lstm_np / torch packed {m['lstm_np'] / m['torch_packed']:.2f}, "
+              f"/ unpacked {m['lstm_np'] / m['torch_unpacked']:.2f}")
+        med[key] = m
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     with open(os.path.join(HERE, "results", "seq2seq_vs_torch.json"), "w") as f:
-        json.dump({"args": vars(args), "runs": runs, "median_epoch_s": med}, f, indent=2)
+        json.dump({"args": vars(args), "runs": runs, "medians": med}, f, indent=2)
 
 
 if __name__ == "__main__":

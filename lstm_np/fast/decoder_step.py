@@ -48,7 +48,8 @@ def _softmax_context(e, mask_r, enc_r, ctx_r):
         top = max(top, e[s])
     total = e[0] - e[0]                                  # a zero of e's precision (e[0] is finite)
     for s in range(S):
-        e[s] = exp(e[s] - top)
+        d = e[s] - top
+        e[s] = exp(d) if d > -708.0 else 0.0             # exp clamps there: a masked step weighs 0
         total += e[s]
     for s in range(S):
         e[s] /= total

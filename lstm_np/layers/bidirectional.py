@@ -164,8 +164,10 @@ class Bidirectional(Layer):
         if self.return_sequences:
             y_rev = y_rev[:, ::-1]                 # back into time order
         self._cache = (y, y_rev, 2 * work)           # backward: about twice the forward's flops
-        if self.merge_mode == "concat":
-            out = np.concatenate([y, y_rev], axis=-1)
+        if self.merge_mode == "concat":                      # batch-major, whatever the kernels' layout
+            H = y.shape[-1]
+            out = np.empty(y.shape[:-1] + (H + y_rev.shape[-1],), np.result_type(y, y_rev))
+            out[..., :H], out[..., H:] = y, y_rev
         elif self.merge_mode == "sum":
             out = y + y_rev
         elif self.merge_mode == "ave":

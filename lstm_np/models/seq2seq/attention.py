@@ -23,6 +23,15 @@ import numpy as np
 from ...layers import AdditiveAttention, Attention, Dense
 
 
+def _context(tape, enc, keys, mask, keys_call):
+    """What a batch's steps read; with a backward to come (the tape keeps), the sums of what
+    they send back to enc and the keys."""
+    ctx = {"enc": enc, "keys": keys, "mask": mask, "keys_call": keys_call}
+    if tape.keep:
+        ctx.update(denc=np.zeros_like(enc), dkeys=np.zeros_like(keys))
+    return ctx
+
+
 class NoAttention:
     context_dim = 0          # width of the context that joins the decoder's input (Bahdanau)
 
@@ -62,8 +71,7 @@ class Luong(NoAttention):
     def prepare(self, tape, enc, mask):
         """ctx: enc (B, S, E), keys (B, S, U), the source mask."""
         keys, handle = (enc, None) if self.keys is None else tape.call(self.keys, enc)
-        return {"enc": enc, "keys": keys, "mask": mask, "keys_call": handle,
-                "denc": np.zeros_like(enc), "dkeys": np.zeros_like(keys)}
+        return _context(tape, enc, keys, mask, handle)
 
     def prepare_backward(self, tape, ctx, denc):
         """Adds what the attention sent to enc (through the keys too) into denc."""
@@ -105,8 +113,7 @@ class Bahdanau(NoAttention):
 
     def prepare(self, tape, enc, mask):
         keys, handle = tape.call(self.values, enc)                          # enc W_v (B, S, A)
-        return {"enc": enc, "keys": keys, "mask": mask, "keys_call": handle,
-                "denc": np.zeros_like(enc), "dkeys": np.zeros_like(keys)}
+        return _context(tape, enc, keys, mask, handle)
 
     def prepare_backward(self, tape, ctx, denc):
         denc += ctx["denc"] + tape.backward(ctx["keys_call"], ctx["dkeys"])
