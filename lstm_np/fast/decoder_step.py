@@ -36,7 +36,7 @@ KIND_NONE, KIND_LUONG, KIND_BAHDANAU = 0, 1, 2
 MASKED = 1e9                       # what a masked score loses (layers.attention.MASKED)
 
 
-@njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
+@njit(fastmath=JIT["fastmath"], error_model="numpy", cache=True)
 def _softmax_context(e, mask_r, enc_r, ctx_r):
     """e (S,) scores -> softmax in place (masked steps -1e9 first); ctx_r = Σ_s e_s enc_r[s]."""
     S = e.shape[0]
@@ -62,7 +62,7 @@ def _softmax_context(e, mask_r, enc_r, ctx_r):
             ctx_r[j] += w * row[j]
 
 
-@njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
+@njit(fastmath=JIT["fastmath"], error_model="numpy", cache=True)
 def _luong_row(h_r, keys_r, mask_r, enc_r, e, ctx_r):
     """e_s = h_r · K_s, then the weights and the context."""
     S, U = keys_r.shape
@@ -75,7 +75,7 @@ def _luong_row(h_r, keys_r, mask_r, enc_r, e, ctx_r):
     _softmax_context(e, mask_r, enc_r, ctx_r)
 
 
-@njit(inline="always", fastmath=JIT["fastmath"], error_model="numpy")
+@njit(fastmath=JIT["fastmath"], error_model="numpy", cache=True)
 def _bahdanau_row(q_r, keys_r, scale, mask_r, enc_r, e, ctx_r):
     """e_s = Σ_a v_a tanh(q_a + K_sa), then the weights and the context."""
     S, A = keys_r.shape
