@@ -64,12 +64,18 @@ IMPLEMENTATIONS = {
 }
 
 
+_MODULES = {}                                       # (kind, compiled?) -> its module
+
+
 def implementation(kind, compiled=None):
     """The module computing ``kind``: the backend in force's, or the compiled one when
     ``compiled`` is True, the reference when False (a backward follows its forward's choice)."""
-    reference, kernels = IMPLEMENTATIONS[kind]
-    use = (_BACKEND == "numba") if compiled is None else compiled
-    return importlib.import_module(kernels if use else reference)
+    use = (_BACKEND == "numba") if compiled is None else bool(compiled)
+    found = _MODULES.get((kind, use))
+    if found is None:                               # ~5 µs through importlib, 15 times a fit call
+        reference, kernels = IMPLEMENTATIONS[kind]
+        found = _MODULES[(kind, use)] = importlib.import_module(kernels if use else reference)
+    return found
 
 
 def compiled():
