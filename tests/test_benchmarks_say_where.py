@@ -20,3 +20,5 @@ def test_describe_names_the_cpu_the_isa_and_the_blas():
     out = subprocess.run([sys.executable, str(BENCH / "machine.py")], capture_output=True, text=True, check=True)
     line = out.stdout.strip()
     assert line.startswith("CPU: ") and " | ISA: " in line and " | cores: " in line and "OpenBLAS core" in line
+    if pathlib.Path("/proc/cpuinfo").exists():             # the microarchitecture too: "AMD EPYC" is Zen 4 or 5
+        assert " family " in line and " model " in line
