@@ -40,7 +40,8 @@ def _snake(name):
 _COMPOSITE = {}                 # class -> is it a custom layer made of layers (see _is_composite)
 _ONE_ARG_MASK = {}              # class -> does its compute_mask take (mask) only (see output_mask)
 _OWN_CALL = {}                  # class -> does it define call, Keras's way of writing a layer
-_SCANS = {}                    # class -> does sublayers() look through its attributes?
+_CALL_PARAMETERS = {}           # class -> the parameters of its call
+_SCANS = {}                     # class -> does sublayers() look through its attributes?
 
 
 def _scans_attributes(cls):
@@ -53,7 +54,6 @@ def _scans_attributes(cls):
                                any(not c.__module__.startswith("lstm_np.") for c in cls.__mro__
                                    if c not in (Layer, object)))
     return found
-_CALL_PARAMETERS = {}           # class -> the parameters of its call
 
 
 class Layer(SymbolicCalls, Weights):
