@@ -249,7 +249,7 @@ def main():
         med[key] = m
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     with open(os.path.join(HERE, "results", "seq2seq_vs_torch.json"), "w") as f:
-        json.dump({"args": vars(args), "runs": runs, "medians": med}, f, indent=2)
+        json.dump({"machine": describe(), "args": vars(args), "runs": runs, "medians": med}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def main():
         print(f"{name:<16}{r['median_ms']:>18.3f}{r['mean_ms']:>8.3f}{r['first_call_s']:>14.2f}{r['accuracy']:>14.3f}")
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "tutorial_loop.json"), "w") as f:
-        json.dump(results, f, indent=1)
+        json.dump({"machine": describe(), **results}, f, indent=1)    # the CPU the figures came from
 
 
 if __name__ == "__main__":
