@@ -63,28 +63,30 @@ def _softmax_context(e, mask_r, enc_r, ctx_r):
 
 
 @njit(fastmath=JIT["fastmath"], error_model="numpy", cache=True)
-def _luong_row(h_r, keys_r, mask_r, enc_r, e, ctx_r):
-    """e_s = h_r · K_s, then the weights and the context."""
-    S, U = keys_r.shape
+def _luong_row(h_r, keys_t, mask_r, enc_r, e, ctx_r):
+    """e_s = h_r · K_s, then the weights and the context. keys_t (U, S) is K transposed: the
+    loop over s is the inner one, so it runs in vector lanes (a dot product's running sum over
+    u cannot without reassociation; each e_s still sums u in order)."""
+    U, S = keys_t.shape
     for s in range(S):
-        k = keys_r[s]
-        acc = h_r[0] * k[0]
-        for j in range(1, U):
-            acc += h_r[j] * k[j]
-        e[s] = acc
+        e[s] = h_r[0] * keys_t[0, s]
+    for j in range(1, U):
+        hj, k = h_r[j], keys_t[j]
+        for s in range(S):
+            e[s] += hj * k[s]
     _softmax_context(e, mask_r, enc_r, ctx_r)
 
 
 @njit(fastmath=JIT["fastmath"], error_model="numpy", cache=True)
-def _bahdanau_row(q_r, keys_r, scale, mask_r, enc_r, e, ctx_r):
-    """e_s = Σ_a v_a tanh(q_a + K_sa), then the weights and the context."""
-    S, A = keys_r.shape
+def _bahdanau_row(q_r, keys_t, scale, mask_r, enc_r, e, ctx_r):
+    """e_s = Σ_a v_a tanh(q_a + K_sa), then the weights and the context (keys_t (A, S))."""
+    A, S = keys_t.shape
     for s in range(S):
-        k = keys_r[s]
-        acc = scale[0] * tanh(q_r[0] + k[0])
-        for a in range(1, A):
-            acc += scale[a] * tanh(q_r[a] + k[a])
-        e[s] = acc
+        e[s] = scale[0] * tanh(q_r[0] + keys_t[0, s])
+    for a in range(1, A):
+        qa, va, k = q_r[a], scale[a], keys_t[a]
+        for s in range(S):
+            e[s] += va * tanh(qa + k[s])
     _softmax_context(e, mask_r, enc_r, ctx_r)
 
 
@@ -93,7 +95,7 @@ def step(kind, y, src, h, c, hn, table, w_ctx, W, Uk, bias, keys, enc, mask, w_q
          gates, q, weights, context, cat, out, logits):
     """One step for every row: y (R,) previous tokens; h, c (L, R, U) in place (hn: scratch);
     weights (R, S) and logits (R, V) written. Shapes: table (V, 4U), w_ctx (E, 4U) or empty,
-    W (L-1, U, 4U), Uk (L, U, 4U), bias (L, 4U); keys (B, S, U or A), enc (B, S, E), mask (B, S)
+    W (L-1, U, 4U), Uk (L, U, 4U), bias (L, 4U); keys (B, U or A, S) — K transposed —, enc (B, S, E), mask (B, S)
     — source rows, read through src (R,); w_q (U, A), scale (A,); w_c (E + U, U), b_c (U,);
     w_o (out width, V), b_o (V,); scratch gates (R, 4U), q (R, A), context (R, E), cat (R, width)."""
     L, R, Un = h.shape

@@ -71,7 +71,7 @@ class CompiledStep:
         S = ctx["mask"].shape[1]
         self.mask = np.ascontiguousarray(ctx["mask"], np.bool_)
         self.enc = _c(ctx["enc"], dt) if self.kind else np.empty((1, 1, 1), dt)
-        self.keys = _c(ctx["keys"], dt) if self.kind else np.empty((1, 1, 1), dt)
+        self.keys = _c(np.swapaxes(ctx["keys"], 1, 2), dt) if self.kind else np.empty((1, 1, 1), dt)   # (B, ., S)
         empty2 = np.empty((0, 0), dt)
         if self.kind == kernel.KIND_BAHDANAU:
             self.w_q, self.scale = _c(att.query_layer.params["kernel"], dt), _c(att.attention.params["scale"], dt)
