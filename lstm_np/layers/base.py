@@ -17,6 +17,7 @@ from . import arguments, eager_masks, taped
 from .checks import as_shape, check_bool
 from .graph import any_symbolic
 from .registry import register
+from .sublayers import Sublayers
 from .symbolic import SymbolicCalls, _batch_free_shapes
 from .weights import Weights
 from .variable import Variable
@@ -41,22 +42,9 @@ _COMPOSITE = {}                 # class -> is it a custom layer made of layers (
 _ONE_ARG_MASK = {}              # class -> does its compute_mask take (mask) only (see output_mask)
 _OWN_CALL = {}                  # class -> does it define call, Keras's way of writing a layer
 _CALL_PARAMETERS = {}           # class -> the parameters of its call
-_SCANS = {}                     # class -> does sublayers() look through its attributes?
 
 
-def _scans_attributes(cls):
-    """A class written outside lstm_np with a ``call`` of its own, not overriding sublayers:
-    its layers are its attributes. lstm_np's own layers name theirs (decided once per class —
-    the scan cost a built-in cell 18 µs per call, nine calls per fit)."""
-    found = _SCANS.get(cls)
-    if found is None:
-        found = _SCANS[cls] = (cls.defines_call() and cls.sublayers is Layer.sublayers and
-                               any(not c.__module__.startswith("lstm_np.") for c in cls.__mro__
-                                   if c not in (Layer, object)))
-    return found
-
-
-class Layer(SymbolicCalls, Weights):
+class Layer(SymbolicCalls, Weights, Sublayers):
     """Base class. Subclasses define ``build``, ``forward``, ``backward``,
     ``compute_output_shape`` and list their weights in ``weight_names`` (Keras order)."""
 
@@ -120,18 +108,6 @@ class Layer(SymbolicCalls, Weights):
         self._trainable = check_bool(value, "trainable")
         for sub in self.sublayers():
             sub.trainable = self._trainable       # Keras: freezing a layer freezes its sublayers
-
-    def sublayers(self):
-        """Layers this one wraps (their weights are its weights): none for a built-in layer;
-        for a layer written Keras's way (its own ``call``), the layers among its attributes."""
-        if not _scans_attributes(type(self)):
-            return []
-        found = []
-        for name, v in vars(self).items():
-            for item in (v if isinstance(v, (list, tuple)) else [v]):
-                if isinstance(item, Layer) and item is not self and not name.startswith("_"):
-                    found.append(item)
-        return found
 
     def weight_groups(self):
         """How a weights file nests this layer's weights (Keras 3's layout): (group name,
@@ -266,14 +242,6 @@ class Layer(SymbolicCalls, Weights):
         """Keras's ``layer.call(inputs)`` on a built-in layer (which defines ``forward``): the
         same as calling it."""
         return self(inputs, *args, **kwargs)
-
-    def gather_sublayer_weights(self):
-        """A layer written Keras's way that holds layers as attributes (``self.dense =
-        Dense(4)``) lists their weights as its own, as Keras tracks them: "dense/kernel", ..."""
-        for sub in self.sublayers():
-            for key, p, g, _ in sub.weight_entries():
-                if not any(p is q for q in self.params.values()):
-                    self.params[f"{sub.name}/{key}"], self.grads[f"{sub.name}/{key}"] = p, g
 
     def graph_backward(self, grad_output, activity_scale=1.0):
         """The backward of one Node in a model's graph (``models/functional.py``): ``backward``;
